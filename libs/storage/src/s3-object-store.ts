@@ -1,0 +1,156 @@
+import { Client, type ClientOptions } from 'minio';
+import { type Readable } from 'node:stream';
+import {
+  assertValidKey,
+  assertValidPrefix,
+  type ObjectInfo,
+  ObjectNotFoundError,
+  type ObjectStore,
+  type PutOptions,
+} from './object-store';
+
+export interface S3StoreOptions {
+  /** Full endpoint URL, e.g. http://127.0.0.1:9000 */
+  endpoint: string;
+  bucket: string;
+  accessKey: string;
+  secretKey: string;
+  region?: string;
+  /** Path-style addressing (bucket in the path): what MinIO and most self-hosted servers expect. */
+  pathStyle?: boolean;
+}
+
+const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
+const NOT_FOUND_CODES = new Set(['NoSuchKey', 'NotFound', 'NoSuchObject']);
+
+/** Object store on any S3-protocol server (MinIO in production), through the `minio` client. */
+export class S3ObjectStore implements ObjectStore {
+  readonly kind = 's3' as const;
+  private readonly client: Client;
+  private readonly bucket: string;
+  private readonly region: string;
+
+  constructor(options: S3StoreOptions) {
+    this.client = new Client(toClientOptions(options));
+    this.bucket = options.bucket;
+    this.region = options.region ?? 'us-east-1';
+  }
+
+  async init(): Promise<void> {
+    if (await this.client.bucketExists(this.bucket)) return;
+    try {
+      await this.client.makeBucket(this.bucket, this.region);
+    } catch (error) {
+      // Another instance may have created it between the two calls.
+      if (!['BucketAlreadyOwnedByYou', 'BucketAlreadyExists'].includes(errorCode(error) ?? '')) throw error;
+    }
+  }
+
+  async put(key: string, body: Buffer, options: PutOptions = {}): Promise<ObjectInfo> {
+    assertValidKey(key);
+    const contentType = options.contentType ?? DEFAULT_CONTENT_TYPE;
+    await this.client.putObject(this.bucket, key, body, body.length, { 'Content-Type': contentType });
+    return { key, size: body.length, contentType, lastModified: new Date() };
+  }
+
+  async get(key: string): Promise<Buffer> {
+    const stream = await this.getStream(key);
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  }
+
+  async getStream(key: string): Promise<Readable> {
+    assertValidKey(key);
+    try {
+      return await this.client.getObject(this.bucket, key);
+    } catch (error) {
+      throw translate(error, key);
+    }
+  }
+
+  async stat(key: string): Promise<ObjectInfo | null> {
+    assertValidKey(key);
+    try {
+      const stat = await this.client.statObject(this.bucket, key);
+      const metaType = stat.metaData['content-type'] as unknown;
+      return {
+        key,
+        size: stat.size,
+        contentType: typeof metaType === 'string' ? metaType : DEFAULT_CONTENT_TYPE,
+        lastModified: stat.lastModified,
+      };
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw error;
+    }
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return (await this.stat(key)) !== null;
+  }
+
+  async delete(key: string): Promise<void> {
+    assertValidKey(key);
+    await this.client.removeObject(this.bucket, key);
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    assertValidPrefix(prefix);
+    const items = this.client.listObjectsV2(this.bucket, prefix, true);
+    for await (const item of items as AsyncIterable<{ name?: string; size: number; lastModified?: Date }>) {
+      if (!item.name) continue;
+      // Listing does not return content types; callers that need one ask stat().
+      yield {
+        key: item.name,
+        size: item.size,
+        contentType: DEFAULT_CONTENT_TYPE,
+        lastModified: item.lastModified ?? new Date(0),
+      };
+    }
+  }
+
+  async ping(): Promise<void> {
+    if (!(await this.client.bucketExists(this.bucket))) throw new Error(`bucket ${this.bucket} does not exist`);
+  }
+}
+
+/** Parses and checks an endpoint URL; throws a one-line error for anything malformed. */
+export function parseS3Endpoint(endpoint: string): { endPoint: string; port: number; useSSL: boolean } {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new Error(`S3 endpoint ${JSON.stringify(endpoint)} is not a URL (expected e.g. http://127.0.0.1:9000)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error(`S3 endpoint ${JSON.stringify(endpoint)} must use http or https`);
+  if (url.pathname !== '/' || url.search || url.hash)
+    throw new Error(`S3 endpoint ${JSON.stringify(endpoint)} must not have a path; the bucket is set separately`);
+  const useSSL = url.protocol === 'https:';
+  const port = url.port ? Number(url.port) : useSSL ? 443 : 80;
+  return { endPoint: url.hostname.replace(/^\[|\]$/g, ''), port, useSSL };
+}
+
+function toClientOptions(options: S3StoreOptions): ClientOptions {
+  return {
+    ...parseS3Endpoint(options.endpoint),
+    accessKey: options.accessKey,
+    secretKey: options.secretKey,
+    region: options.region ?? 'us-east-1',
+    pathStyle: options.pathStyle ?? true,
+  };
+}
+
+function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function isNotFound(error: unknown): boolean {
+  return NOT_FOUND_CODES.has(errorCode(error) ?? '');
+}
+
+function translate(error: unknown, key: string): unknown {
+  return isNotFound(error) ? new ObjectNotFoundError(key) : error;
+}
