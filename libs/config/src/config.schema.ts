@@ -1,0 +1,109 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { parseS3Endpoint } from '@linescope/storage';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+/** The environment variables every app reads. Parsed and validated once, at boot. */
+export const environmentSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    LOG_LEVEL: logLevel.default('info'),
+    DATA_DIR: z.string().min(1).default('data'),
+    DATABASE_URL: z
+      .string()
+      .refine((value) => /^postgres(ql)?:\/\//.test(value), 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    MIGRATIONS_RUN: z
+      .enum(['true', 'false'])
+      .default('true')
+      .transform((v) => v === 'true'),
+    STORAGE_DRIVER: z.enum(['fs', 's3']).optional(),
+    S3_ENDPOINT: z
+      .string()
+      .superRefine((value, ctx) => {
+        try {
+          parseS3Endpoint(value);
+        } catch (error) {
+          ctx.addIssue({ code: z.ZodIssueCode.custom, message: (error as Error).message });
+        }
+      })
+      .optional(),
+    S3_BUCKET: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name')
+      .default('linescope'),
+    S3_ACCESS_KEY: z.string().optional(),
+    S3_SECRET_KEY: z.string().optional(),
+    S3_REGION: z.string().default('us-east-1'),
+    API_PORT: port.default(3000),
+    INFERENCE_PORT: port.default(3001),
+    TRAINER_PORT: port.default(3002),
+    HOST: z.string().default('127.0.0.1'),
+    /** Comma-separated base URLs of inference instances, tried healthy-first by the API. */
+    INFERENCE_URLS: z.string().default('http://127.0.0.1:3001'),
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
+  })
+  .superRefine((env, ctx) => {
+    const driver = env.STORAGE_DRIVER ?? (env.S3_ENDPOINT ? 's3' : 'fs');
+    if (driver !== 's3') return;
+    for (const key of ['S3_ENDPOINT', 'S3_ACCESS_KEY', 'S3_SECRET_KEY'] as const) {
+      if (!env[key]) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: 'is required for S3 storage' });
+    }
+  });
+
+export type Environment = z.infer<typeof environmentSchema>;
+
+export type StorageConfig =
+  | { driver: 'fs'; root: string }
+  | {
+      driver: 's3';
+      endpoint: string;
+      bucket: string;
+      accessKey: string;
+      secretKey: string;
+      region: string;
+    };
+
+export interface AppConfig {
+  env: Environment['NODE_ENV'];
+  logLevel: Environment['LOG_LEVEL'];
+  dataDir: string;
+  database: { url: string | undefined; poolSize: number; runMigrations: boolean };
+  storage: StorageConfig;
+  host: string;
+  ports: { api: number; inference: number; trainer: number };
+  inferenceUrls: string[];
+  shutdownTimeoutMs: number;
+}
+
+export function toAppConfig(env: Environment): AppConfig {
+  const dataDir = path.resolve(env.DATA_DIR);
+  const driver = env.STORAGE_DRIVER ?? (env.S3_ENDPOINT ? 's3' : 'fs');
+  const storage: StorageConfig =
+    driver === 's3'
+      ? {
+          driver,
+          endpoint: env.S3_ENDPOINT ?? '',
+          bucket: env.S3_BUCKET,
+          accessKey: env.S3_ACCESS_KEY ?? '',
+          secretKey: env.S3_SECRET_KEY ?? '',
+          region: env.S3_REGION,
+        }
+      : { driver, root: path.join(dataDir, 'storage') };
+  return {
+    env: env.NODE_ENV,
+    logLevel: env.LOG_LEVEL,
+    dataDir,
+    database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE, runMigrations: env.MIGRATIONS_RUN },
+    storage,
+    host: env.HOST,
+    ports: { api: env.API_PORT, inference: env.INFERENCE_PORT, trainer: env.TRAINER_PORT },
+    inferenceUrls: env.INFERENCE_URLS.split(',')
+      .map((url) => url.trim())
+      .filter(Boolean),
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+  };
+}

@@ -1,0 +1,73 @@
+import { createEmptyDatabase, type TestDatabase } from '../../../test/support/database';
+import { createDataSource, migrateDownAll, migrateUp } from './data-source';
+
+const TABLES = [
+  'audit_events',
+  'camera_api_keys',
+  'cameras',
+  'inspections',
+  'label_set_items',
+  'label_sets',
+  'model_versions',
+  'production_lines',
+  'reviews',
+  'training_epochs',
+  'training_jobs',
+  'users',
+];
+
+describe('migrations', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createEmptyDatabase();
+  });
+  afterAll(async () => db.drop());
+
+  async function userTables(url: string): Promise<string[]> {
+    const ds = createDataSource({ url, poolSize: 1 });
+    await ds.initialize();
+    try {
+      const rows: { table_name: string }[] = await ds.query(
+        `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'schema_migrations' ORDER BY table_name`,
+      );
+      return rows.map((r) => r.table_name);
+    } finally {
+      await ds.destroy();
+    }
+  }
+
+  it('go all the way up from an empty database, are idempotent, and come all the way down', async () => {
+    const ds = createDataSource({ url: db.url, poolSize: 2 });
+    await ds.initialize();
+    try {
+      expect(await migrateUp(ds)).toEqual(['InitialSchema1764385200000']);
+      expect(await migrateUp(ds)).toEqual([]);
+      expect(await userTables(db.url)).toEqual(TABLES);
+
+      expect(await migrateDownAll(ds)).toBe(1);
+      expect(await userTables(db.url)).toEqual([]);
+      const types: { typname: string }[] = await ds.query(
+        `SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = 'public' AND t.typtype = 'e'`,
+      );
+      expect(types).toEqual([]);
+
+      // and up again after a full revert
+      expect(await migrateUp(ds)).toEqual(['InitialSchema1764385200000']);
+    } finally {
+      await ds.destroy();
+    }
+  });
+
+  it('serialise concurrent runs from several processes', async () => {
+    const fresh = await createEmptyDatabase();
+    const sources = [1, 2, 3].map(() => createDataSource({ url: fresh.url, poolSize: 2 }));
+    try {
+      await Promise.all(sources.map((s) => s.initialize()));
+      const results = await Promise.all(sources.map((s) => migrateUp(s)));
+      expect(results.flat()).toEqual(['InitialSchema1764385200000']);
+    } finally {
+      await Promise.all(sources.map((s) => s.destroy()));
+      await fresh.drop();
+    }
+  });
+});
