@@ -1,0 +1,3 @@
+export * from './job-kinds';
+export * from './job-handlers';
+export * from './job-queue';

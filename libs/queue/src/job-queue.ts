@@ -1,0 +1,167 @@
+import PgBoss from 'pg-boss';
+import { type JobContext, type JobHandler, type JobHandlerMap, assertHandlersComplete } from './job-handlers';
+import {
+  ALL_JOB_KINDS,
+  JOB_KINDS,
+  type JobKind,
+  type JobPayload,
+  type WorkerRole,
+  jobKindsFor,
+  parsePayload,
+} from './job-kinds';
+
+export interface JobQueueOptions {
+  databaseUrl: string;
+  /** PostgreSQL schema that holds the queue tables. */
+  schema?: string;
+  /** How often an idle worker polls for work (seconds, at least 0.5). */
+  pollingIntervalSeconds?: number;
+  /** How long failed jobs stay queryable before pg-boss archives them. */
+  keepFailedForSeconds?: number;
+  onError?: (error: Error) => void;
+  log?: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+export interface SendOptions {
+  /** With a 'short' queue policy, at most one job per key waits in the queue. */
+  singletonKey?: string;
+  startAfter?: Date | number;
+  /** Runs the insert on an open transaction, so the job exists only if the transaction commits. */
+  db?: { executeSql(text: string, values: unknown[]): Promise<{ rows: unknown[] }> };
+}
+
+export type JobState = 'created' | 'retry' | 'active' | 'completed' | 'cancelled' | 'failed';
+
+export interface JobRecord {
+  id: string;
+  kind: JobKind;
+  state: JobState;
+  retryCount: number;
+  payload: unknown;
+  output: unknown;
+}
+
+/** The PostgreSQL job queue (pg-boss): one queue per job kind, retries with backoff, failed jobs kept visible. */
+export class JobQueue {
+  private readonly boss: PgBoss;
+  private readonly pollingIntervalSeconds: number;
+  private started = false;
+
+  constructor(private readonly options: JobQueueOptions) {
+    this.pollingIntervalSeconds = options.pollingIntervalSeconds ?? 1;
+    this.boss = new PgBoss({
+      connectionString: options.databaseUrl,
+      schema: options.schema ?? 'pgboss',
+      application_name: 'linescope-queue',
+      max: 4,
+      archiveFailedAfterSeconds: options.keepFailedForSeconds ?? 14 * 24 * 3600,
+    });
+    this.boss.on('error', (error) => (options.onError ?? (() => undefined))(error));
+  }
+
+  /** Installs or migrates the queue schema and creates one queue per job kind. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    await this.boss.start();
+    for (const kind of ALL_JOB_KINDS) {
+      await this.boss.createQueue(kind, { name: kind, policy: JOB_KINDS[kind].policy, ...JOB_KINDS[kind].retry });
+    }
+    this.started = true;
+  }
+
+  async send<K extends JobKind>(kind: K, payload: JobPayload<K>, options: SendOptions = {}): Promise<string | null> {
+    const data = parsePayload(kind, payload);
+    return this.boss.send(kind, data, {
+      ...JOB_KINDS[kind].retry,
+      singletonKey: options.singletonKey,
+      startAfter: options.startAfter,
+      db: options.db as PgBoss.Db | undefined,
+    });
+  }
+
+  /**
+   * Starts workers for every kind the role owns. Refuses (throws) when a kind has no handler,
+   * so a deployment can never leave a queue without a consumer.
+   */
+  async work<R extends WorkerRole>(
+    role: R,
+    handlers: JobHandlerMap<R>,
+    concurrency: Partial<Record<JobKind, number>> = {},
+  ): Promise<void> {
+    assertHandlersComplete(role, handlers);
+    for (const kind of jobKindsFor(role)) {
+      const handler = (handlers as unknown as Record<JobKind, JobHandler<JobKind>>)[kind];
+      const workers = concurrency[kind] ?? 1;
+      for (let i = 0; i < workers; i++) {
+        await this.boss.work<unknown>(
+          kind,
+          { batchSize: 1, pollingIntervalSeconds: this.pollingIntervalSeconds, includeMetadata: true },
+          async ([job]) => this.run(kind, handler, job as PgBoss.JobWithMetadata<unknown>),
+        );
+      }
+    }
+  }
+
+  private async run(kind: JobKind, handler: JobHandler<JobKind>, job: PgBoss.JobWithMetadata<unknown>) {
+    const payload = parsePayload(kind, job.data);
+    const context: JobContext = { jobId: job.id, retryCount: job.retryCount };
+    const started = Date.now();
+    try {
+      const outcome = await handler(payload, context);
+      this.options.log?.('job finished', { kind, jobId: job.id, ms: Date.now() - started, ...outcome });
+      return outcome;
+    } catch (error) {
+      this.options.log?.('job failed', {
+        kind,
+        jobId: job.id,
+        retryCount: job.retryCount,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      throw error;
+    }
+  }
+
+  async getJob(kind: JobKind, id: string): Promise<JobRecord | null> {
+    const job = await this.boss.getJobById<unknown>(kind, id, { includeArchive: true });
+    if (!job) return null;
+    return {
+      id: job.id,
+      kind,
+      state: job.state,
+      retryCount: job.retryCount,
+      payload: job.data,
+      output: (job as unknown as { output?: unknown }).output ?? null,
+    };
+  }
+
+  /** Jobs of a kind by state, e.g. the failed ones an operator should look at. */
+  async countJobs(kind: JobKind, state: JobState): Promise<number> {
+    const rows = await this.query<{ count: string }>(
+      `SELECT count(*)::text AS count FROM ${this.schema}.job WHERE name = $1 AND state = $2`,
+      [kind, state],
+    );
+    return Number(rows[0]?.count ?? 0);
+  }
+
+  /** Cheap check for readiness probes. */
+  async ping(): Promise<void> {
+    await this.query('SELECT 1 FROM ' + this.schema + '.version LIMIT 1', []);
+  }
+
+  /** Waits for in-flight handlers (up to `timeoutMs`), then stops polling and closes connections. */
+  async stop(timeoutMs = 30_000): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    await this.boss.stop({ graceful: true, wait: true, timeout: timeoutMs });
+  }
+
+  private get schema(): string {
+    return this.options.schema ?? 'pgboss';
+  }
+
+  private async query<T>(text: string, values: unknown[]): Promise<T[]> {
+    const db = (this.boss as unknown as { getDb(): PgBoss.Db }).getDb();
+    const result = await db.executeSql(text, values as never[]);
+    return result.rows as T[];
+  }
+}
