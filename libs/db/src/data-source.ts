@@ -38,7 +38,10 @@ async function withMigrationLock<T>(dataSource: DataSource, work: () => Promise<
   }
 }
 
-/** Applies pending migrations, each in its own transaction. Returns the names applied. */
+/**
+ * Applies pending migrations, each in its own transaction. Returns the names applied.
+ * Needs two pooled connections: one holds the lock while TypeORM runs the migrations on another.
+ */
 export async function migrateUp(dataSource: DataSource): Promise<string[]> {
   return withMigrationLock(dataSource, async () => {
     const applied = await dataSource.runMigrations({ transaction: 'each' });

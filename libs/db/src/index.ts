@@ -1,4 +1,5 @@
 export * from './entities';
 export * from './data-source';
 export * from './database-errors';
+export * from './repositories';
 export { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded/embedded-postgres';

@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import PgBoss from 'pg-boss';
 import { type JobContext, type JobHandler, type JobHandlerMap, assertHandlersComplete } from './job-handlers';
 import {
@@ -29,6 +30,8 @@ export interface SendOptions {
   /** Runs the insert on an open transaction, so the job exists only if the transaction commits. */
   db?: { executeSql(text: string, values: unknown[]): Promise<{ rows: unknown[] }> };
 }
+
+const QUEUE_SETUP_LOCK_ID = 7_261_002;
 
 export type JobState = 'created' | 'retry' | 'active' | 'completed' | 'cancelled' | 'failed';
 
@@ -62,9 +65,17 @@ export class JobQueue {
   /** Installs or migrates the queue schema and creates one queue per job kind. */
   async start(): Promise<void> {
     if (this.started) return;
-    await this.boss.start();
-    for (const kind of ALL_JOB_KINDS) {
-      await this.boss.createQueue(kind, { name: kind, policy: JOB_KINDS[kind].policy, ...JOB_KINDS[kind].retry });
+    // Several instances starting at once deadlock inside pg-boss's schema and queue creation: take turns.
+    const lock = new Client({ connectionString: this.options.databaseUrl });
+    await lock.connect();
+    try {
+      await lock.query('SELECT pg_advisory_lock($1)', [QUEUE_SETUP_LOCK_ID]);
+      await this.boss.start();
+      for (const kind of ALL_JOB_KINDS) {
+        await this.boss.createQueue(kind, { name: kind, policy: JOB_KINDS[kind].policy, ...JOB_KINDS[kind].retry });
+      }
+    } finally {
+      await lock.end();
     }
     this.started = true;
   }
@@ -77,6 +88,11 @@ export class JobQueue {
       startAfter: options.startAfter,
       db: options.db as PgBoss.Db | undefined,
     });
+  }
+
+  /** Sends a job of this kind on a cron schedule (pg-boss keeps one schedule per kind, across instances). */
+  async schedule<K extends JobKind>(kind: K, cron: string, payload: JobPayload<K>): Promise<void> {
+    await this.boss.schedule(kind, cron, parsePayload(kind, payload), { ...JOB_KINDS[kind].retry });
   }
 
   /**

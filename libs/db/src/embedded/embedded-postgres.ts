@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -45,6 +45,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     onError: (error) => log(`postgres: ${error instanceof Error ? error.message : String(error)}`.trim()),
   });
   if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) {
+    if (process.getuid?.() === 0) await assertTraversableByOthers(path.dirname(databaseDir));
     await mkdir(path.dirname(databaseDir), { recursive: true });
     await server.initialise();
   }
@@ -52,6 +53,20 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const url = `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
   await ensureDatabase(`postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`, database);
   return { url, stop: () => server.stop() };
+}
+
+/** As root, the server runs as the `postgres` system user, which must be able to enter every parent folder. */
+async function assertTraversableByOthers(dir: string): Promise<void> {
+  for (let current = dir; ; current = path.dirname(current)) {
+    const mode = (await stat(current).catch(() => null))?.mode;
+    if (mode === undefined) continue; // not created yet: mkdir will make it 0755
+    if ((mode & 0o001) === 0) {
+      throw new Error(
+        `the embedded PostgreSQL runs as the system user postgres, which cannot enter ${current}: run \`chmod o+x ${current}\` or choose another DATA_DIR`,
+      );
+    }
+    if (path.dirname(current) === current) return;
+  }
 }
 
 async function ensureDatabase(adminUrl: string, database: string): Promise<void> {

@@ -1,0 +1,18 @@
+import { type AppDefinition } from '@linescope/platform';
+import { ApiModule } from './api.module';
+import { ApiJobHandlers } from './jobs/api.job-handlers';
+
+/** Hourly: objects older than the grace period with no row are removed. */
+const ORPHAN_SWEEP_CRON = '17 * * * *';
+
+export const apiApp: AppDefinition = {
+  role: 'api',
+  title: 'Linescope API',
+  description: 'Camera ingestion, inspections, reviews, models and training jobs.',
+  port: (config) => config.ports.api,
+  rootModule: (infra) => ApiModule.forRoot(infra),
+  startWorkers: async (app, infra) => {
+    await infra.queue.work('api', app.get(ApiJobHandlers).handlers());
+    await infra.queue.schedule('sweep-orphans', ORPHAN_SWEEP_CRON, {});
+  },
+};

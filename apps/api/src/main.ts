@@ -1,0 +1,4 @@
+import { runApp } from '@linescope/platform';
+import { apiApp } from './api.app';
+
+runApp(apiApp);

@@ -1,0 +1,4 @@
+import { runApp } from '@linescope/platform';
+import { inferenceApp } from './inference.app';
+
+runApp(inferenceApp);

@@ -1,0 +1,4 @@
+import { runApp } from '@linescope/platform';
+import { trainerApp } from './trainer.app';
+
+runApp(trainerApp);

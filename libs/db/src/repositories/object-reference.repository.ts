@@ -1,0 +1,16 @@
+import { type DataSource } from 'typeorm';
+
+/** Answers which object-store keys are still referenced by a row; the orphan sweeper deletes the rest. */
+export class ObjectReferenceRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async findReferenced(keys: string[]): Promise<Set<string>> {
+    if (keys.length === 0) return new Set();
+    const rows: { key: string }[] = await this.dataSource.query(
+      `SELECT image_key AS key FROM inspections WHERE image_key = ANY($1)
+       UNION SELECT heatmap_key FROM inspections WHERE heatmap_key = ANY($1)`,
+      [keys],
+    );
+    return new Set(rows.map((row) => row.key));
+  }
+}

@@ -1,0 +1,41 @@
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { APP_CONFIG, LOGGER, OBJECT_STORE } from './tokens';
+import { JobQueue } from '@linescope/queue';
+import { DataSource } from 'typeorm';
+import { HealthController } from '../health/health.controller';
+import { HealthService, READINESS_CHECKS } from '../health/health.service';
+import { Metrics } from '../metrics/metrics';
+import { MetricsController } from '../metrics/metrics.controller';
+import { type Infrastructure } from './infrastructure';
+
+/** Exposes the already-connected infrastructure to Nest's container, with health and metrics endpoints. */
+@Global()
+@Module({})
+export class InfrastructureModule {
+  static forRoot(infra: Infrastructure): DynamicModule {
+    return {
+      module: InfrastructureModule,
+      controllers: [HealthController, MetricsController],
+      providers: [
+        { provide: APP_CONFIG, useValue: infra.config },
+        { provide: LOGGER, useValue: infra.logger },
+        { provide: Metrics, useValue: infra.metrics },
+        { provide: DataSource, useValue: infra.dataSource },
+        { provide: OBJECT_STORE, useValue: infra.store },
+        { provide: JobQueue, useValue: infra.queue },
+        {
+          provide: READINESS_CHECKS,
+          useValue: {
+            database: async () => {
+              await infra.dataSource.query('SELECT 1');
+            },
+            storage: () => infra.store.ping(),
+            queue: () => infra.queue.ping(),
+          },
+        },
+        HealthService,
+      ],
+      exports: [APP_CONFIG, LOGGER, Metrics, DataSource, OBJECT_STORE, JobQueue],
+    };
+  }
+}

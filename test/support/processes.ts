@@ -1,0 +1,51 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+/** Path of a built entry point; the test command builds before jest runs. */
+export function builtEntry(app: string): string {
+  return path.join(REPO_ROOT, 'dist', 'apps', app, 'src', 'main.js');
+}
+
+export interface Finished {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Running {
+  child: ChildProcess;
+  output(): { stdout: string; stderr: string };
+  exited: Promise<Finished>;
+}
+
+export function runNode(entry: string, env: NodeJS.ProcessEnv): Running {
+  const child = spawn(process.execPath, [entry], { env: { PATH: process.env.PATH, ...env }, cwd: REPO_ROOT });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<Finished>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
+  return { child, output: () => ({ stdout, stderr }), exited };
+}
+
+/** Polls `check` until it holds; gives up early, with its output, if `process` exits first. */
+export async function waitFor(
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+  process?: Running,
+): Promise<number> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    if (process && process.child.exitCode !== null)
+      throw new Error(`${what}: the process exited (${process.child.exitCode}): ${process.output().stderr}`);
+    if (await check().catch(() => false)) return Date.now() - started;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${what} did not happen within ${timeoutMs} ms`);
+}
