@@ -18,4 +18,5 @@ module.exports = {
   },
   moduleNameMapper: { '^@linescope/(.*)$': '<rootDir>/libs/$1/src' },
   testTimeout: 60000,
+  reporters: ['default', '<rootDir>/test/support/summary.reporter.js'],
 };

@@ -131,8 +131,12 @@ export class InitialSchema1764385200000 implements MigrationInterface {
     await db.query(
       `CREATE UNIQUE INDEX inspections_idempotency ON inspections (camera_id, idempotency_key) WHERE idempotency_key IS NOT NULL`,
     );
-    await db.query(`CREATE INDEX inspections_line_received ON inspections (line_id, received_at DESC, id DESC)`);
-    await db.query(`CREATE INDEX inspections_camera_received ON inspections (camera_id, received_at DESC, id DESC)`);
+    await db.query(
+      `CREATE INDEX inspections_line_received ON inspections (line_id, received_at DESC, id DESC)`,
+    );
+    await db.query(
+      `CREATE INDEX inspections_camera_received ON inspections (camera_id, received_at DESC, id DESC)`,
+    );
     await db.query(`CREATE INDEX inspections_received ON inspections (received_at DESC, id DESC)`);
     await db.query(`CREATE INDEX inspections_pending ON inspections (received_at) WHERE status = 'pending'`);
 
@@ -217,7 +221,9 @@ export class InitialSchema1764385200000 implements MigrationInterface {
         details jsonb NOT NULL DEFAULT '{}',
         created_at timestamptz NOT NULL DEFAULT now()
       )`);
-    await db.query(`CREATE INDEX audit_events_target ON audit_events (target_type, target_id, created_at DESC)`);
+    await db.query(
+      `CREATE INDEX audit_events_target ON audit_events (target_type, target_id, created_at DESC)`,
+    );
 
     await db.query(`
       CREATE FUNCTION forbid_history_rewrite() RETURNS trigger LANGUAGE plpgsql AS $$

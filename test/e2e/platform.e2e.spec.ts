@@ -17,7 +17,12 @@ describe('api app platform', () => {
   beforeAll(async () => {
     ({ db } = await createMigratedDatabase());
     dataDir = await mkdtemp(path.join(tmpdir(), 'linescope-api-'));
-    running = await startApp(apiApp, { DATABASE_URL: db.url, DATA_DIR: dataDir, API_PORT: '0', LOG_LEVEL: 'silent' });
+    running = await startApp(apiApp, {
+      DATABASE_URL: db.url,
+      DATA_DIR: dataDir,
+      API_PORT: '0',
+      LOG_LEVEL: 'silent',
+    });
   });
   afterAll(async () => {
     await running.shutdown('test finished');
@@ -36,11 +41,15 @@ describe('api app platform', () => {
   });
 
   it('serves OpenAPI and Prometheus metrics', async () => {
-    const spec = (await (await fetch(`${running.url}/api/docs.json`)).json()) as { paths: Record<string, unknown> };
+    const spec = (await (await fetch(`${running.url}/api/docs.json`)).json()) as {
+      paths: Record<string, unknown>;
+    };
     expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/health/live', '/health/ready']));
     expect((await fetch(`${running.url}/api/docs`)).status).toBe(200);
     const metrics = await (await fetch(`${running.url}/metrics`)).text();
-    expect(metrics).toMatch(/linescope_http_request_duration_seconds_count\{app="api",method="GET",route="\/health\/live",status="200"\} \d+/);
+    expect(metrics).toMatch(
+      /linescope_http_request_duration_seconds_count\{app="api",method="GET",route="\/health\/live",status="200"\} \d+/,
+    );
     expect(metrics).toContain('linescope_process_cpu_seconds_total');
   });
 
@@ -78,7 +87,10 @@ describe('api app platform', () => {
     expect(ready.status).toBe(503);
     expect(await ready.json()).toMatchObject({
       status: 'unavailable',
-      checks: { database: { status: 'up' }, storage: { status: 'down', error: expect.stringContaining('ENOENT') } },
+      checks: {
+        database: { status: 'up' },
+        storage: { status: 'down', error: expect.stringContaining('ENOENT') },
+      },
     });
     await running.infra.store.init();
     expect((await fetch(`${running.url}/health/ready`)).status).toBe(200);

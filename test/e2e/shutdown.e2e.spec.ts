@@ -61,7 +61,10 @@ describe('graceful shutdown', () => {
     const running = await startApp(slowApp, { DATABASE_URL: db.url, DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
     const jobId = await running.infra.queue.send('sweep-orphans', {});
     while (!jobStarted) await sleep(50);
-    const inFlight = fetch(`${running.url}/slow`).then(async (r) => ({ status: r.status, body: await r.json() }));
+    const inFlight = fetch(`${running.url}/slow`).then(async (r) => ({
+      status: r.status,
+      body: await r.json(),
+    }));
     await sleep(200);
 
     await running.shutdown('SIGTERM');

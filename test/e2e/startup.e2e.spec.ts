@@ -33,7 +33,11 @@ describe('starting the product', () => {
       );
       expect(readyAfter).toBeLessThan(30_000);
       for (const port of [inference, trainer]) {
-        await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/health/ready`)).ok, 15_000, `port ${port} ready`);
+        await waitFor(
+          async () => (await fetch(`http://127.0.0.1:${port}/health/ready`)).ok,
+          15_000,
+          `port ${port} ready`,
+        );
       }
       const report = (await (await fetch(`http://127.0.0.1:${api}/health/ready`)).json()) as {
         checks: Record<string, { status: string }>;
@@ -96,14 +100,22 @@ describe('starting the product', () => {
       { DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/linescope' },
       /^linescope: cannot start: cannot reach PostgreSQL at .*: connection refused$/,
     ],
-  ])('refuses %s with one clear line and exit code 1', async (_what, app, env, expected) => {
-    const finished = await runNode(builtEntry(app), { DATA_DIR: dataDir, API_PORT: '0', LOG_LEVEL: 'silent', ...env })
-      .exited;
-    expect(finished.code).toBe(1);
-    // The launcher may say what it is doing first; the reason it stopped is one line, and the last.
-    const lines = finished.stderr.trim().split('\n');
-    expect(lines.filter((line) => line.includes('cannot start'))).toHaveLength(1);
-    expect(lines[lines.length - 1]).toMatch(expected);
-    expect(finished.stderr).not.toMatch(/\n\s+at /);
-  }, 30_000);
+  ])(
+    'refuses %s with one clear line and exit code 1',
+    async (_what, app, env, expected) => {
+      const finished = await runNode(builtEntry(app), {
+        DATA_DIR: dataDir,
+        API_PORT: '0',
+        LOG_LEVEL: 'silent',
+        ...env,
+      }).exited;
+      expect(finished.code).toBe(1);
+      // The launcher may say what it is doing first; the reason it stopped is one line, and the last.
+      const lines = finished.stderr.trim().split('\n');
+      expect(lines.filter((line) => line.includes('cannot start'))).toHaveLength(1);
+      expect(lines[lines.length - 1]).toMatch(expected);
+      expect(finished.stderr).not.toMatch(/\n\s+at /);
+    },
+    30_000,
+  );
 });

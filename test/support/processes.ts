@@ -1,11 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
 /** Path of a built entry point; the test command builds before jest runs. */
 export function builtEntry(app: string): string {
-  return path.join(REPO_ROOT, 'dist', 'apps', app, 'src', 'main.js');
+  const entry = path.join(REPO_ROOT, 'dist', 'apps', app, 'src', 'main.js');
+  if (!existsSync(entry)) throw new Error(`${entry} does not exist: run \`npm run build\` (npm test does) first`);
+  return entry;
 }
 
 export interface Finished {

@@ -25,16 +25,20 @@ async function main(): Promise<void> {
     say(`no DATABASE_URL: starting the embedded PostgreSQL in ${dataDir}`);
     const embedded = await startEmbeddedPostgres({ dataDir });
     databaseUrl = embedded.url;
-    stopEmbedded = embedded.stop;
+    stopEmbedded = () => embedded.stop();
   }
 
-  const dataSource = createDataSource({ url: databaseUrl, poolSize: 2, applicationName: 'linescope-launcher' });
+  const dataSource = createDataSource({
+    url: databaseUrl,
+    poolSize: 2,
+    applicationName: 'linescope-launcher',
+  });
   try {
     await dataSource.initialize();
     await migrateUp(dataSource);
   } catch (error) {
     await stopEmbedded?.();
-    throw new Error(describeDatabaseError(databaseUrl, error));
+    throw new Error(describeDatabaseError(databaseUrl, error), { cause: error });
   } finally {
     if (dataSource.isInitialized) await dataSource.destroy();
   }
@@ -46,7 +50,10 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     const exits = [...children.values()].map(
-      (child) => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve()))),
+      (child) =>
+        new Promise<void>((resolve) =>
+          child.exitCode !== null ? resolve() : child.once('exit', () => resolve()),
+        ),
     );
     for (const child of children.values()) child.kill('SIGTERM');
     await Promise.all(exits);

@@ -17,13 +17,20 @@ describe('loadConfig', () => {
       S3_SECRET_KEY: 'minio123',
       S3_BUCKET: 'inspections',
     });
-    expect(config.storage).toMatchObject({ driver: 's3', endpoint: 'http://127.0.0.1:9000', bucket: 'inspections' });
+    expect(config.storage).toMatchObject({
+      driver: 's3',
+      endpoint: 'http://127.0.0.1:9000',
+      bucket: 'inspections',
+    });
   });
 
   it.each([
     [{ S3_ENDPOINT: 'not a url', S3_ACCESS_KEY: 'a', S3_SECRET_KEY: 'b' }, /S3_ENDPOINT .*is not a URL/],
     [{ S3_ENDPOINT: 'ftp://host:21', S3_ACCESS_KEY: 'a', S3_SECRET_KEY: 'b' }, /must use http or https/],
-    [{ S3_ENDPOINT: 'http://host:9000/bucket', S3_ACCESS_KEY: 'a', S3_SECRET_KEY: 'b' }, /must not have a path/],
+    [
+      { S3_ENDPOINT: 'http://host:9000/bucket', S3_ACCESS_KEY: 'a', S3_SECRET_KEY: 'b' },
+      /must not have a path/,
+    ],
     [{ STORAGE_DRIVER: 's3' }, /S3_ENDPOINT is required for S3 storage/],
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must be a postgres/],
     [{ API_PORT: '99999' }, /API_PORT/],

@@ -50,7 +50,8 @@ export const environmentSchema = z
     const driver = env.STORAGE_DRIVER ?? (env.S3_ENDPOINT ? 's3' : 'fs');
     if (driver !== 's3') return;
     for (const key of ['S3_ENDPOINT', 'S3_ACCESS_KEY', 'S3_SECRET_KEY'] as const) {
-      if (!env[key]) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: 'is required for S3 storage' });
+      if (!env[key])
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: 'is required for S3 storage' });
     }
   });
 

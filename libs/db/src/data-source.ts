@@ -66,6 +66,8 @@ async function hasAppliedMigrations(dataSource: DataSource): Promise<boolean> {
     `SELECT count(*)::text AS count FROM information_schema.tables WHERE table_name = 'schema_migrations'`,
   );
   if (rows[0]?.count === '0') return false;
-  const applied: { count: string }[] = await dataSource.query(`SELECT count(*)::text AS count FROM schema_migrations`);
+  const applied: { count: string }[] = await dataSource.query(
+    `SELECT count(*)::text AS count FROM schema_migrations`,
+  );
   return applied[0]?.count !== '0';
 }

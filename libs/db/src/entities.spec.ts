@@ -33,15 +33,23 @@ describe('entities round-trip through PostgreSQL', () => {
     const found = await repo.findOneByOrFail(
       (typeof ids === 'object' ? ids : { [repo.metadata.primaryColumns[0].propertyName]: ids }) as never,
     );
-    expect(found).toMatchObject(fields as object);
+    expect(found).toMatchObject(fields);
     return found;
   }
 
   const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
   it('round-trips the whole graph: users, lines, cameras, keys, models, inspections, reviews, label sets, jobs, audit', async () => {
-    const reviewer = await roundTrip(UserEntity, { email: 'qa@example.com', displayName: 'Q. A.', role: 'qa' });
-    const engineer = await roundTrip(UserEntity, { email: 'ml@example.com', displayName: 'M. L.', role: 'ml_engineer' });
+    const reviewer = await roundTrip(UserEntity, {
+      email: 'qa@example.com',
+      displayName: 'Q. A.',
+      role: 'qa',
+    });
+    const engineer = await roundTrip(UserEntity, {
+      email: 'ml@example.com',
+      displayName: 'M. L.',
+      role: 'ml_engineer',
+    });
     expect(reviewer.createdAt).toBeInstanceOf(Date);
 
     const model = await roundTrip(ModelVersionEntity, {
@@ -136,7 +144,14 @@ describe('entities round-trip through PostgreSQL', () => {
     await roundTrip(TrainingEpochEntity, {
       trainingJobId: job.id,
       epoch: 0,
-      metrics: { trainLoss: 0.7, trainAccuracy: 0.5, valLoss: 0.69, valAccuracy: 0.55, learningRate: 0.01, durationSeconds: 3 },
+      metrics: {
+        trainLoss: 0.7,
+        trainAccuracy: 0.5,
+        valLoss: 0.69,
+        valAccuracy: 0.55,
+        learningRate: 0.01,
+        durationSeconds: 3,
+      },
     });
     await roundTrip(ModelVersionEntity, {
       name: 'tiles-vit',
@@ -184,7 +199,9 @@ describe('entities round-trip through PostgreSQL', () => {
       stage: 'production' as const,
     };
     await repo.save(repo.create({ ...base, name: 'p', version: 1 }));
-    await expect(repo.save(repo.create({ ...base, name: 'p', version: 2 }))).rejects.toBeInstanceOf(QueryFailedError);
+    await expect(repo.save(repo.create({ ...base, name: 'p', version: 2 }))).rejects.toBeInstanceOf(
+      QueryFailedError,
+    );
   });
 
   it('refuses a scored inspection without a verdict, and a second row for the same idempotency key', async () => {

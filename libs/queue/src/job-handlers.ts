@@ -4,7 +4,8 @@ import { type JobKind, type JobKindsOf, type JobPayload, type WorkerRole, jobKin
  * What a handler reports. `skipped` means the job no longer applies (the row is gone or already done);
  * throwing means failure, and the queue retries with backoff until the kind's retry limit.
  */
-export type JobOutcome = { status: 'done'; detail?: Record<string, unknown> } | { status: 'skipped'; reason: string };
+export type JobOutcome =
+  { status: 'done'; detail?: Record<string, unknown> } | { status: 'skipped'; reason: string };
 
 export interface JobContext {
   jobId: string;
@@ -12,7 +13,10 @@ export interface JobContext {
   retryCount: number;
 }
 
-export type JobHandler<K extends JobKind> = (payload: JobPayload<K>, context: JobContext) => Promise<JobOutcome>;
+export type JobHandler<K extends JobKind> = (
+  payload: JobPayload<K>,
+  context: JobContext,
+) => Promise<JobOutcome>;
 
 /** Exactly the handlers a role owes: the compiler rejects a map that misses one. */
 export type JobHandlerMap<R extends WorkerRole> = { [K in JobKindsOf<R>]: JobHandler<K> };

@@ -70,10 +70,12 @@ export function jobKindsFor(role: WorkerRole): JobKind[] {
 export function parsePayload<K extends JobKind>(kind: K, payload: unknown): JobPayload<K> {
   const result = JOB_KINDS[kind].payload.safeParse(payload);
   if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ');
+    const problems = result.error.issues
+      .map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`)
+      .join('; ');
     throw new InvalidJobPayloadError(kind, problems);
   }
-  return result.data as JobPayload<K>;
+  return result.data;
 }
 
 export class InvalidJobPayloadError extends Error {

@@ -5,12 +5,19 @@ import { type JobHandlerMap, MissingJobHandlerError } from './job-handlers';
 import { InvalidJobPayloadError, type JobKind, jobKindsFor } from './job-kinds';
 import { JobQueue, type JobState } from './job-queue';
 
-async function waitForState(queue: JobQueue, kind: JobKind, id: string, states: JobState[], timeoutMs = 20_000) {
+async function waitForState(
+  queue: JobQueue,
+  kind: JobKind,
+  id: string,
+  states: JobState[],
+  timeoutMs = 20_000,
+) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const job = await queue.getJob(kind, id);
     if (job && states.includes(job.state)) return job;
-    if (Date.now() > deadline) throw new Error(`job ${id} still ${job?.state ?? 'missing'} after ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`job ${id} still ${job?.state ?? 'missing'} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -46,7 +53,9 @@ describe('JobQueue (pg-boss on a real PostgreSQL)', () => {
     await expect(
       queue.send('score-inspection', { inspectionId: randomUUID(), image: 'AAAA' } as never),
     ).rejects.toBeInstanceOf(InvalidJobPayloadError);
-    await expect(queue.send('score-inspection', { inspectionId: 'not-a-uuid' })).rejects.toThrow(/Invalid uuid/);
+    await expect(queue.send('score-inspection', { inspectionId: 'not-a-uuid' })).rejects.toThrow(
+      /Invalid uuid/,
+    );
   });
 
   it('delivers jobs to a worker, records completion, retries failures and keeps failed jobs visible', async () => {
@@ -69,7 +78,10 @@ describe('JobQueue (pg-boss on a real PostgreSQL)', () => {
       queue.send('train-model', { trainingJobId: id }).then(async (jobId) => {
         const client = new Client({ connectionString: db.url });
         await client.connect();
-        await client.query(`UPDATE pgboss.job SET retry_delay = 0, retry_backoff = false, retry_limit = 1 WHERE id = $1`, [jobId]);
+        await client.query(
+          `UPDATE pgboss.job SET retry_delay = 0, retry_backoff = false, retry_limit = 1 WHERE id = $1`,
+          [jobId],
+        );
         await client.end();
         return jobId!;
       });
@@ -102,15 +114,25 @@ describe('JobQueue (pg-boss on a real PostgreSQL)', () => {
   it('enqueues inside a transaction only when it commits', async () => {
     const client = new Client({ connectionString: db.url });
     await client.connect();
-    const executeSql = async (text: string, values: unknown[]) => ({ rows: (await client.query(text, values)).rows });
+    const executeSql = async (text: string, values: unknown[]) => ({
+      rows: (await client.query(text, values)).rows,
+    });
     try {
       await client.query('BEGIN');
-      const rolledBack = await queue.send('render-heatmap', { inspectionId: randomUUID() }, { db: { executeSql } });
+      const rolledBack = await queue.send(
+        'render-heatmap',
+        { inspectionId: randomUUID() },
+        { db: { executeSql } },
+      );
       await client.query('ROLLBACK');
       expect(await queue.getJob('render-heatmap', rolledBack!)).toBeNull();
 
       await client.query('BEGIN');
-      const committed = await queue.send('render-heatmap', { inspectionId: randomUUID() }, { db: { executeSql } });
+      const committed = await queue.send(
+        'render-heatmap',
+        { inspectionId: randomUUID() },
+        { db: { executeSql } },
+      );
       await client.query('COMMIT');
       expect((await queue.getJob('render-heatmap', committed!))?.state).toBe('created');
     } finally {

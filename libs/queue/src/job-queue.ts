@@ -72,7 +72,11 @@ export class JobQueue {
       await lock.query('SELECT pg_advisory_lock($1)', [QUEUE_SETUP_LOCK_ID]);
       await this.boss.start();
       for (const kind of ALL_JOB_KINDS) {
-        await this.boss.createQueue(kind, { name: kind, policy: JOB_KINDS[kind].policy, ...JOB_KINDS[kind].retry });
+        await this.boss.createQueue(kind, {
+          name: kind,
+          policy: JOB_KINDS[kind].policy,
+          ...JOB_KINDS[kind].retry,
+        });
       }
     } finally {
       await lock.end();
@@ -80,13 +84,17 @@ export class JobQueue {
     this.started = true;
   }
 
-  async send<K extends JobKind>(kind: K, payload: JobPayload<K>, options: SendOptions = {}): Promise<string | null> {
+  async send<K extends JobKind>(
+    kind: K,
+    payload: JobPayload<K>,
+    options: SendOptions = {},
+  ): Promise<string | null> {
     const data = parsePayload(kind, payload);
     return this.boss.send(kind, data, {
       ...JOB_KINDS[kind].retry,
       singletonKey: options.singletonKey,
       startAfter: options.startAfter,
-      db: options.db as PgBoss.Db | undefined,
+      db: options.db,
     });
   }
 
@@ -112,7 +120,7 @@ export class JobQueue {
         await this.boss.work<unknown>(
           kind,
           { batchSize: 1, pollingIntervalSeconds: this.pollingIntervalSeconds, includeMetadata: true },
-          async ([job]) => this.run(kind, handler, job as PgBoss.JobWithMetadata<unknown>),
+          async ([job]) => this.run(kind, handler, job),
         );
       }
     }

@@ -77,7 +77,12 @@ export class FsObjectStore implements ObjectStore {
     try {
       const info = await stat(file);
       if (!info.isFile()) return null;
-      return { key, size: info.size, contentType: await this.readContentType(file), lastModified: info.mtime };
+      return {
+        key,
+        size: info.size,
+        contentType: await this.readContentType(file),
+        lastModified: info.mtime,
+      };
     } catch (error) {
       if (isNotFound(error)) return null;
       throw error;
@@ -136,10 +141,12 @@ export class FsObjectStore implements ObjectStore {
 
   private fileFor(key: string): string {
     assertValidKey(key);
-    if (key.endsWith(META_SUFFIX)) throw new InvalidObjectKeyError(key, `the suffix ${META_SUFFIX} is reserved`);
+    if (key.endsWith(META_SUFFIX))
+      throw new InvalidObjectKeyError(key, `the suffix ${META_SUFFIX} is reserved`);
     const file = path.join(this.objectsDir, ...key.split('/'));
     // Defence in depth: assertValidKey already forbids traversal.
-    if (!file.startsWith(this.objectsDir + path.sep)) throw new InvalidObjectKeyError(key, 'escapes the store root');
+    if (!file.startsWith(this.objectsDir + path.sep))
+      throw new InvalidObjectKeyError(key, 'escapes the store root');
     return file;
   }
 

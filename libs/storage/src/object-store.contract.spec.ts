@@ -120,7 +120,9 @@ describe('FsObjectStore specifics', () => {
       await store.init();
       await store.put('k/v.bin', Buffer.from('abc'));
       expect(await readdir(path.join(dir, '.tmp'))).toEqual([]);
-      await expect(store.put('k/v.bin.meta.json', Buffer.from('x'))).rejects.toBeInstanceOf(InvalidObjectKeyError);
+      await expect(store.put('k/v.bin.meta.json', Buffer.from('x'))).rejects.toBeInstanceOf(
+        InvalidObjectKeyError,
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -66,12 +66,14 @@ const MAX_KEY_LENGTH = 512;
  */
 export function assertValidKey(key: string): void {
   if (typeof key !== 'string' || key.length === 0) throw new InvalidObjectKeyError(String(key), 'empty');
-  if (key.length > MAX_KEY_LENGTH) throw new InvalidObjectKeyError(key, `longer than ${MAX_KEY_LENGTH} characters`);
+  if (key.length > MAX_KEY_LENGTH)
+    throw new InvalidObjectKeyError(key, `longer than ${MAX_KEY_LENGTH} characters`);
   if (key.startsWith('/')) throw new InvalidObjectKeyError(key, 'absolute path');
   for (const segment of key.split('/')) {
     if (segment === '') throw new InvalidObjectKeyError(key, 'empty path segment');
     if (segment === '.' || segment === '..') throw new InvalidObjectKeyError(key, 'path traversal');
-    if (!KEY_SEGMENT.test(segment)) throw new InvalidObjectKeyError(key, 'only A-Z a-z 0-9 . _ = + - and / allowed');
+    if (!KEY_SEGMENT.test(segment))
+      throw new InvalidObjectKeyError(key, 'only A-Z a-z 0-9 . _ = + - and / allowed');
   }
 }
 

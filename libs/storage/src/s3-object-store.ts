@@ -111,7 +111,8 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async ping(): Promise<void> {
-    if (!(await this.client.bucketExists(this.bucket))) throw new Error(`bucket ${this.bucket} does not exist`);
+    if (!(await this.client.bucketExists(this.bucket)))
+      throw new Error(`bucket ${this.bucket} does not exist`);
   }
 }
 
@@ -121,12 +122,16 @@ export function parseS3Endpoint(endpoint: string): { endPoint: string; port: num
   try {
     url = new URL(endpoint);
   } catch {
-    throw new Error(`S3 endpoint ${JSON.stringify(endpoint)} is not a URL (expected e.g. http://127.0.0.1:9000)`);
+    throw new Error(
+      `S3 endpoint ${JSON.stringify(endpoint)} is not a URL (expected e.g. http://127.0.0.1:9000)`,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new Error(`S3 endpoint ${JSON.stringify(endpoint)} must use http or https`);
   if (url.pathname !== '/' || url.search || url.hash)
-    throw new Error(`S3 endpoint ${JSON.stringify(endpoint)} must not have a path; the bucket is set separately`);
+    throw new Error(
+      `S3 endpoint ${JSON.stringify(endpoint)} must not have a path; the bucket is set separately`,
+    );
   const useSSL = url.protocol === 'https:';
   const port = url.port ? Number(url.port) : useSSL ? 443 : 80;
   return { endPoint: url.hostname.replace(/^\[|\]$/g, ''), port, useSSL };

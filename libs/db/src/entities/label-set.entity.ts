@@ -2,8 +2,7 @@ import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn
 
 /** Where a label set's samples come from. */
 export type LabelSetSource =
-  | { kind: 'reviews'; lineIds?: string[]; reviewedBefore: string }
-  | { kind: 'folder'; path: string };
+  { kind: 'reviews'; lineIds?: string[]; reviewedBefore: string } | { kind: 'folder'; path: string };
 
 /** A dataset frozen for training: once `frozenAt` is set its items never change, so a model can name its data. */
 @Entity('label_sets')

@@ -12,7 +12,13 @@ export class ProductionLineEntity {
   @Column('text', { default: '' })
   description!: string;
 
-  @Column({ name: 'verdict_mode', type: 'enum', enum: VERDICT_MODES, enumName: 'verdict_mode', default: 'sync' })
+  @Column({
+    name: 'verdict_mode',
+    type: 'enum',
+    enum: VERDICT_MODES,
+    enumName: 'verdict_mode',
+    default: 'sync',
+  })
   verdictMode!: VerdictMode;
 
   /** How long a `sync` upload waits for a verdict before answering `pending`. */

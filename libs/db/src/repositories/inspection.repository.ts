@@ -16,7 +16,10 @@ export class InspectionRepository {
 
   /** Marks a pending inspection failed; returns false when it was no longer pending. */
   async markFailed(id: string, reason: string): Promise<boolean> {
-    const result = await this.inspections.update({ id, status: 'pending' }, { status: 'failed', failureReason: reason });
+    const result = await this.inspections.update(
+      { id, status: 'pending' },
+      { status: 'failed', failureReason: reason },
+    );
     return (result.affected ?? 0) > 0;
   }
 

@@ -27,7 +27,10 @@ export interface RunningApp {
 }
 
 /** Boots an app: config, infrastructure, Nest, OpenAPI, workers, HTTP, signal handling. */
-export async function startApp(definition: AppDefinition, env: NodeJS.ProcessEnv = process.env): Promise<RunningApp> {
+export async function startApp(
+  definition: AppDefinition,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RunningApp> {
   const config = loadConfig(env);
   const logger = createLogger({ app: definition.role, level: config.logLevel });
   const infra = await connectInfrastructure(definition.role, config, logger);
@@ -40,7 +43,11 @@ export async function startApp(definition: AppDefinition, env: NodeJS.ProcessEnv
     app.use(infra.metrics.httpMiddleware());
     const document = SwaggerModule.createDocument(
       app,
-      new DocumentBuilder().setTitle(definition.title).setDescription(definition.description).setVersion('1').build(),
+      new DocumentBuilder()
+        .setTitle(definition.title)
+        .setDescription(definition.description)
+        .setVersion('1')
+        .build(),
     );
     SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs.json' });
     await definition.startWorkers(app, infra);
@@ -63,7 +70,12 @@ export async function startApp(definition: AppDefinition, env: NodeJS.ProcessEnv
  * Stops taking new requests, lets in-flight requests and jobs finish (bounded by SHUTDOWN_TIMEOUT_MS),
  * then closes the queue and the database pool.
  */
-async function shutdown(app: INestApplication, infra: Infrastructure, logger: Logger, reason: string): Promise<void> {
+async function shutdown(
+  app: INestApplication,
+  infra: Infrastructure,
+  logger: Logger,
+  reason: string,
+): Promise<void> {
   logger.info({ reason }, 'shutting down');
   const server = app.getHttpServer() as Server;
   const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -31,12 +31,19 @@ export class HealthService {
       await Promise.race([
         check(),
         new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+          timer = setTimeout(
+            () => reject(new Error(`no answer within ${this.timeoutMs} ms`)),
+            this.timeoutMs,
+          );
         }),
       ]);
       return { status: 'up', ms: Date.now() - started };
     } catch (error) {
-      return { status: 'down', ms: Date.now() - started, error: error instanceof Error ? error.message : String(error) };
+      return {
+        status: 'down',
+        ms: Date.now() - started,
+        error: error instanceof Error ? error.message : String(error),
+      };
     } finally {
       clearTimeout(timer);
     }

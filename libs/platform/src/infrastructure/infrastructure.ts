@@ -53,7 +53,11 @@ export async function connectInfrastructure(
       'DATABASE_URL is not set: `npm start` runs the whole product with an embedded PostgreSQL; an app started on its own needs DATABASE_URL',
     );
   }
-  const dataSource = createDataSource({ url, poolSize: config.database.poolSize, applicationName: `linescope-${app}` });
+  const dataSource = createDataSource({
+    url,
+    poolSize: config.database.poolSize,
+    applicationName: `linescope-${app}`,
+  });
   try {
     await dataSource.initialize();
   } catch (error) {

@@ -8,7 +8,10 @@ export function createLogger(options: { app: string; level: string }): Logger {
     base: { app: options.app, pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
-    redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]', '*.password', '*.secretKey'], remove: true },
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers["x-api-key"]', '*.password', '*.secretKey'],
+      remove: true,
+    },
   });
 }
 
