@@ -13,6 +13,7 @@ import {
   ReviewEntity,
   TrainingEpochEntity,
   TrainingJobEntity,
+  UserApiTokenEntity,
   UserEntity,
 } from './entities';
 

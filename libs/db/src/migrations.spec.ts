@@ -1,6 +1,8 @@
 import { createEmptyDatabase, type TestDatabase } from '../../../test/support/database';
 import { createDataSource, migrateDownAll, migrateUp } from './data-source';
 
+const ALL = ['InitialSchema1764385200000', 'UserApiTokens1764471600000'];
+
 const TABLES = [
   'audit_events',
   'camera_api_keys',
@@ -13,6 +15,7 @@ const TABLES = [
   'reviews',
   'training_epochs',
   'training_jobs',
+  'user_api_tokens',
   'users',
 ];
 
@@ -40,11 +43,11 @@ describe('migrations', () => {
     const ds = createDataSource({ url: db.url, poolSize: 2 });
     await ds.initialize();
     try {
-      expect(await migrateUp(ds)).toEqual(['InitialSchema1764385200000']);
+      expect(await migrateUp(ds)).toEqual(ALL);
       expect(await migrateUp(ds)).toEqual([]);
       expect(await userTables(db.url)).toEqual(TABLES);
 
-      expect(await migrateDownAll(ds)).toBe(1);
+      expect(await migrateDownAll(ds)).toBe(ALL.length);
       expect(await userTables(db.url)).toEqual([]);
       const types: { typname: string }[] = await ds.query(
         `SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = 'public' AND t.typtype = 'e'`,
@@ -52,7 +55,7 @@ describe('migrations', () => {
       expect(types).toEqual([]);
 
       // and up again after a full revert
-      expect(await migrateUp(ds)).toEqual(['InitialSchema1764385200000']);
+      expect(await migrateUp(ds)).toEqual(ALL);
     } finally {
       await ds.destroy();
     }
@@ -64,7 +67,7 @@ describe('migrations', () => {
     try {
       await Promise.all(sources.map((s) => s.initialize()));
       const results = await Promise.all(sources.map((s) => migrateUp(s)));
-      expect(results.flat()).toEqual(['InitialSchema1764385200000']);
+      expect(results.flat()).toEqual(ALL);
     } finally {
       await Promise.all(sources.map((s) => s.destroy()));
       await fresh.drop();

@@ -7,6 +7,7 @@ import { ModelVersionEntity } from './model-version.entity';
 import { ProductionLineEntity } from './production-line.entity';
 import { ReviewEntity } from './review.entity';
 import { TrainingEpochEntity, TrainingJobEntity } from './training-job.entity';
+import { UserApiTokenEntity } from './user-api-token.entity';
 import { UserEntity } from './user.entity';
 
 export * from './enums';
@@ -19,10 +20,12 @@ export * from './model-version.entity';
 export * from './production-line.entity';
 export * from './review.entity';
 export * from './training-job.entity';
+export * from './user-api-token.entity';
 export * from './user.entity';
 
 export const entities = [
   UserEntity,
+  UserApiTokenEntity,
   ProductionLineEntity,
   CameraEntity,
   CameraApiKeyEntity,
