@@ -16,7 +16,11 @@ module.exports = {
       },
     ],
   },
-  moduleNameMapper: { '^@linescope/(.*)$': '<rootDir>/libs/$1/src' },
+  moduleNameMapper: {
+    // Sub-folders of the heavy libraries can be imported alone (e.g. preprocessing without the model zoo).
+    '^@linescope/(vision|training)/(.*)$': '<rootDir>/libs/$1/src/$2',
+    '^@linescope/(.*)$': '<rootDir>/libs/$1/src',
+  },
   testTimeout: 60000,
   reporters: ['default', '<rootDir>/test/support/summary.reporter.js'],
 };

@@ -41,6 +41,7 @@ const slowApp: AppDefinition = {
         jobFinished = true;
         return { status: 'done' };
       },
+      'notify-webhook': async () => ({ status: 'skipped', reason: 'not part of this test' }),
     });
   },
 };

@@ -1,7 +1,30 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Module, ValidationPipe } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { type Infrastructure, InfrastructureModule } from '@linescope/platform';
+import { AuthGuard } from './auth/auth.guard';
+import { CamerasController } from './controllers/cameras.controller';
+import { FilesController } from './controllers/files.controller';
+import { InspectionsController } from './controllers/inspections.controller';
+import { LinesController } from './controllers/lines.controller';
+import { UsersController } from './controllers/users.controller';
+import { ApiError } from './errors/api-error';
+import { ErrorFilter } from './errors/error.filter';
+import { InferenceClient } from './inference/inference.client';
 import { ApiJobHandlers } from './jobs/api.job-handlers';
+import { AuditRepository } from './repositories/audit.repository';
+import { CredentialsRepository } from './repositories/credentials.repository';
+import { CameraService } from './services/camera.service';
+import { InspectionFilesService } from './services/inspection-files.service';
+import { InspectionIntakeService } from './services/inspection-intake.service';
+import { InspectionQueryService } from './services/inspection-query.service';
+import { LineService } from './services/line.service';
 import { OrphanSweepService } from './services/orphan-sweep.service';
+import { RateLimiter } from './services/rate-limiter';
+import { SignedUrlService } from './services/signed-url.service';
+import { UserService } from './services/user.service';
+import { WebhookService } from './services/webhook.service';
+import { UploadInterceptor } from './upload/upload.interceptor';
+import { CameraRateLimitGuard } from './upload/rate-limit.guard';
 
 @Module({})
 export class ApiModule {
@@ -9,7 +32,41 @@ export class ApiModule {
     return {
       module: ApiModule,
       imports: [InfrastructureModule.forRoot(infra)],
-      providers: [OrphanSweepService, ApiJobHandlers],
+      controllers: [LinesController, CamerasController, UsersController, InspectionsController, FilesController],
+      providers: [
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_FILTER, useClass: ErrorFilter },
+        {
+          provide: APP_PIPE,
+          useValue: new ValidationPipe({
+            whitelist: true,
+            forbidNonWhitelisted: true,
+            transform: true,
+            exceptionFactory: (errors) =>
+              new ApiError(
+                400,
+                'invalid_request',
+                errors.flatMap((e) => Object.values(e.constraints ?? { [e.property]: `${e.property} is invalid` })).join('; '),
+              ),
+          }),
+        },
+        AuditRepository,
+        CredentialsRepository,
+        CameraService,
+        InferenceClient,
+        InspectionFilesService,
+        InspectionIntakeService,
+        InspectionQueryService,
+        LineService,
+        OrphanSweepService,
+        RateLimiter,
+        SignedUrlService,
+        UserService,
+        WebhookService,
+        UploadInterceptor,
+        CameraRateLimitGuard,
+        ApiJobHandlers,
+      ],
     };
   }
 }

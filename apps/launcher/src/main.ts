@@ -1,7 +1,9 @@
 import { ConfigError, loadConfig } from '@linescope/config';
 import { createDataSource, describeDatabaseError, migrateUp, startEmbeddedPostgres } from '@linescope/db';
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { bootstrapFirstAdmin } from '@linescope/accounts';
 
 /**
  * `npm start`: the whole product on one box. Starts an embedded PostgreSQL when DATABASE_URL is not set,
@@ -36,6 +38,13 @@ async function main(): Promise<void> {
   try {
     await dataSource.initialize();
     await migrateUp(dataSource);
+    const adminToken = await bootstrapFirstAdmin(dataSource);
+    if (adminToken) {
+      const file = path.join(config.dataDir, 'initial-admin-token');
+      await mkdir(config.dataDir, { recursive: true });
+      await writeFile(file, adminToken + '\n', { mode: 0o600 });
+      say(`fresh installation: the first admin's bearer token is in ${file}`);
+    }
   } catch (error) {
     await stopEmbedded?.();
     throw new Error(describeDatabaseError(databaseUrl, error), { cause: error });

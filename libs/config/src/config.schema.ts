@@ -45,6 +45,13 @@ export const environmentSchema = z
     /** Comma-separated base URLs of inference instances, tried healthy-first by the API. */
     INFERENCE_URLS: z.string().default('http://127.0.0.1:3001'),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
+    MAX_IMAGE_BYTES: z.coerce.number().int().min(1024).default(20 * 1024 * 1024),
+    MAX_IMAGE_PIXELS: z.coerce.number().int().min(1).default(50_000_000),
+    DEFAULT_CAMERA_RATE_LIMIT: z.coerce.number().positive().default(50),
+    /** Base URL that signed image links point at; defaults to the API's own address. */
+    PUBLIC_URL: z.string().url().optional(),
+    /** Signs short-lived image links. Every API instance needs the same value; a random one is made if unset. */
+    URL_SIGNING_SECRET: z.string().min(16).optional(),
   })
   .superRefine((env, ctx) => {
     const driver = env.STORAGE_DRIVER ?? (env.S3_ENDPOINT ? 's3' : 'fs');
@@ -78,6 +85,10 @@ export interface AppConfig {
   ports: { api: number; inference: number; trainer: number };
   inferenceUrls: string[];
   shutdownTimeoutMs: number;
+  ingest: { maxImageBytes: number; maxImagePixels: number; defaultCameraRateLimit: number };
+  /** Base of links the API hands out; when unset, taken from each request's Host header. */
+  publicUrl: string | undefined;
+  urlSigningSecret: string | undefined;
 }
 
 export function toAppConfig(env: Environment): AppConfig {
@@ -106,5 +117,12 @@ export function toAppConfig(env: Environment): AppConfig {
       .map((url) => url.trim())
       .filter(Boolean),
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    ingest: {
+      maxImageBytes: env.MAX_IMAGE_BYTES,
+      maxImagePixels: env.MAX_IMAGE_PIXELS,
+      defaultCameraRateLimit: env.DEFAULT_CAMERA_RATE_LIMIT,
+    },
+    publicUrl: env.PUBLIC_URL?.replace(/\/$/, ''),
+    urlSigningSecret: env.URL_SIGNING_SECRET,
   };
 }

@@ -52,6 +52,13 @@ describe('entities round-trip through PostgreSQL', () => {
       role: 'ml_engineer',
     });
     expect(reviewer.createdAt).toBeInstanceOf(Date);
+    await roundTrip(UserApiTokenEntity, {
+      userId: engineer.id,
+      name: 'laptop',
+      tokenPrefix: 'lsu_abcd',
+      tokenHash: sha('token'),
+      expiresAt: new Date('2027-01-01T00:00:00Z'),
+    });
 
     const model = await roundTrip(ModelVersionEntity, {
       name: 'tiles',

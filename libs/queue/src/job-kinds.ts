@@ -36,6 +36,13 @@ export const JOB_KINDS = {
     payload: z.object({ modelVersionId: uuid, labelSetId: uuid.optional() }).strict(),
     retry: { retryLimit: 2, retryDelay: 30, retryBackoff: true, expireInSeconds: 3600 },
   },
+  'notify-webhook': {
+    policy: 'standard',
+    role: 'api',
+    payload: z.object({ inspectionId: uuid }).strict(),
+    // A receiver that is down for a while still gets the result: 8 tries over about an hour.
+    retry: { retryLimit: 8, retryDelay: 15, retryBackoff: true, expireInSeconds: 60 },
+  },
   'sweep-orphans': {
     // 'short': at most one sweep waits in the queue, however often it is requested.
     policy: 'short',

@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
@@ -69,7 +68,7 @@ export class FsObjectStore implements ObjectStore {
     const handle = await open(file, 'r').catch((error: unknown) => {
       throw this.translate(error, key);
     });
-    return createReadStream('', { fd: handle.fd, autoClose: true });
+    return handle.createReadStream({ autoClose: true });
   }
 
   async stat(key: string): Promise<ObjectInfo | null> {

@@ -1,18 +1,24 @@
 import { Injectable } from '@nestjs/common';
 import { type JobHandlerMap } from '@linescope/queue';
 import { OrphanSweepService } from '../services/orphan-sweep.service';
+import { WebhookService } from '../services/webhook.service';
 
 /** Every job kind the API works, in one place. */
 @Injectable()
 export class ApiJobHandlers {
-  constructor(private readonly orphans: OrphanSweepService) {}
+  constructor(
+    private readonly orphans: OrphanSweepService,
+    private readonly webhooks: WebhookService,
+  ) {}
 
   handlers(): JobHandlerMap<'api'> {
     return {
       'sweep-orphans': async ({ olderThanSeconds }) => {
         const report = await this.orphans.sweep(olderThanSeconds);
-        return { status: 'done', detail: { scanned: report.scanned, deleted: report.deleted.length } };
+        const requeued = await this.orphans.requeueStalePending();
+        return { status: 'done', detail: { scanned: report.scanned, deleted: report.deleted.length, requeued } };
       },
+      'notify-webhook': ({ inspectionId }) => this.webhooks.notify(inspectionId),
     };
   }
 }

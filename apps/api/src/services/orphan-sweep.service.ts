@@ -4,12 +4,14 @@ import { LOGGER, OBJECT_STORE } from '@linescope/platform';
 import { type ObjectInfo, type ObjectStore } from '@linescope/storage';
 import { type Logger } from 'pino';
 import { DataSource } from 'typeorm';
+import { JobQueue } from '@linescope/queue';
 
 /** Object-store prefixes whose objects must be referenced by an inspection row. */
 export const SWEPT_PREFIXES = ['images/', 'heatmaps/'];
 /** Uploads write the object before the row commits; younger objects may still be in flight. */
 export const DEFAULT_ORPHAN_GRACE_SECONDS = 3600;
 const BATCH = 500;
+const STALE_PENDING_SECONDS = 600;
 
 export interface SweepReport {
   scanned: number;
@@ -24,7 +26,8 @@ export class OrphanSweepService {
   constructor(
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
     @Inject(LOGGER) private readonly logger: Logger,
-    dataSource: DataSource,
+    private readonly dataSource: DataSource,
+    private readonly queue: JobQueue,
   ) {
     this.references = new ObjectReferenceRepository(dataSource);
   }
@@ -47,6 +50,21 @@ export class OrphanSweepService {
     }
     if (report.deleted.length) this.logger.warn({ count: report.deleted.length }, 'orphan objects deleted');
     return report;
+  }
+
+  /**
+   * Inspections still pending well after their upload lost their scoring job (the enqueue after a sync timeout
+   * failed, or a job ran out of retries while no model served the line): queue them again.
+   */
+  async requeueStalePending(olderThanSeconds = STALE_PENDING_SECONDS): Promise<number> {
+    const rows: { id: string }[] = await this.dataSource.query(
+      `SELECT id FROM inspections WHERE status = 'pending' AND received_at < now() - make_interval(secs => $1)
+        ORDER BY received_at LIMIT 1000`,
+      [olderThanSeconds],
+    );
+    for (const { id } of rows) await this.queue.send('score-inspection', { inspectionId: id });
+    if (rows.length) this.logger.warn({ count: rows.length }, 'stale pending inspections queued again');
+    return rows.length;
   }
 
   private async deleteUnreferenced(batch: ObjectInfo[]): Promise<string[]> {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InspectionRepository } from '@linescope/db';
-import { type JobHandlerMap } from '@linescope/queue';
+import { VerdictRecorder } from '@linescope/inspections';
+import { JobQueue, type JobHandlerMap } from '@linescope/queue';
 import { DataSource } from 'typeorm';
 
 /**
@@ -12,9 +13,11 @@ import { DataSource } from 'typeorm';
 @Injectable()
 export class InferenceJobHandlers {
   private readonly inspections: InspectionRepository;
+  private readonly recorder: VerdictRecorder;
 
-  constructor(dataSource: DataSource) {
+  constructor(dataSource: DataSource, queue: JobQueue) {
     this.inspections = new InspectionRepository(dataSource);
+    this.recorder = new VerdictRecorder(dataSource, queue);
   }
 
   handlers(): JobHandlerMap<'inference'> {
@@ -26,7 +29,7 @@ export class InferenceJobHandlers {
           return { status: 'skipped', reason: `inspection is ${inspection.status}` };
         const model = await this.inspections.findServingModel(inspection.lineId);
         if (!model) {
-          await this.inspections.markFailed(inspectionId, 'no model version serves this line');
+          await this.recorder.fail(inspectionId, 'no model version serves this line', { notifyWebhook: true });
           return { status: 'done', detail: { verdict: null, reason: 'no model' } };
         }
         throw new Error(`model ${model.id} cannot be served by this build: no scoring engine is installed`);

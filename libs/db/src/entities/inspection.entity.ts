@@ -4,6 +4,7 @@ import { INSPECTION_STATUSES, type InspectionStatus, VERDICTS, type Verdict } fr
 /** Milliseconds spent in each stage of producing a verdict. */
 export interface LatencyBreakdown {
   receiveMs?: number;
+  validateMs?: number;
   storeMs?: number;
   queueMs?: number;
   decodeMs?: number;

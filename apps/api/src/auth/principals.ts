@@ -1,0 +1,22 @@
+import { type UserRole } from '@linescope/db';
+import { type Request } from 'express';
+
+export interface CameraPrincipal {
+  kind: 'camera';
+  cameraId: string;
+  lineId: string;
+  keyId: string;
+  rateLimitPerSecond: number | null;
+}
+
+export interface UserPrincipal {
+  kind: 'user';
+  userId: string;
+  role: UserRole;
+}
+
+export type Principal = CameraPrincipal | UserPrincipal;
+
+export interface AuthenticatedRequest extends Request {
+  principal?: Principal;
+}

@@ -1,0 +1,162 @@
+import { Controller, Get, Param, ParseUUIDPipe, Post, Query, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiSecurity,
+  ApiTags,
+} from '@nestjs/swagger';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
+import { type Request, type Response } from 'express';
+import { Allow, CurrentPrincipal } from '../auth/auth.decorators';
+import { type CameraPrincipal, type Principal } from '../auth/principals';
+import { InspectionDto, InspectionLinksDto, InspectionPageDto, InspectionQueryDto, UploadFieldsDto, mapInspection } from '../dtos/inspection.dto';
+import { ApiError } from '../errors/api-error';
+import { InspectionFilesService } from '../services/inspection-files.service';
+import { InspectionIntakeService } from '../services/inspection-intake.service';
+import { InspectionQueryService } from '../services/inspection-query.service';
+import { CameraRateLimitGuard } from '../upload/rate-limit.guard';
+import { UploadInterceptor, type UploadRequest } from '../upload/upload.interceptor';
+
+@ApiTags('inspections')
+@Controller('api/v1/inspections')
+export class InspectionsController {
+  constructor(
+    private readonly intake: InspectionIntakeService,
+    private readonly queries: InspectionQueryService,
+    private readonly files: InspectionFilesService,
+  ) {}
+
+  @Post()
+  @Allow('camera')
+  @UseGuards(CameraRateLimitGuard)
+  @UseInterceptors(UploadInterceptor)
+  @ApiSecurity('api-key')
+  @ApiOperation({
+    summary: 'Upload a product image',
+    description:
+      'Send the image as the raw body (Content-Type image/jpeg, image/png, image/webp, image/tiff, image/gif, ' +
+      'image/bmp) with optional query parameters, or as multipart/form-data with the file in "image" and the ' +
+      'fields alongside. On a `sync` line the answer carries the verdict if it is ready within the line deadline ' +
+      '(201), else `pending` (202); on an `async` line it is always 202: poll GET /api/v1/inspections/{id} or wait ' +
+      'for the webhook. A retry with the same Idempotency-Key returns the first result (200).',
+  })
+  @ApiConsumes('image/jpeg', 'image/png', 'multipart/form-data')
+  @ApiBody({
+    schema: {
+      type: 'object',
+      properties: {
+        image: { type: 'string', format: 'binary' },
+        serial: { type: 'string', example: 'SN-000123' },
+        capturedAt: { type: 'string', format: 'date-time' },
+        idempotencyKey: { type: 'string', example: 'cam-1-000123' },
+      },
+    },
+  })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Makes retries safe' })
+  @ApiCreatedResponse({ type: InspectionDto, description: 'Stored and scored within the deadline' })
+  @ApiAcceptedResponse({ type: InspectionDto, description: 'Stored; the verdict follows asynchronously' })
+  @ApiOkResponse({ type: InspectionDto, description: 'A retry of an upload already taken' })
+  async upload(
+    @Req() request: UploadRequest,
+    @Query() query: UploadFieldsDto,
+    @CurrentPrincipal() camera: CameraPrincipal,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<InspectionDto> {
+    const upload = request.upload!;
+    const fields = await readFields({ ...upload.fields, ...stripUndefined(query) });
+    const headerKey = request.headers['idempotency-key'];
+    const idempotencyKey = (typeof headerKey === 'string' ? headerKey : undefined) ?? fields.idempotencyKey;
+    if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,200}$/.test(idempotencyKey))
+      throw new ApiError(400, 'invalid_idempotency_key', 'the idempotency key must be 1-200 visible ASCII characters');
+    const result = await this.intake.ingest(camera, {
+      bytes: upload.bytes,
+      contentType: upload.contentType,
+      productSerial: fields.serial,
+      capturedAt: fields.capturedAt ? new Date(fields.capturedAt) : undefined,
+      idempotencyKey,
+      receivedAt: upload.receivedAt,
+      receiveMs: upload.receiveMs,
+    });
+    response.status(result.httpStatus);
+    response.setHeader('Location', `/api/v1/inspections/${result.inspection.id}`);
+    if (result.httpStatus === 200) response.setHeader('Idempotent-Replayed', 'true');
+    return result.inspection;
+  }
+
+  @Get()
+  @Allow('admin', 'ml_engineer', 'qa')
+  @ApiBearerAuth()
+  @ApiOkResponse({ type: InspectionPageDto })
+  list(@Query() query: InspectionQueryDto): Promise<InspectionPageDto> {
+    return this.queries.list(query);
+  }
+
+  @Get(':id')
+  @Allow('camera', 'admin', 'ml_engineer', 'qa')
+  @ApiBearerAuth()
+  @ApiSecurity('api-key')
+  @ApiOkResponse({ type: InspectionDto })
+  async get(@Param('id', ParseUUIDPipe) id: string, @CurrentPrincipal() principal: Principal): Promise<InspectionDto> {
+    return mapInspection(await this.queries.get(id, principal));
+  }
+
+  @Get(':id/links')
+  @Allow('camera', 'admin', 'ml_engineer', 'qa')
+  @ApiBearerAuth()
+  @ApiOkResponse({ type: InspectionLinksDto, description: 'Short-lived signed URLs of the image and heatmap' })
+  async links(
+    @Param('id', ParseUUIDPipe) id: string,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: Request,
+  ): Promise<InspectionLinksDto> {
+    return this.files.links(await this.queries.get(id, principal), `${request.protocol}://${request.get('host')}`);
+  }
+
+  @Get(':id/image')
+  @Allow('camera', 'admin', 'ml_engineer', 'qa')
+  @ApiBearerAuth()
+  @ApiOkResponse({ description: 'The stored image, streamed' })
+  async image(
+    @Param('id', ParseUUIDPipe) id: string,
+    @CurrentPrincipal() principal: Principal,
+    @Res() response: Response,
+  ): Promise<void> {
+    const row = await this.queries.get(id, principal);
+    await this.files.stream(row.imageKey, response);
+  }
+
+  @Get(':id/heatmap')
+  @Allow('admin', 'ml_engineer', 'qa')
+  @ApiBearerAuth()
+  @ApiOkResponse({ description: 'The explanation heatmap (PNG), streamed' })
+  async heatmap(
+    @Param('id', ParseUUIDPipe) id: string,
+    @CurrentPrincipal() principal: Principal,
+    @Res() response: Response,
+  ): Promise<void> {
+    const row = await this.queries.get(id, principal);
+    if (!row.heatmapKey) throw new ApiError(404, 'heatmap_not_found', 'this inspection has no heatmap (yet)');
+    await this.files.stream(row.heatmapKey, response);
+  }
+}
+
+async function readFields(raw: Record<string, string | undefined>): Promise<UploadFieldsDto> {
+  const fields = plainToInstance(UploadFieldsDto, raw);
+  const errors = await validate(fields, { whitelist: true, forbidNonWhitelisted: true });
+  if (errors.length) {
+    const message = errors.flatMap((e) => Object.values(e.constraints ?? {})).join('; ');
+    throw new ApiError(400, 'invalid_fields', message);
+  }
+  return fields;
+}
+
+function stripUndefined<T extends object>(value: T): Record<string, string> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Record<string, string>;
+}

@@ -1,0 +1,118 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  INSPECTION_STATUSES,
+  type InspectionEntity,
+  type InspectionStatus,
+  type LatencyBreakdown,
+  VERDICTS,
+  type Verdict,
+} from '@linescope/db';
+import { Type } from 'class-transformer';
+import { IsBooleanString, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Max, Min } from 'class-validator';
+
+export class ImageInfoDto {
+  @ApiProperty({ example: 'jpeg' }) format!: string;
+  @ApiProperty({ example: 640 }) width!: number;
+  @ApiProperty({ example: 480 }) height!: number;
+  @ApiProperty({ example: 48213 }) bytes!: number;
+  @ApiProperty() sha256!: string;
+}
+
+export class InspectionDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() lineId!: string;
+  @ApiProperty() cameraId!: string;
+  @ApiProperty({ nullable: true, type: String, example: 'SN-000123' }) productSerial!: string | null;
+  @ApiProperty({ nullable: true, type: String }) capturedAt!: string | null;
+  @ApiProperty() receivedAt!: string;
+  @ApiProperty({ enum: INSPECTION_STATUSES }) status!: InspectionStatus;
+  @ApiProperty({ enum: VERDICTS, nullable: true }) verdict!: Verdict | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'Defect score in [0, 1]' }) score!: number | null;
+  @ApiProperty({ nullable: true, type: Object, example: { ok: 0.93, defect: 0.07 } })
+  probabilities!: Record<string, number> | null;
+  @ApiProperty({ nullable: true, type: String }) modelVersionId!: string | null;
+  @ApiProperty({ nullable: true, type: Object, example: { storeMs: 2.1, forwardMs: 9.8, totalMs: 19.4 } })
+  latency!: LatencyBreakdown | null;
+  @ApiProperty({ type: ImageInfoDto }) image!: ImageInfoDto;
+  @ApiProperty() heatmapAvailable!: boolean;
+  @ApiProperty({ nullable: true, type: String }) failureReason!: string | null;
+}
+
+export class InspectionPageDto {
+  @ApiProperty({ type: [InspectionDto] }) items!: InspectionDto[];
+  @ApiProperty({ nullable: true, type: String, description: 'Pass as `cursor` to get the next page' })
+  nextCursor!: string | null;
+}
+
+export class InspectionLinksDto {
+  @ApiProperty({ description: 'Signed URL of the image, valid until expiresAt' }) image!: string;
+  @ApiProperty({ nullable: true, type: String }) heatmap!: string | null;
+  @ApiProperty() expiresAt!: string;
+}
+
+export class UploadFieldsDto {
+  @ApiPropertyOptional({ example: 'SN-000123', description: 'Product serial number' })
+  @IsOptional()
+  @IsString()
+  serial?: string;
+
+  @ApiPropertyOptional({ example: '2026-11-29T08:15:00.000Z', description: 'When the camera took the picture' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  capturedAt?: string;
+
+  @ApiPropertyOptional({ description: 'A retry with the same key returns the first result (also as Idempotency-Key header)' })
+  @IsOptional()
+  @IsString()
+  idempotencyKey?: string;
+}
+
+export class InspectionQueryDto {
+  @ApiPropertyOptional() @IsOptional() @IsUUID() lineId?: string;
+  @ApiPropertyOptional() @IsOptional() @IsUUID() cameraId?: string;
+  @ApiPropertyOptional({ enum: VERDICTS }) @IsOptional() @IsIn(VERDICTS) verdict?: Verdict;
+  @ApiPropertyOptional({ enum: INSPECTION_STATUSES }) @IsOptional() @IsIn(INSPECTION_STATUSES) status?: InspectionStatus;
+  @ApiPropertyOptional({ description: 'true: only reviewed; false: only not yet reviewed' })
+  @IsOptional()
+  @IsBooleanString()
+  reviewed?: string;
+  @ApiPropertyOptional({ description: 'received at or after (ISO 8601)' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  from?: string;
+  @ApiPropertyOptional({ description: 'received before (ISO 8601)' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  to?: string;
+  @ApiPropertyOptional({ default: 50, maximum: 500 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @IsString()
+  cursor?: string;
+}
+
+export function mapInspection(row: InspectionEntity): InspectionDto {
+  return {
+    id: row.id,
+    lineId: row.lineId,
+    cameraId: row.cameraId,
+    productSerial: row.productSerial,
+    capturedAt: row.capturedAt?.toISOString() ?? null,
+    receivedAt: row.receivedAt.toISOString(),
+    status: row.status,
+    verdict: row.verdict,
+    score: row.score,
+    probabilities: row.probabilities,
+    modelVersionId: row.modelVersionId,
+    latency: row.latency,
+    image: { format: row.format, width: row.width, height: row.height, bytes: row.imageBytes, sha256: row.imageSha256 },
+    heatmapAvailable: row.heatmapKey !== null,
+    failureReason: row.failureReason,
+  };
+}

@@ -1,0 +1,122 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { type ProductionLineEntity, VERDICT_MODES, type VerdictMode } from '@linescope/db';
+import {
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  IsUrl,
+  IsUUID,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidateIf,
+} from 'class-validator';
+
+export class CreateLineDto {
+  @ApiProperty({ example: 'tiles-line-1' })
+  @IsString()
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, { message: 'name must be 1-64 letters, digits, . _ -' })
+  name!: string;
+
+  @ApiPropertyOptional({ example: 'Pressing line, hall B' })
+  @IsOptional()
+  @IsString()
+  @Length(0, 500)
+  description?: string;
+
+  @ApiPropertyOptional({ enum: VERDICT_MODES, default: 'sync' })
+  @IsOptional()
+  @IsIn(VERDICT_MODES)
+  verdictMode?: VerdictMode;
+
+  @ApiPropertyOptional({ description: 'How long a sync upload waits for its verdict before answering pending', default: 200 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(60_000)
+  verdictDeadlineMs?: number;
+
+  @ApiPropertyOptional({ description: "Overrides the model's operating threshold on this line", nullable: true })
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsNumber()
+  @Min(0)
+  @Max(1)
+  operatingThreshold?: number | null;
+
+  @ApiPropertyOptional({ nullable: true })
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsNumber()
+  @Min(0)
+  @Max(1)
+  uncertainLow?: number | null;
+
+  @ApiPropertyOptional({ nullable: true })
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsNumber()
+  @Min(0)
+  @Max(1)
+  uncertainHigh?: number | null;
+
+  @ApiPropertyOptional({ description: 'Per-line model override; null serves the production model', nullable: true })
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsUUID()
+  modelVersionId?: string | null;
+
+  @ApiPropertyOptional({ example: 'https://mes.example.com/linescope', nullable: true })
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  webhookUrl?: string | null;
+}
+
+export class UpdateLineDto extends CreateLineDto {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, { message: 'name must be 1-64 letters, digits, . _ -' })
+  declare name: string;
+}
+
+export class LineDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty() description!: string;
+  @ApiProperty({ enum: VERDICT_MODES }) verdictMode!: VerdictMode;
+  @ApiProperty() verdictDeadlineMs!: number;
+  @ApiProperty({ nullable: true, type: Number }) operatingThreshold!: number | null;
+  @ApiProperty({ nullable: true, type: Number }) uncertainLow!: number | null;
+  @ApiProperty({ nullable: true, type: Number }) uncertainHigh!: number | null;
+  @ApiProperty({ nullable: true, type: String }) modelVersionId!: string | null;
+  @ApiProperty({ nullable: true, type: String }) webhookUrl!: string | null;
+  @ApiProperty() createdAt!: string;
+}
+
+export class CreatedLineDto extends LineDto {
+  @ApiPropertyOptional({
+    description: 'Secret that signs webhook payloads (HMAC-SHA256). Shown only when a webhook is set.',
+  })
+  webhookSecret?: string;
+}
+
+export function mapLine(line: ProductionLineEntity): LineDto {
+  return {
+    id: line.id,
+    name: line.name,
+    description: line.description,
+    verdictMode: line.verdictMode,
+    verdictDeadlineMs: line.verdictDeadlineMs,
+    operatingThreshold: line.operatingThreshold,
+    uncertainLow: line.uncertainLow,
+    uncertainHigh: line.uncertainHigh,
+    modelVersionId: line.modelVersionId,
+    webhookUrl: line.webhookUrl,
+    createdAt: line.createdAt.toISOString(),
+  };
+}

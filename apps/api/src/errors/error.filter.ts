@@ -1,0 +1,47 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Inject } from '@nestjs/common';
+import { LOGGER } from '@linescope/platform';
+import { type Response } from 'express';
+import { type Logger } from 'pino';
+import { type ErrorBody } from './api-error';
+
+const CODES: Record<number, string> = {
+  400: 'bad_request',
+  401: 'unauthenticated',
+  403: 'forbidden',
+  404: 'not_found',
+  409: 'conflict',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  422: 'unprocessable',
+  429: 'rate_limited',
+  503: 'unavailable',
+};
+
+/** Every error leaves as `{ statusCode, error, message }`; unexpected ones are logged and answered 500. */
+@Catch()
+export class ErrorFilter implements ExceptionFilter {
+  constructor(@Inject(LOGGER) private readonly logger: Logger) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    const body = this.toBody(exception);
+    if (body.statusCode >= 500 && !(exception instanceof HttpException))
+      this.logger.error({ err: exception }, 'unhandled error');
+    if (!response.headersSent) response.status(body.statusCode).json(body);
+  }
+
+  private toBody(exception: unknown): ErrorBody {
+    if (!(exception instanceof HttpException)) {
+      return { statusCode: 500, error: 'internal_error', message: 'internal error' };
+    }
+    const status = exception.getStatus();
+    const response = exception.getResponse();
+    if (typeof response === 'object' && response !== null && 'error' in response && 'message' in response) {
+      const r = response as { error: unknown; message: unknown; details?: Record<string, unknown> };
+      const message = Array.isArray(r.message) ? r.message.join('; ') : String(r.message);
+      const error = typeof r.error === 'string' && /^[a-z_]+$/.test(r.error) ? r.error : (CODES[status] ?? 'error');
+      return { statusCode: status, error, message, ...(r.details ? { details: r.details } : {}) };
+    }
+    return { statusCode: status, error: CODES[status] ?? 'error', message: exception.message };
+  }
+}

@@ -1,0 +1,75 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { type AppConfig } from '@linescope/config';
+import { type LatencyBreakdown, type Verdict } from '@linescope/db';
+import { APP_CONFIG } from '@linescope/platform';
+
+/** The inference service's answer to `POST /predict`. */
+export interface PredictResponse {
+  modelVersionId: string;
+  verdict: Verdict;
+  score: number;
+  probabilities: Record<string, number>;
+  engine: string;
+  timing: LatencyBreakdown;
+}
+
+export class InferenceUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InferenceUnavailableError';
+  }
+}
+
+/** How long an instance that failed is tried last. */
+const PENALTY_MS = 5_000;
+
+/**
+ * The API's one door to the inference service. Several instances may run behind it: instances that recently
+ * failed are tried last, the others in turn. A call is bounded by the caller's deadline.
+ */
+@Injectable()
+export class InferenceClient {
+  private readonly failedAt = new Map<string, number>();
+  private next = 0;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  async predict(image: Buffer, contentType: string, lineId: string, deadlineMs: number): Promise<PredictResponse> {
+    const deadline = Date.now() + deadlineMs;
+    let lastError = 'no inference instance is configured';
+    for (const base of this.candidates()) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) break;
+      try {
+        const response = await fetch(`${base}/predict?lineId=${encodeURIComponent(lineId)}`, {
+          method: 'POST',
+          headers: { 'Content-Type': contentType },
+          body: image,
+          signal: AbortSignal.timeout(remaining),
+        });
+        if (response.ok) {
+          this.failedAt.delete(base);
+          return (await response.json()) as PredictResponse;
+        }
+        lastError = `${base} answered ${response.status}: ${(await response.text()).slice(0, 200)}`;
+        // A 4xx is about this request, not the instance; another instance would answer the same.
+        if (response.status < 500) break;
+        this.failedAt.set(base, Date.now());
+      } catch (error) {
+        lastError = `${base}: ${error instanceof Error ? error.message : String(error)}`;
+        if ((error as Error).name !== 'TimeoutError') this.failedAt.set(base, Date.now());
+      }
+    }
+    throw new InferenceUnavailableError(lastError);
+  }
+
+  /** Healthy instances first, in round-robin order; recently failed ones after them. */
+  private candidates(): string[] {
+    const urls = this.config.inferenceUrls;
+    const start = this.next++ % Math.max(urls.length, 1);
+    const rotated = [...urls.slice(start), ...urls.slice(0, start)];
+    const now = Date.now();
+    const healthy = rotated.filter((url) => now - (this.failedAt.get(url) ?? 0) > PENALTY_MS);
+    return [...healthy, ...rotated.filter((url) => !healthy.includes(url))];
+  }
+}

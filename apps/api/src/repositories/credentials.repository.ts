@@ -1,0 +1,35 @@
+import { Injectable } from '@nestjs/common';
+import { type UserRole } from '@linescope/db';
+import { DataSource } from 'typeorm';
+
+/** Looks credentials up by hash. */
+@Injectable()
+export class CredentialsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async findCameraByKeyHash(
+    hash: string,
+  ): Promise<{ cameraId: string; lineId: string; keyId: string; rateLimitPerSecond: number | null } | null> {
+    const rows: { camera_id: string; line_id: string; key_id: string; rate: number | null }[] =
+      await this.dataSource.query(
+        `SELECT c.id AS camera_id, c.line_id, k.id AS key_id, c.rate_limit_per_second AS rate
+           FROM camera_api_keys k JOIN cameras c ON c.id = k.camera_id
+          WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
+        [hash],
+      );
+    const row = rows[0];
+    return row ? { cameraId: row.camera_id, lineId: row.line_id, keyId: row.key_id, rateLimitPerSecond: row.rate } : null;
+  }
+
+  async findUserByTokenHash(hash: string): Promise<{ userId: string; role: UserRole } | null> {
+    const rows: { user_id: string; role: UserRole }[] = await this.dataSource.query(
+      `SELECT u.id AS user_id, u.role
+         FROM user_api_tokens t JOIN users u ON u.id = t.user_id
+        WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())
+          AND u.disabled_at IS NULL`,
+      [hash],
+    );
+    const row = rows[0];
+    return row ? { userId: row.user_id, role: row.role } : null;
+  }
+}

@@ -1,0 +1,197 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { type AppConfig } from '@linescope/config';
+import { InspectionEntity, ProductionLineEntity } from '@linescope/db';
+import { VerdictRecorder, transactionalSql } from '@linescope/inspections';
+import { APP_CONFIG, LOGGER, OBJECT_STORE } from '@linescope/platform';
+import { JobQueue } from '@linescope/queue';
+import { type ObjectStore } from '@linescope/storage';
+import { createHash, randomUUID } from 'node:crypto';
+import { type Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import { type CameraPrincipal } from '../auth/principals';
+import { type InspectionDto, mapInspection } from '../dtos/inspection.dto';
+import { ApiError } from '../errors/api-error';
+import { isUniqueViolation } from '../errors/database-errors';
+import { InferenceClient } from '../inference/inference.client';
+import { type ValidatedImage, validateImage } from './image-validation';
+
+export interface Upload {
+  bytes: Buffer;
+  contentType: string | undefined;
+  productSerial?: string;
+  capturedAt?: Date;
+  idempotencyKey?: string;
+  /** When the request arrived, for the latency breakdown. */
+  receivedAt: number;
+  receiveMs: number;
+}
+
+export interface IntakeResult {
+  /** 201: verdict included; 202: pending, poll or wait for the webhook; 200: an idempotent replay. */
+  httpStatus: 200 | 201 | 202;
+  inspection: InspectionDto;
+}
+
+const IDEMPOTENCY_INDEX = 'inspections_idempotency';
+
+/**
+ * Takes a camera's image in: validates it, stores the object, then commits the row — never the other way round,
+ * so a row always has its image. A failed row write removes the object (the orphan sweeper catches what a crash
+ * leaves). Then answers with a verdict within the line's deadline, or `pending`.
+ */
+@Injectable()
+export class InspectionIntakeService {
+  private readonly recorder: VerdictRecorder;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly queue: JobQueue,
+    private readonly inference: InferenceClient,
+    @Inject(OBJECT_STORE) private readonly store: ObjectStore,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    this.recorder = new VerdictRecorder(dataSource, queue);
+  }
+
+  async ingest(camera: CameraPrincipal, upload: Upload): Promise<IntakeResult> {
+    if (upload.idempotencyKey) {
+      const replay = await this.findReplay(camera, upload);
+      if (replay) return replay;
+    }
+    const validateStarted = performance.now();
+    const image = await validateImage(upload.bytes, upload.contentType, this.config.ingest.maxImagePixels);
+    const validateMs = performance.now() - validateStarted;
+
+    const line = await this.dataSource.getRepository(ProductionLineEntity).findOneBy({ id: camera.lineId });
+    if (!line) throw new ApiError(403, 'line_not_found', 'the camera belongs to no production line');
+
+    const id = randomUUID();
+    const imageKey = `images/${line.id}/${new Date(upload.receivedAt).toISOString().slice(0, 10)}/${id}.${image.format}`;
+    const storeStarted = performance.now();
+    try {
+      await this.store.put(imageKey, upload.bytes, { contentType: image.contentType });
+    } catch (error) {
+      this.logger.error({ err: error, imageKey }, 'object store write failed');
+      throw new ApiError(503, 'storage_unavailable', 'the image could not be stored; retry later');
+    }
+    const storeMs = performance.now() - storeStarted;
+
+    let row: InspectionEntity;
+    try {
+      row = await this.insertRow(id, camera, upload, image, imageKey, line.verdictMode === 'async', {
+        receiveMs: round(upload.receiveMs),
+        validateMs: round(validateMs),
+        storeMs: round(storeMs),
+      });
+    } catch (error) {
+      await this.store.delete(imageKey).catch((cleanupError: unknown) => {
+        this.logger.warn({ err: cleanupError, imageKey }, 'orphan object left for the sweeper');
+      });
+      if (upload.idempotencyKey && isUniqueViolation(error, IDEMPOTENCY_INDEX)) {
+        // A concurrent retry with the same key won the race.
+        const replay = await this.findReplay(camera, upload);
+        if (replay) return replay;
+      }
+      this.logger.error({ err: error }, 'inspection row write failed');
+      throw new ApiError(503, 'database_unavailable', 'the inspection could not be recorded; retry later');
+    }
+
+    if (line.verdictMode === 'async') return { httpStatus: 202, inspection: mapInspection(row) };
+    return this.answerWithinDeadline(row, upload, image, line.verdictDeadlineMs);
+  }
+
+  private async answerWithinDeadline(
+    row: InspectionEntity,
+    upload: Upload,
+    image: ValidatedImage,
+    deadlineMs: number,
+  ): Promise<IntakeResult> {
+    const remaining = deadlineMs - (Date.now() - upload.receivedAt);
+    if (remaining > 0) {
+      try {
+        const predicted = await this.inference.predict(upload.bytes, image.contentType, row.lineId, remaining);
+        const latency = {
+          ...row.latency,
+          ...predicted.timing,
+          engine: predicted.engine,
+          totalMs: round(Date.now() - upload.receivedAt),
+        };
+        await this.recorder.record(row.id, { ...predicted, latency }, { notifyWebhook: false });
+        const scored = await this.dataSource.getRepository(InspectionEntity).findOneByOrFail({ id: row.id });
+        if (scored.status !== 'pending') return { httpStatus: 201, inspection: mapInspection(scored) };
+      } catch (error) {
+        this.logger.warn({ inspectionId: row.id, err: error }, 'no verdict within the deadline; completing asynchronously');
+      }
+    }
+    await this.enqueueScoring(row.id);
+    return { httpStatus: 202, inspection: mapInspection(row) };
+  }
+
+  /** The row and, for async lines, its scoring job commit together. */
+  private async insertRow(
+    id: string,
+    camera: CameraPrincipal,
+    upload: Upload,
+    image: ValidatedImage,
+    imageKey: string,
+    enqueue: boolean,
+    latency: InspectionEntity['latency'],
+  ): Promise<InspectionEntity> {
+    return this.dataSource.transaction(async (manager) => {
+      const repo = manager.getRepository(InspectionEntity);
+      const row = await repo.save(
+        repo.create({
+          id,
+          lineId: camera.lineId,
+          cameraId: camera.cameraId,
+          productSerial: upload.productSerial ?? null,
+          idempotencyKey: upload.idempotencyKey ?? null,
+          imageKey,
+          imageSha256: image.sha256,
+          imageBytes: upload.bytes.length,
+          width: image.width,
+          height: image.height,
+          format: image.format,
+          capturedAt: upload.capturedAt ?? null,
+          receivedAt: new Date(upload.receivedAt),
+          status: 'pending',
+          latency,
+        }),
+      );
+      if (enqueue) await this.queue.send('score-inspection', { inspectionId: id }, { db: transactionalSql(manager) });
+      await manager.query(`UPDATE cameras SET last_seen_at = now() WHERE id = $1`, [camera.cameraId]);
+      return row;
+    });
+  }
+
+  private async enqueueScoring(inspectionId: string): Promise<void> {
+    try {
+      await this.queue.send('score-inspection', { inspectionId });
+    } catch (error) {
+      // The row is committed; the sweeper re-enqueues inspections left pending.
+      this.logger.error({ err: error, inspectionId }, 'could not enqueue scoring');
+    }
+  }
+
+  private async findReplay(camera: CameraPrincipal, upload: Upload): Promise<IntakeResult | null> {
+    const existing = await this.dataSource
+      .getRepository(InspectionEntity)
+      .findOneBy({ cameraId: camera.cameraId, idempotencyKey: upload.idempotencyKey });
+    if (!existing) return null;
+    const sha = createHash('sha256').update(upload.bytes).digest('hex');
+    if (sha !== existing.imageSha256) {
+      throw new ApiError(
+        409,
+        'idempotency_key_reused',
+        'this idempotency key was already used for a different image',
+        { inspectionId: existing.id },
+      );
+    }
+    return { httpStatus: 200, inspection: mapInspection(existing) };
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}

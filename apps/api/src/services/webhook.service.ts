@@ -1,0 +1,52 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InspectionEntity, ProductionLineEntity } from '@linescope/db';
+import { LOGGER } from '@linescope/platform';
+import { type JobOutcome } from '@linescope/queue';
+import { createHmac } from 'node:crypto';
+import { type Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import { mapInspection } from '../dtos/inspection.dto';
+
+const WEBHOOK_TIMEOUT_MS = 10_000;
+
+/** Signs a webhook body: `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`. */
+export function signWebhook(secret: string, body: string, timestamp: number): string {
+  const mac = createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
+  return `t=${timestamp},v1=${mac}`;
+}
+
+/**
+ * Tells a line's webhook that an inspection finished. The receiver checks `X-Linescope-Signature`.
+ * A non-2xx answer or a network error throws, so the queue retries with backoff.
+ */
+@Injectable()
+export class WebhookService {
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async notify(inspectionId: string): Promise<JobOutcome> {
+    const inspection = await this.dataSource.getRepository(InspectionEntity).findOneBy({ id: inspectionId });
+    if (!inspection) return { status: 'skipped', reason: 'inspection no longer exists' };
+    if (inspection.status === 'pending') return { status: 'skipped', reason: 'inspection has no result yet' };
+    const line = await this.dataSource.getRepository(ProductionLineEntity).findOneBy({ id: inspection.lineId });
+    if (!line?.webhookUrl || !line.webhookSecret) return { status: 'skipped', reason: 'the line has no webhook' };
+
+    const body = JSON.stringify({ event: 'inspection.completed', inspection: mapInspection(inspection) });
+    const response = await fetch(line.webhookUrl, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        'X-Linescope-Event': 'inspection.completed',
+        'X-Linescope-Signature': signWebhook(line.webhookSecret, body, Math.floor(Date.now() / 1000)),
+      },
+      body,
+      signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
+      redirect: 'error',
+    });
+    if (!response.ok) throw new Error(`webhook ${line.webhookUrl} answered ${response.status}`);
+    this.logger.info({ inspectionId, url: line.webhookUrl }, 'webhook delivered');
+    return { status: 'done', detail: { httpStatus: response.status } };
+  }
+}

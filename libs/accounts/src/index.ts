@@ -1,0 +1,2 @@
+export * from './secret-token';
+export * from './user-accounts';

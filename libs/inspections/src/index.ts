@@ -1,0 +1,2 @@
+export * from './verdict-result';
+export * from './verdict.recorder';
