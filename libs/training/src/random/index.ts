@@ -1,0 +1,1 @@
+export { createRng, deriveSeed, hashToSeed, type Rng } from './rng';
