@@ -8,8 +8,10 @@ import {
   InspectionEntity,
   LabelSetEntity,
   LabelSetItemEntity,
+  ModelPromotionEntity,
   ModelVersionEntity,
   ProductionLineEntity,
+  ShadowResultEntity,
   ReviewEntity,
   TrainingEpochEntity,
   TrainingJobEntity,
@@ -173,6 +175,22 @@ describe('entities round-trip through PostgreSQL', () => {
       artifactKey: 'models/y/',
       teacherId: model.id,
       trainingJobId: job.id,
+    });
+
+    await roundTrip(ModelPromotionEntity, {
+      modelVersionId: model.id,
+      previousVersionId: null,
+      kind: 'promote',
+      actorId: engineer.id,
+    });
+    await roundTrip(ShadowResultEntity, {
+      inspectionId: inspection.id,
+      modelVersionId: model.id,
+      verdict: 'ok',
+      score: 0.1,
+      productionModelVersionId: model.id,
+      productionVerdict: 'defect',
+      productionScore: 0.93,
     });
 
     const event = await roundTrip(AuditEventEntity, {

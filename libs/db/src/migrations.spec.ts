@@ -1,7 +1,7 @@
 import { createEmptyDatabase, type TestDatabase } from '../../../test/support/database';
 import { createDataSource, migrateDownAll, migrateUp } from './data-source';
 
-const ALL = ['InitialSchema1764385200000', 'UserApiTokens1764471600000'];
+const ALL = ['InitialSchema1764385200000', 'UserApiTokens1764471600000', 'ModelLifecycle1764558000000'];
 
 const TABLES = [
   'audit_events',
@@ -10,9 +10,11 @@ const TABLES = [
   'inspections',
   'label_set_items',
   'label_sets',
+  'model_promotions',
   'model_versions',
   'production_lines',
   'reviews',
+  'shadow_results',
   'training_epochs',
   'training_jobs',
   'user_api_tokens',

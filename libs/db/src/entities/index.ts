@@ -3,6 +3,7 @@ import { CameraApiKeyEntity } from './camera-api-key.entity';
 import { CameraEntity } from './camera.entity';
 import { InspectionEntity } from './inspection.entity';
 import { LabelSetEntity, LabelSetItemEntity } from './label-set.entity';
+import { ModelPromotionEntity, ShadowResultEntity } from './model-lifecycle.entity';
 import { ModelVersionEntity } from './model-version.entity';
 import { ProductionLineEntity } from './production-line.entity';
 import { ReviewEntity } from './review.entity';
@@ -16,6 +17,7 @@ export * from './camera-api-key.entity';
 export * from './camera.entity';
 export * from './inspection.entity';
 export * from './label-set.entity';
+export * from './model-lifecycle.entity';
 export * from './model-version.entity';
 export * from './production-line.entity';
 export * from './review.entity';
@@ -34,6 +36,8 @@ export const entities = [
   LabelSetEntity,
   LabelSetItemEntity,
   ModelVersionEntity,
+  ModelPromotionEntity,
+  ShadowResultEntity,
   TrainingJobEntity,
   TrainingEpochEntity,
   AuditEventEntity,

@@ -68,6 +68,10 @@ export class ModelVersionEntity {
   @Column('text', { name: 'dataset_fingerprint', nullable: true })
   datasetFingerprint!: string | null;
 
+  /** A shadow candidate scores live traffic beside production; its answers are recorded, never returned. */
+  @Column('boolean', { default: false })
+  shadow!: boolean;
+
   @Column('timestamptz', { name: 'promoted_at', nullable: true })
   promotedAt!: Date | null;
 
