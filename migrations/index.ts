@@ -3,4 +3,8 @@ import { UserApiTokens1764471600000 } from './1764471600000-user-api-tokens';
 import { ModelLifecycle1764558000000 } from './1764558000000-model-lifecycle';
 
 /** Every migration, in order. Listed explicitly so the same list works from TypeScript sources and built output. */
-export const migrations = [InitialSchema1764385200000, UserApiTokens1764471600000, ModelLifecycle1764558000000];
+export const migrations = [
+  InitialSchema1764385200000,
+  UserApiTokens1764471600000,
+  ModelLifecycle1764558000000,
+];

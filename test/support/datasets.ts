@@ -6,7 +6,11 @@ import { REPO_ROOT } from './processes';
 export const DATASETS = path.resolve(REPO_ROOT, '..', 'shared', 'datasets');
 
 /** The first `count` images of a dataset class, sorted by name, as bytes. */
-export function datasetImages(dataset: string, className: string, count: number): { name: string; bytes: Buffer }[] {
+export function datasetImages(
+  dataset: string,
+  className: string,
+  count: number,
+): { name: string; bytes: Buffer }[] {
   const dir = path.join(DATASETS, dataset, className);
   return readdirSync(dir)
     .filter((name) => /\.(jpe?g|png)$/i.test(name))

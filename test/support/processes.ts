@@ -7,7 +7,8 @@ export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 /** Path of a built entry point; the test command builds before jest runs. */
 export function builtEntry(app: string): string {
   const entry = path.join(REPO_ROOT, 'dist', 'apps', app, 'src', 'main.js');
-  if (!existsSync(entry)) throw new Error(`${entry} does not exist: run \`npm run build\` (npm test does) first`);
+  if (!existsSync(entry))
+    throw new Error(`${entry} does not exist: run \`npm run build\` (npm test does) first`);
   return entry;
 }
 

@@ -6,6 +6,7 @@ import { CamerasController } from './controllers/cameras.controller';
 import { FilesController } from './controllers/files.controller';
 import { InspectionsController } from './controllers/inspections.controller';
 import { LinesController } from './controllers/lines.controller';
+import { ModelsController } from './controllers/models.controller';
 import { UsersController } from './controllers/users.controller';
 import { ApiError } from './errors/api-error';
 import { ErrorFilter } from './errors/error.filter';
@@ -18,6 +19,7 @@ import { InspectionFilesService } from './services/inspection-files.service';
 import { InspectionIntakeService } from './services/inspection-intake.service';
 import { InspectionQueryService } from './services/inspection-query.service';
 import { LineService } from './services/line.service';
+import { ModelLifecycleService } from './services/model-lifecycle.service';
 import { OrphanSweepService } from './services/orphan-sweep.service';
 import { RateLimiter } from './services/rate-limiter';
 import { SignedUrlService } from './services/signed-url.service';
@@ -32,7 +34,14 @@ export class ApiModule {
     return {
       module: ApiModule,
       imports: [InfrastructureModule.forRoot(infra)],
-      controllers: [LinesController, CamerasController, UsersController, InspectionsController, FilesController],
+      controllers: [
+        LinesController,
+        CamerasController,
+        UsersController,
+        InspectionsController,
+        FilesController,
+        ModelsController,
+      ],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ErrorFilter },
@@ -46,7 +55,11 @@ export class ApiModule {
               new ApiError(
                 400,
                 'invalid_request',
-                errors.flatMap((e) => Object.values(e.constraints ?? { [e.property]: `${e.property} is invalid` })).join('; '),
+                errors
+                  .flatMap((e) =>
+                    Object.values(e.constraints ?? { [e.property]: `${e.property} is invalid` }),
+                  )
+                  .join('; '),
               ),
           }),
         },
@@ -58,6 +71,7 @@ export class ApiModule {
         InspectionIntakeService,
         InspectionQueryService,
         LineService,
+        ModelLifecycleService,
         OrphanSweepService,
         RateLimiter,
         SignedUrlService,

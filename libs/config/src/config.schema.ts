@@ -45,7 +45,11 @@ export const environmentSchema = z
     /** Comma-separated base URLs of inference instances, tried healthy-first by the API. */
     INFERENCE_URLS: z.string().default('http://127.0.0.1:3001'),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
-    MAX_IMAGE_BYTES: z.coerce.number().int().min(1024).default(20 * 1024 * 1024),
+    MAX_IMAGE_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(20 * 1024 * 1024),
     MAX_IMAGE_PIXELS: z.coerce.number().int().min(1).default(50_000_000),
     DEFAULT_CAMERA_RATE_LIMIT: z.coerce.number().positive().default(50),
     /** Base URL that signed image links point at; defaults to the API's own address. */

@@ -48,7 +48,11 @@ export class VerdictRecorder {
   }
 
   /** Marks a pending inspection failed (e.g. no model serves its line), notifying like a verdict would. */
-  async fail(inspectionId: string, reason: string, options: { notifyWebhook: boolean }): Promise<RecordOutcome> {
+  async fail(
+    inspectionId: string,
+    reason: string,
+    options: { notifyWebhook: boolean },
+  ): Promise<RecordOutcome> {
     return this.dataSource.transaction(async (manager) => {
       const updated = await manager
         .createQueryBuilder()
@@ -74,6 +78,8 @@ async function hasWebhook(manager: EntityManager, lineId: string): Promise<boole
 /** Lets pg-boss insert a job on the transaction's own connection. */
 export function transactionalSql(manager: EntityManager) {
   return {
-    executeSql: async (text: string, values: unknown[]) => ({ rows: (await manager.query(text, values)) as unknown[] }),
+    executeSql: async (text: string, values: unknown[]) => ({
+      rows: await manager.query<unknown[]>(text, values),
+    }),
   };
 }

@@ -10,8 +10,10 @@ export type Allowed = 'camera' | UserRole;
 export const Allow = (...allowed: Allowed[]) => SetMetadata(ALLOWED_PRINCIPALS, allowed);
 
 /** The authenticated caller of the request. */
-export const CurrentPrincipal = createParamDecorator((_data: unknown, context: ExecutionContext): Principal => {
-  const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-  if (!request.principal) throw new Error('no principal on an authenticated route');
-  return request.principal;
-});
+export const CurrentPrincipal = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): Principal => {
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    if (!request.principal) throw new Error('no principal on an authenticated route');
+    return request.principal;
+  },
+);

@@ -31,7 +31,8 @@ export class AuthGuard implements CanActivate {
     if (secret.startsWith(CAMERA_KEY_PREFIX)) {
       const camera = await unavailableOnError(this.credentials.findCameraByKeyHash(hashSecret(secret)));
       if (!camera) throw new ApiError(401, 'invalid_api_key', 'the API key is unknown or revoked');
-      if (!allowed.includes('camera')) throw new ApiError(403, 'forbidden', 'camera keys cannot call this endpoint');
+      if (!allowed.includes('camera'))
+        throw new ApiError(403, 'forbidden', 'camera keys cannot call this endpoint');
       request.principal = { kind: 'camera', ...camera };
       return true;
     }

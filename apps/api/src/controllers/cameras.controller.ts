@@ -13,13 +13,19 @@ export class CamerasController {
   constructor(private readonly cameras: CameraService) {}
 
   @Get(':id/keys')
-  @ApiOkResponse({ type: [ApiKeyDto], description: 'Key prefixes and states; keys themselves are never shown again' })
+  @ApiOkResponse({
+    type: [ApiKeyDto],
+    description: 'Key prefixes and states; keys themselves are never shown again',
+  })
   listKeys(@Param('id', ParseUUIDPipe) id: string): Promise<ApiKeyDto[]> {
     return this.cameras.listKeys(id);
   }
 
   @Post(':id/keys')
-  @ApiCreatedResponse({ type: IssuedKeyDto, description: 'A new key, shown once; previous keys are revoked unless kept' })
+  @ApiCreatedResponse({
+    type: IssuedKeyDto,
+    description: 'A new key, shown once; previous keys are revoked unless kept',
+  })
   rotate(
     @Param('id', ParseUUIDPipe) id: string,
     @Body() body: RotateKeyDto,

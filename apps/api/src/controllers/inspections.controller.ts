@@ -1,4 +1,15 @@
-import { Controller, Get, Param, ParseUUIDPipe, Post, Query, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  Req,
+  Res,
+  UseGuards,
+  UseInterceptors,
+} from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
@@ -16,7 +27,14 @@ import { validate } from 'class-validator';
 import { type Request, type Response } from 'express';
 import { Allow, CurrentPrincipal } from '../auth/auth.decorators';
 import { type CameraPrincipal, type Principal } from '../auth/principals';
-import { InspectionDto, InspectionLinksDto, InspectionPageDto, InspectionQueryDto, UploadFieldsDto, mapInspection } from '../dtos/inspection.dto';
+import {
+  InspectionDto,
+  InspectionLinksDto,
+  InspectionPageDto,
+  InspectionQueryDto,
+  UploadFieldsDto,
+  mapInspection,
+} from '../dtos/inspection.dto';
 import { ApiError } from '../errors/api-error';
 import { InspectionFilesService } from '../services/inspection-files.service';
 import { InspectionIntakeService } from '../services/inspection-intake.service';
@@ -74,7 +92,11 @@ export class InspectionsController {
     const headerKey = request.headers['idempotency-key'];
     const idempotencyKey = (typeof headerKey === 'string' ? headerKey : undefined) ?? fields.idempotencyKey;
     if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,200}$/.test(idempotencyKey))
-      throw new ApiError(400, 'invalid_idempotency_key', 'the idempotency key must be 1-200 visible ASCII characters');
+      throw new ApiError(
+        400,
+        'invalid_idempotency_key',
+        'the idempotency key must be 1-200 visible ASCII characters',
+      );
     const result = await this.intake.ingest(camera, {
       bytes: upload.bytes,
       contentType: upload.contentType,
@@ -103,20 +125,29 @@ export class InspectionsController {
   @ApiBearerAuth()
   @ApiSecurity('api-key')
   @ApiOkResponse({ type: InspectionDto })
-  async get(@Param('id', ParseUUIDPipe) id: string, @CurrentPrincipal() principal: Principal): Promise<InspectionDto> {
+  async get(
+    @Param('id', ParseUUIDPipe) id: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<InspectionDto> {
     return mapInspection(await this.queries.get(id, principal));
   }
 
   @Get(':id/links')
   @Allow('camera', 'admin', 'ml_engineer', 'qa')
   @ApiBearerAuth()
-  @ApiOkResponse({ type: InspectionLinksDto, description: 'Short-lived signed URLs of the image and heatmap' })
+  @ApiOkResponse({
+    type: InspectionLinksDto,
+    description: 'Short-lived signed URLs of the image and heatmap',
+  })
   async links(
     @Param('id', ParseUUIDPipe) id: string,
     @CurrentPrincipal() principal: Principal,
     @Req() request: Request,
   ): Promise<InspectionLinksDto> {
-    return this.files.links(await this.queries.get(id, principal), `${request.protocol}://${request.get('host')}`);
+    return this.files.links(
+      await this.queries.get(id, principal),
+      `${request.protocol}://${request.get('host')}`,
+    );
   }
 
   @Get(':id/image')
@@ -158,5 +189,5 @@ async function readFields(raw: Record<string, string | undefined>): Promise<Uplo
 }
 
 function stripUndefined<T extends object>(value: T): Record<string, string> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Record<string, string>;
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
 }

@@ -8,7 +8,10 @@ export class CreateCameraDto {
   @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, { message: 'name must be 1-64 letters, digits, . _ -' })
   name!: string;
 
-  @ApiPropertyOptional({ description: 'Uploads per second before 429 (default from the server)', nullable: true })
+  @ApiPropertyOptional({
+    description: 'Uploads per second before 429 (default from the server)',
+    nullable: true,
+  })
   @IsOptional()
   @ValidateIf((_, value) => value !== null)
   @IsNumber()

@@ -8,7 +8,17 @@ import {
   type Verdict,
 } from '@linescope/db';
 import { Type } from 'class-transformer';
-import { IsBooleanString, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Max, Min } from 'class-validator';
+import {
+  IsBooleanString,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Max,
+  Min,
+} from 'class-validator';
 
 export class ImageInfoDto {
   @ApiProperty({ example: 'jpeg' }) format!: string;
@@ -56,12 +66,17 @@ export class UploadFieldsDto {
   @IsString()
   serial?: string;
 
-  @ApiPropertyOptional({ example: '2026-11-29T08:15:00.000Z', description: 'When the camera took the picture' })
+  @ApiPropertyOptional({
+    example: '2026-11-29T08:15:00.000Z',
+    description: 'When the camera took the picture',
+  })
   @IsOptional()
   @IsISO8601({ strict: true })
   capturedAt?: string;
 
-  @ApiPropertyOptional({ description: 'A retry with the same key returns the first result (also as Idempotency-Key header)' })
+  @ApiPropertyOptional({
+    description: 'A retry with the same key returns the first result (also as Idempotency-Key header)',
+  })
   @IsOptional()
   @IsString()
   idempotencyKey?: string;
@@ -71,7 +86,10 @@ export class InspectionQueryDto {
   @ApiPropertyOptional() @IsOptional() @IsUUID() lineId?: string;
   @ApiPropertyOptional() @IsOptional() @IsUUID() cameraId?: string;
   @ApiPropertyOptional({ enum: VERDICTS }) @IsOptional() @IsIn(VERDICTS) verdict?: Verdict;
-  @ApiPropertyOptional({ enum: INSPECTION_STATUSES }) @IsOptional() @IsIn(INSPECTION_STATUSES) status?: InspectionStatus;
+  @ApiPropertyOptional({ enum: INSPECTION_STATUSES })
+  @IsOptional()
+  @IsIn(INSPECTION_STATUSES)
+  status?: InspectionStatus;
   @ApiPropertyOptional({ description: 'true: only reviewed; false: only not yet reviewed' })
   @IsOptional()
   @IsBooleanString()
@@ -111,7 +129,13 @@ export function mapInspection(row: InspectionEntity): InspectionDto {
     probabilities: row.probabilities,
     modelVersionId: row.modelVersionId,
     latency: row.latency,
-    image: { format: row.format, width: row.width, height: row.height, bytes: row.imageBytes, sha256: row.imageSha256 },
+    image: {
+      format: row.format,
+      width: row.width,
+      height: row.height,
+      bytes: row.imageBytes,
+      sha256: row.imageSha256,
+    },
     heatmapAvailable: row.heatmapKey !== null,
     failureReason: row.failureReason,
   };

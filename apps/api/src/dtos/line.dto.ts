@@ -32,14 +32,20 @@ export class CreateLineDto {
   @IsIn(VERDICT_MODES)
   verdictMode?: VerdictMode;
 
-  @ApiPropertyOptional({ description: 'How long a sync upload waits for its verdict before answering pending', default: 200 })
+  @ApiPropertyOptional({
+    description: 'How long a sync upload waits for its verdict before answering pending',
+    default: 200,
+  })
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(60_000)
   verdictDeadlineMs?: number;
 
-  @ApiPropertyOptional({ description: "Overrides the model's operating threshold on this line", nullable: true })
+  @ApiPropertyOptional({
+    description: "Overrides the model's operating threshold on this line",
+    nullable: true,
+  })
   @IsOptional()
   @ValidateIf((_, value) => value !== null)
   @IsNumber()
@@ -63,7 +69,10 @@ export class CreateLineDto {
   @Max(1)
   uncertainHigh?: number | null;
 
-  @ApiPropertyOptional({ description: 'Per-line model override; null serves the production model', nullable: true })
+  @ApiPropertyOptional({
+    description: 'Per-line model override; null serves the production model',
+    nullable: true,
+  })
   @IsOptional()
   @ValidateIf((_, value) => value !== null)
   @IsUUID()

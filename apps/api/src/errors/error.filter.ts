@@ -39,7 +39,8 @@ export class ErrorFilter implements ExceptionFilter {
     if (typeof response === 'object' && response !== null && 'error' in response && 'message' in response) {
       const r = response as { error: unknown; message: unknown; details?: Record<string, unknown> };
       const message = Array.isArray(r.message) ? r.message.join('; ') : String(r.message);
-      const error = typeof r.error === 'string' && /^[a-z_]+$/.test(r.error) ? r.error : (CODES[status] ?? 'error');
+      const error =
+        typeof r.error === 'string' && /^[a-z_]+$/.test(r.error) ? r.error : (CODES[status] ?? 'error');
       return { statusCode: status, error, message, ...(r.details ? { details: r.details } : {}) };
     }
     return { statusCode: status, error: CODES[status] ?? 'error', message: exception.message };

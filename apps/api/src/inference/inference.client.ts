@@ -34,14 +34,24 @@ export class InferenceClient {
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
-  async predict(image: Buffer, contentType: string, lineId: string, deadlineMs: number): Promise<PredictResponse> {
+  /** `inspectionId` lets the inference service record shadow evaluations against the stored inspection. */
+  async predict(
+    image: Buffer,
+    contentType: string,
+    target: { lineId: string; inspectionId: string },
+    deadlineMs: number,
+  ): Promise<PredictResponse> {
+    const query = new URLSearchParams({
+      lineId: target.lineId,
+      inspectionId: target.inspectionId,
+    }).toString();
     const deadline = Date.now() + deadlineMs;
     let lastError = 'no inference instance is configured';
     for (const base of this.candidates()) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) break;
       try {
-        const response = await fetch(`${base}/predict?lineId=${encodeURIComponent(lineId)}`, {
+        const response = await fetch(`${base}/predict?${query}`, {
           method: 'POST',
           headers: { 'Content-Type': contentType },
           body: image,

@@ -16,7 +16,10 @@ export class ApiJobHandlers {
       'sweep-orphans': async ({ olderThanSeconds }) => {
         const report = await this.orphans.sweep(olderThanSeconds);
         const requeued = await this.orphans.requeueStalePending();
-        return { status: 'done', detail: { scanned: report.scanned, deleted: report.deleted.length, requeued } };
+        return {
+          status: 'done',
+          detail: { scanned: report.scanned, deleted: report.deleted.length, requeued },
+        };
       },
       'notify-webhook': ({ inspectionId }) => this.webhooks.notify(inspectionId),
     };

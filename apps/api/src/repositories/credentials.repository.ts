@@ -18,7 +18,9 @@ export class CredentialsRepository {
         [hash],
       );
     const row = rows[0];
-    return row ? { cameraId: row.camera_id, lineId: row.line_id, keyId: row.key_id, rateLimitPerSecond: row.rate } : null;
+    return row
+      ? { cameraId: row.camera_id, lineId: row.line_id, keyId: row.key_id, rateLimitPerSecond: row.rate }
+      : null;
   }
 
   async findUserByTokenHash(hash: string): Promise<{ userId: string; role: UserRole } | null> {

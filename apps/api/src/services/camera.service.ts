@@ -48,7 +48,9 @@ export class CameraService {
   }
 
   async list(lineId: string): Promise<CameraDto[]> {
-    const cameras = await this.dataSource.getRepository(CameraEntity).find({ where: { lineId }, order: { name: 'ASC' } });
+    const cameras = await this.dataSource
+      .getRepository(CameraEntity)
+      .find({ where: { lineId }, order: { name: 'ASC' } });
     return cameras.map(mapCamera);
   }
 

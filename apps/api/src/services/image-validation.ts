@@ -28,11 +28,19 @@ const STATUS_BY_DECODE_ERROR = {
  * Checks an uploaded image before anything is stored: the bytes must be the format the client declared, and must
  * decode completely within the pixel limit (a truncated or corrupt file, or a decompression bomb, is refused).
  */
-export async function validateImage(bytes: Buffer, declaredType: string | undefined, maxPixels: number): Promise<ValidatedImage> {
+export async function validateImage(
+  bytes: Buffer,
+  declaredType: string | undefined,
+  maxPixels: number,
+): Promise<ValidatedImage> {
   if (bytes.length === 0) throw new ApiError(400, 'empty_image', 'the image is empty');
   const sniffed = sniffImageFormat(bytes);
   if (!sniffed)
-    throw new ApiError(415, 'unsupported_format', 'the bytes are not a JPEG, PNG, WebP, TIFF, GIF or BMP image');
+    throw new ApiError(
+      415,
+      'unsupported_format',
+      'the bytes are not a JPEG, PNG, WebP, TIFF, GIF or BMP image',
+    );
   const declared = declaredType ? imageFormatFromMediaType(declaredType) : null;
   if (declaredType && !isGeneric(declaredType) && declared !== sniffed) {
     throw new ApiError(
@@ -52,7 +60,8 @@ export async function validateImage(bytes: Buffer, declaredType: string | undefi
       contentType: IMAGE_FORMAT_MEDIA_TYPES[sniffed],
     };
   } catch (error) {
-    if (isImageDecodeError(error)) throw new ApiError(STATUS_BY_DECODE_ERROR[error.code], error.code, error.message);
+    if (isImageDecodeError(error))
+      throw new ApiError(STATUS_BY_DECODE_ERROR[error.code], error.code, error.message);
     throw error;
   }
 }

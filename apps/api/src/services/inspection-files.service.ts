@@ -34,7 +34,8 @@ export class InspectionFilesService {
     try {
       body = await this.store.getStream(key);
     } catch (error) {
-      if (error instanceof ObjectNotFoundError) throw new ApiError(404, 'object_not_found', 'the stored file is gone');
+      if (error instanceof ObjectNotFoundError)
+        throw new ApiError(404, 'object_not_found', 'the stored file is gone');
       throw new ApiError(503, 'storage_unavailable', 'object storage does not answer');
     }
     response.status(200);
@@ -49,6 +50,13 @@ export class InspectionFilesService {
 function guessType(key: string, stored: string): string {
   if (stored !== 'application/octet-stream') return stored;
   const extension = key.slice(key.lastIndexOf('.') + 1);
-  const types: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', tiff: 'image/tiff', gif: 'image/gif', bmp: 'image/bmp' };
+  const types: Record<string, string> = {
+    jpeg: 'image/jpeg',
+    png: 'image/png',
+    webp: 'image/webp',
+    tiff: 'image/tiff',
+    gif: 'image/gif',
+    bmp: 'image/bmp',
+  };
   return types[extension] ?? stored;
 }

@@ -110,7 +110,12 @@ export class InspectionIntakeService {
     const remaining = deadlineMs - (Date.now() - upload.receivedAt);
     if (remaining > 0) {
       try {
-        const predicted = await this.inference.predict(upload.bytes, image.contentType, row.lineId, remaining);
+        const predicted = await this.inference.predict(
+          upload.bytes,
+          image.contentType,
+          { lineId: row.lineId, inspectionId: row.id },
+          remaining,
+        );
         const latency = {
           ...row.latency,
           ...predicted.timing,
@@ -121,7 +126,10 @@ export class InspectionIntakeService {
         const scored = await this.dataSource.getRepository(InspectionEntity).findOneByOrFail({ id: row.id });
         if (scored.status !== 'pending') return { httpStatus: 201, inspection: mapInspection(scored) };
       } catch (error) {
-        this.logger.warn({ inspectionId: row.id, err: error }, 'no verdict within the deadline; completing asynchronously');
+        this.logger.warn(
+          { inspectionId: row.id, err: error },
+          'no verdict within the deadline; completing asynchronously',
+        );
       }
     }
     await this.enqueueScoring(row.id);
@@ -159,7 +167,8 @@ export class InspectionIntakeService {
           latency,
         }),
       );
-      if (enqueue) await this.queue.send('score-inspection', { inspectionId: id }, { db: transactionalSql(manager) });
+      if (enqueue)
+        await this.queue.send('score-inspection', { inspectionId: id }, { db: transactionalSql(manager) });
       await manager.query(`UPDATE cameras SET last_seen_at = now() WHERE id = $1`, [camera.cameraId]);
       return row;
     });

@@ -3,7 +3,13 @@ import { ProductionLineEntity } from '@linescope/db';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { type UserPrincipal } from '../auth/principals';
-import { type CreateLineDto, type CreatedLineDto, type LineDto, type UpdateLineDto, mapLine } from '../dtos/line.dto';
+import {
+  type CreateLineDto,
+  type CreatedLineDto,
+  type LineDto,
+  type UpdateLineDto,
+  mapLine,
+} from '../dtos/line.dto';
 import { ApiError } from '../errors/api-error';
 import { isForeignKeyViolation, isUniqueViolation } from '../errors/database-errors';
 import { AuditRepository } from '../repositories/audit.repository';
@@ -76,7 +82,11 @@ export class LineService {
   }
 }
 
-function checkBand(line: { operatingThreshold?: number | null; uncertainLow?: number | null; uncertainHigh?: number | null }) {
+function checkBand(line: {
+  operatingThreshold?: number | null;
+  uncertainLow?: number | null;
+  uncertainHigh?: number | null;
+}) {
   const { operatingThreshold: t, uncertainLow: low, uncertainHigh: high } = line;
   if (low != null && high != null && low > high)
     throw new ApiError(400, 'invalid_band', 'uncertainLow must not exceed uncertainHigh');
@@ -85,7 +95,9 @@ function checkBand(line: { operatingThreshold?: number | null; uncertainLow?: nu
 }
 
 function translate(error: unknown, name: string | undefined): unknown {
-  if (isUniqueViolation(error)) return new ApiError(409, 'line_exists', `a line named ${name} already exists`);
-  if (isForeignKeyViolation(error)) return new ApiError(400, 'model_not_found', 'modelVersionId names no model version');
+  if (isUniqueViolation(error))
+    return new ApiError(409, 'line_exists', `a line named ${name} already exists`);
+  if (isForeignKeyViolation(error))
+    return new ApiError(400, 'model_not_found', 'modelVersionId names no model version');
   return error;
 }

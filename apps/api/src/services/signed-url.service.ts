@@ -23,7 +23,9 @@ export class SignedUrlService {
       this.secret = Buffer.from(config.urlSigningSecret);
     } else {
       this.secret = randomBytes(32);
-      logger.warn('URL_SIGNING_SECRET is not set: image links work only on this API instance until it restarts');
+      logger.warn(
+        'URL_SIGNING_SECRET is not set: image links work only on this API instance until it restarts',
+      );
     }
   }
 
@@ -38,15 +40,22 @@ export class SignedUrlService {
   }
 
   /** Returns the object key a link grants, or throws 403 for a forged or expired link. */
-  verify(token: string, expires: string | undefined, signature: string | undefined, now = Date.now()): string {
+  verify(
+    token: string,
+    expires: string | undefined,
+    signature: string | undefined,
+    now = Date.now(),
+  ): string {
     const key = Buffer.from(token, 'base64url').toString('utf8');
     const expiry = Number(expires);
-    if (!signature || !Number.isInteger(expiry)) throw new ApiError(403, 'invalid_link', 'the link is not signed');
+    if (!signature || !Number.isInteger(expiry))
+      throw new ApiError(403, 'invalid_link', 'the link is not signed');
     const expected = Buffer.from(this.signature(key, expiry));
     const given = Buffer.from(signature);
     if (expected.length !== given.length || !timingSafeEqual(expected, given))
       throw new ApiError(403, 'invalid_link', 'the link signature does not match');
-    if (expiry * 1000 < now) throw new ApiError(403, 'link_expired', 'the link has expired; ask for a new one');
+    if (expiry * 1000 < now)
+      throw new ApiError(403, 'link_expired', 'the link has expired; ask for a new one');
     return key;
   }
 

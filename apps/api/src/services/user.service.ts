@@ -16,7 +16,8 @@ export class UserService {
       const { user, token } = await createUserWithToken(this.dataSource, input, actorId);
       return { user: mapUser(user), token };
     } catch (error) {
-      if (isUniqueViolation(error)) throw new ApiError(409, 'user_exists', `a user ${input.email} already exists`);
+      if (isUniqueViolation(error))
+        throw new ApiError(409, 'user_exists', `a user ${input.email} already exists`);
       throw error;
     }
   }

@@ -30,8 +30,11 @@ export class WebhookService {
     const inspection = await this.dataSource.getRepository(InspectionEntity).findOneBy({ id: inspectionId });
     if (!inspection) return { status: 'skipped', reason: 'inspection no longer exists' };
     if (inspection.status === 'pending') return { status: 'skipped', reason: 'inspection has no result yet' };
-    const line = await this.dataSource.getRepository(ProductionLineEntity).findOneBy({ id: inspection.lineId });
-    if (!line?.webhookUrl || !line.webhookSecret) return { status: 'skipped', reason: 'the line has no webhook' };
+    const line = await this.dataSource
+      .getRepository(ProductionLineEntity)
+      .findOneBy({ id: inspection.lineId });
+    if (!line?.webhookUrl || !line.webhookSecret)
+      return { status: 'skipped', reason: 'the line has no webhook' };
 
     const body = JSON.stringify({ event: 'inspection.completed', inspection: mapInspection(inspection) });
     const response = await fetch(line.webhookUrl, {

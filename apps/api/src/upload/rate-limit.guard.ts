@@ -15,7 +15,10 @@ export class CameraRateLimitGuard implements CanActivate {
     if (principal?.kind !== 'camera') return true;
     const waitSeconds = this.limiter.take(principal.cameraId, principal.rateLimitPerSecond);
     if (waitSeconds > 0) {
-      context.switchToHttp().getResponse<Response>().setHeader('Retry-After', String(Math.ceil(waitSeconds)));
+      context
+        .switchToHttp()
+        .getResponse<Response>()
+        .setHeader('Retry-After', String(Math.ceil(waitSeconds)));
       throw new ApiError(429, 'rate_limited', 'this camera is over its upload rate; retry later', {
         retryAfterSeconds: Math.round(waitSeconds * 1000) / 1000,
       });

@@ -1,4 +1,10 @@
-import { type CallHandler, type ExecutionContext, Inject, Injectable, type NestInterceptor } from '@nestjs/common';
+import {
+  type CallHandler,
+  type ExecutionContext,
+  Inject,
+  Injectable,
+  type NestInterceptor,
+} from '@nestjs/common';
 import { type AppConfig } from '@linescope/config';
 import { APP_CONFIG } from '@linescope/platform';
 import { type Request } from 'express';
@@ -41,7 +47,13 @@ export class UploadInterceptor implements NestInterceptor {
     if (contentType?.toLowerCase().startsWith('multipart/form-data')) {
       await this.readMultipart(request);
     } else {
-      request.upload = { bytes: await this.readRaw(request), contentType, fields: {}, receivedAt, receiveMs: 0 };
+      request.upload = {
+        bytes: await this.readRaw(request),
+        contentType,
+        fields: {},
+        receivedAt,
+        receiveMs: 0,
+      };
     }
     request.upload!.receivedAt = receivedAt;
     request.upload!.receiveMs = performance.now() - started;
@@ -53,7 +65,8 @@ export class UploadInterceptor implements NestInterceptor {
       this.multipart(request, request.res!, (error: unknown) => {
         if (error) return reject(translateMulterError(error, this.maxBytes));
         const file = request.file;
-        if (!file) return reject(new ApiError(400, 'missing_image', 'send the image as the multipart field "image"'));
+        if (!file)
+          return reject(new ApiError(400, 'missing_image', 'send the image as the multipart field "image"'));
         request.upload = {
           bytes: file.buffer,
           contentType: file.mimetype,
@@ -89,12 +102,20 @@ function tooLarge(maxBytes: number): ApiError {
   return new ApiError(413, 'image_too_large', `the image exceeds the limit of ${maxBytes} bytes`);
 }
 
-function translateMulterError(error: unknown, maxBytes: number): unknown {
+function translateMulterError(error: unknown, maxBytes: number): ApiError {
   if (error instanceof multer.MulterError) {
     if (error.code === 'LIMIT_FILE_SIZE') return tooLarge(maxBytes);
     if (error.code === 'LIMIT_UNEXPECTED_FILE')
-      return new ApiError(400, 'unexpected_field', `send exactly one file, in the field "image" (got "${error.field}")`);
+      return new ApiError(
+        400,
+        'unexpected_field',
+        `send exactly one file, in the field "image" (got "${error.field}")`,
+      );
     return new ApiError(400, 'invalid_multipart', error.message);
   }
-  return new ApiError(400, 'invalid_multipart', error instanceof Error ? error.message : 'malformed multipart body');
+  return new ApiError(
+    400,
+    'invalid_multipart',
+    error instanceof Error ? error.message : 'malformed multipart body',
+  );
 }

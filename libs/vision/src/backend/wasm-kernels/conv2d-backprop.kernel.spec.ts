@@ -1,0 +1,62 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+import { initBackend } from '../backend.manager';
+import { gradientsOn, randomTensor, relativeError } from './backend-comparison.testing';
+import { conv2dBackpropFilterKernel } from './conv2d-backprop-filter.kernel';
+import { conv2dBackpropInputKernel } from './conv2d-backprop-input.kernel';
+
+interface ConvCase {
+  input: [number, number, number, number];
+  kernel: number;
+  outChannels: number;
+  stride: 1 | 2;
+  pad: 'same' | 'valid';
+}
+
+const cases: ConvCase[] = [];
+for (const kernel of [1, 3]) {
+  for (const stride of [1, 2] as const) {
+    for (const pad of ['same', 'valid'] as const) {
+      // Odd and even sizes: odd ones leave rows the forward pass never reads (valid) or pad unevenly (same).
+      cases.push({ input: [2, 7, 7, 3], kernel, outChannels: 4, stride, pad });
+      cases.push({ input: [2, 8, 6, 5], kernel, outChannels: 2, stride, pad });
+    }
+  }
+}
+cases.push({ input: [1, 9, 9, 2], kernel: 5, outChannels: 3, stride: 2, pad: 'same' });
+
+describe('wasm Conv2DBackpropFilter / Conv2DBackpropInput', () => {
+  beforeAll(async () => {
+    await initBackend({ preferred: 'wasm', logger: () => undefined });
+  });
+
+  it('are the composed kernels registered for wasm', () => {
+    expect(tf.getKernel(tf.Conv2DBackpropFilter, 'wasm')?.kernelFunc).toBe(
+      conv2dBackpropFilterKernel.kernelFunc,
+    );
+    expect(tf.getKernel(tf.Conv2DBackpropInput, 'wasm')?.kernelFunc).toBe(
+      conv2dBackpropInputKernel.kernelFunc,
+    );
+  });
+
+  it.each(cases)(
+    'match cpu gradients for x $input, $kernel x $kernel -> $outChannels, stride $stride, $pad',
+    async ({ input, kernel, outChannels, stride, pad }) => {
+      const x = randomTensor(input, 1);
+      const filterShape: [number, number, number, number] = [kernel, kernel, input[3], outChannels];
+      const filter = randomTensor(filterShape, 2);
+      const outShape = tf.tidy(
+        () => tf.conv2d(tf.zeros<tf.Rank.R4>(input), tf.zeros<tf.Rank.R4>(filterShape), stride, pad).shape,
+      );
+      const weights = randomTensor(outShape, 3);
+      const loss = (xs: tf.Tensor, f: tf.Tensor, r: tf.Tensor): tf.Scalar =>
+        tf.sum(tf.mul(tf.conv2d(xs as tf.Tensor4D, f as tf.Tensor4D, stride, pad), r));
+
+      const [dxWasm, dfWasm] = await gradientsOn('wasm', loss, [x, filter, weights]);
+      const [dxCpu, dfCpu] = await gradientsOn('cpu', loss, [x, filter, weights]);
+
+      expect(relativeError(dxWasm, dxCpu)).toBeLessThan(1e-4);
+      expect(relativeError(dfWasm, dfCpu)).toBeLessThan(1e-4);
+    },
+  );
+});

@@ -1,0 +1,2 @@
+export { batchNormTraining, type BatchNormTrainingResult } from './batch-norm.op';
+export { FastBatchNorm, type FastBatchNormArgs } from './fast-batch-norm.layer';
