@@ -7,6 +7,8 @@ import { FilesController } from './controllers/files.controller';
 import { InspectionsController } from './controllers/inspections.controller';
 import { LinesController } from './controllers/lines.controller';
 import { ModelsController } from './controllers/models.controller';
+import { ReviewsController } from './controllers/reviews.controller';
+import { TrainingJobsController } from './controllers/training-jobs.controller';
 import { UsersController } from './controllers/users.controller';
 import { ApiError } from './errors/api-error';
 import { ErrorFilter } from './errors/error.filter';
@@ -22,6 +24,8 @@ import { LineService } from './services/line.service';
 import { ModelLifecycleService } from './services/model-lifecycle.service';
 import { OrphanSweepService } from './services/orphan-sweep.service';
 import { RateLimiter } from './services/rate-limiter';
+import { ReviewService } from './services/review.service';
+import { TrainingJobService } from './services/training-job.service';
 import { SignedUrlService } from './services/signed-url.service';
 import { UserService } from './services/user.service';
 import { WebhookService } from './services/webhook.service';
@@ -41,6 +45,8 @@ export class ApiModule {
         InspectionsController,
         FilesController,
         ModelsController,
+        ReviewsController,
+        TrainingJobsController,
       ],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
@@ -74,6 +80,8 @@ export class ApiModule {
         ModelLifecycleService,
         OrphanSweepService,
         RateLimiter,
+        ReviewService,
+        TrainingJobService,
         SignedUrlService,
         UserService,
         WebhookService,

@@ -56,6 +56,8 @@ export const environmentSchema = z
     PUBLIC_URL: z.string().url().optional(),
     /** Signs short-lived image links. Every API instance needs the same value; a random one is made if unset. */
     URL_SIGNING_SECRET: z.string().min(16).optional(),
+    /** Folders that training jobs launched over the API may read `<class>/<image>` datasets from (comma-separated). */
+    TRAINING_DATA_ROOTS: z.string().optional(),
   })
   .superRefine((env, ctx) => {
     const driver = env.STORAGE_DRIVER ?? (env.S3_ENDPOINT ? 's3' : 'fs');
@@ -93,6 +95,7 @@ export interface AppConfig {
   /** Base of links the API hands out; when unset, taken from each request's Host header. */
   publicUrl: string | undefined;
   urlSigningSecret: string | undefined;
+  trainingDataRoots: string[];
 }
 
 export function toAppConfig(env: Environment): AppConfig {
@@ -128,5 +131,10 @@ export function toAppConfig(env: Environment): AppConfig {
     },
     publicUrl: env.PUBLIC_URL?.replace(/\/$/, ''),
     urlSigningSecret: env.URL_SIGNING_SECRET,
+    trainingDataRoots: (env.TRAINING_DATA_ROOTS ?? path.join(dataDir, 'datasets'))
+      .split(',')
+      .map((root) => root.trim())
+      .filter(Boolean)
+      .map((root) => path.resolve(root)),
   };
 }

@@ -136,14 +136,12 @@ export class ModelLifecycleService {
       throw new ApiError(409, 'already_in_production', 'this version already serves production');
     if (current) await repo.update({ id: current.id }, { stage: 'archived' });
     await repo.update({ id: target.id }, { stage: 'production', shadow: false, promotedAt: new Date() });
-    await manager
-      .getRepository(ModelPromotionEntity)
-      .insert({
-        modelVersionId: target.id,
-        previousVersionId: current?.id ?? null,
-        kind,
-        actorId: actor.userId,
-      });
+    await manager.getRepository(ModelPromotionEntity).insert({
+      modelVersionId: target.id,
+      previousVersionId: current?.id ?? null,
+      kind,
+      actorId: actor.userId,
+    });
     await this.audit.append(manager, {
       actorType: 'user',
       actorId: actor.userId,

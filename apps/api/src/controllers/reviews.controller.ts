@@ -1,0 +1,30 @@
+import { Body, Controller, Get, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Allow, CurrentPrincipal } from '../auth/auth.decorators';
+import { type UserPrincipal } from '../auth/principals';
+import { CreateReviewDto, ReviewDto } from '../dtos/review.dto';
+import { ReviewService } from '../services/review.service';
+
+@ApiTags('reviews')
+@ApiBearerAuth()
+@Allow('admin', 'ml_engineer', 'qa')
+@Controller('api/v1/inspections/:id/reviews')
+export class ReviewsController {
+  constructor(private readonly reviews: ReviewService) {}
+
+  @Post()
+  @ApiCreatedResponse({ type: ReviewDto })
+  create(
+    @Param('id', ParseUUIDPipe) inspectionId: string,
+    @Body() body: CreateReviewDto,
+    @CurrentPrincipal() reviewer: UserPrincipal,
+  ): Promise<ReviewDto> {
+    return this.reviews.create(inspectionId, body, reviewer);
+  }
+
+  @Get()
+  @ApiOkResponse({ type: [ReviewDto], description: 'Oldest first; the last one is the label' })
+  list(@Param('id', ParseUUIDPipe) inspectionId: string): Promise<ReviewDto[]> {
+    return this.reviews.list(inspectionId);
+  }
+}
