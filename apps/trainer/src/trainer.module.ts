@@ -1,6 +1,11 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { type Infrastructure, InfrastructureModule } from '@linescope/platform';
 import { TrainerJobHandlers } from './jobs/trainer.job-handlers';
+import { LabelSetService } from './services/label-set.service';
+import { ModelEvaluationService } from './services/model-evaluation.service';
+import { ModelRegistryService } from './services/model-registry.service';
+import { StaleJobMonitor } from './services/stale-job.monitor';
+import { TrainingRunnerService } from './services/training-runner.service';
 
 @Module({})
 export class TrainerModule {
@@ -8,7 +13,14 @@ export class TrainerModule {
     return {
       module: TrainerModule,
       imports: [InfrastructureModule.forRoot(infra)],
-      providers: [TrainerJobHandlers],
+      providers: [
+        LabelSetService,
+        ModelRegistryService,
+        ModelEvaluationService,
+        TrainingRunnerService,
+        StaleJobMonitor,
+        TrainerJobHandlers,
+      ],
     };
   }
 }

@@ -58,6 +58,11 @@ export const environmentSchema = z
     URL_SIGNING_SECRET: z.string().min(16).optional(),
     /** Folders that training jobs launched over the API may read `<class>/<image>` datasets from (comma-separated). */
     TRAINING_DATA_ROOTS: z.string().optional(),
+    /** TensorFlow.js backend: unset picks tensorflow (tfjs-node[-gpu]) when installed, else wasm, else cpu. */
+    TF_BACKEND: z.enum(['tensorflow', 'wasm', 'cpu']).optional(),
+    TRAINER_HEARTBEAT_SECONDS: z.coerce.number().positive().default(10),
+    /** A running training job whose worker has been silent this long is queued again (and resumes). */
+    TRAINER_SILENT_AFTER_SECONDS: z.coerce.number().positive().default(90),
   })
   .superRefine((env, ctx) => {
     const driver = env.STORAGE_DRIVER ?? (env.S3_ENDPOINT ? 's3' : 'fs');
@@ -96,6 +101,8 @@ export interface AppConfig {
   publicUrl: string | undefined;
   urlSigningSecret: string | undefined;
   trainingDataRoots: string[];
+  tfBackend: 'tensorflow' | 'wasm' | 'cpu' | undefined;
+  trainer: { heartbeatSeconds: number; silentAfterSeconds: number };
 }
 
 export function toAppConfig(env: Environment): AppConfig {
@@ -136,5 +143,10 @@ export function toAppConfig(env: Environment): AppConfig {
       .map((root) => root.trim())
       .filter(Boolean)
       .map((root) => path.resolve(root)),
+    tfBackend: env.TF_BACKEND,
+    trainer: {
+      heartbeatSeconds: env.TRAINER_HEARTBEAT_SECONDS,
+      silentAfterSeconds: env.TRAINER_SILENT_AFTER_SECONDS,
+    },
   };
 }

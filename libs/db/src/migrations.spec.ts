@@ -1,7 +1,12 @@
 import { createEmptyDatabase, type TestDatabase } from '../../../test/support/database';
 import { createDataSource, migrateDownAll, migrateUp } from './data-source';
 
-const ALL = ['InitialSchema1764385200000', 'UserApiTokens1764471600000', 'ModelLifecycle1764558000000'];
+const ALL = [
+  'InitialSchema1764385200000',
+  'UserApiTokens1764471600000',
+  'ModelLifecycle1764558000000',
+  'TrainingHeartbeat1764644400000',
+];
 
 const TABLES = [
   'audit_events',

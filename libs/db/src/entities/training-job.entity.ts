@@ -69,6 +69,13 @@ export class TrainingJobEntity {
   @Column('uuid', { name: 'created_by', nullable: true })
   createdBy!: string | null;
 
+  /** The trainer process working the job, and when it last said it is alive. */
+  @Column('text', { name: 'worker_id', nullable: true })
+  workerId!: string | null;
+
+  @Column('timestamptz', { name: 'heartbeat_at', nullable: true })
+  heartbeatAt!: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -1,4 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
+// Registers the zoo's custom layers (FastBatchNorm, the ViT's token layers) so saved models deserialize.
+import '../models';
 import { assertValidKey, ObjectNotFoundError, type ObjectStore } from '@linescope/storage';
 import { ModelArtifactError } from './model-artifact.error';
 import {

@@ -1,0 +1,229 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  ModelVersionEntity,
+  type TrainingJobEntity,
+  TrainingJobRepository,
+  type TrainingProgress,
+} from '@linescope/db';
+import { type AppConfig } from '@linescope/config';
+import { APP_CONFIG, LOGGER, OBJECT_STORE } from '@linescope/platform';
+import { JOB_KINDS, type JobContext, type JobOutcome } from '@linescope/queue';
+import { type ObjectStore } from '@linescope/storage';
+import { type Finding } from '@linescope/training/checklist';
+import { EmptyClassFolderError } from '@linescope/training/data';
+import {
+  InvalidTrainingConfigError,
+  type TrainResult,
+  type TrainingHooks,
+  TrainingCancelledError,
+  train,
+} from '@linescope/training/engine';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { type Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import { LabelSetService } from './label-set.service';
+import { ModelRegistryService } from './model-registry.service';
+
+/** The dataset choice and training configuration a job was created with (see the API's TrainingJobService). */
+interface TrainingJobRequest {
+  dataset: { kind: 'folder'; path: string } | { kind: 'reviews'; lineIds?: string[] };
+  training: Record<string, unknown> & { name?: string; data?: Record<string, unknown> };
+}
+
+/** A problem with the job itself: retrying cannot help, so the job fails at once. */
+class PermanentJobError extends Error {}
+
+const LOG_FLUSH_MS = 2_000;
+
+/**
+ * Works one `train-model` job: claims it (one worker per job, however many trainers run), resolves its data
+ * (a folder, or the QA reviews frozen into a label set), trains with heartbeats, per-epoch rows, checklist
+ * findings and checkpoints, and registers the result as a candidate model version. A job whose process dies is
+ * claimed again after its heartbeat stops and resumes from its last checkpoint.
+ */
+@Injectable()
+export class TrainingRunnerService {
+  readonly workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly jobs: TrainingJobRepository;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly labelSets: LabelSetService,
+    private readonly registry: ModelRegistryService,
+    @Inject(OBJECT_STORE) private readonly store: ObjectStore,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.jobs = new TrainingJobRepository(dataSource, config.trainer.silentAfterSeconds);
+  }
+
+  async run(trainingJobId: string, context: JobContext): Promise<JobOutcome> {
+    const job = await this.jobs.claim(trainingJobId, this.workerId);
+    if (!job) {
+      const current = await this.jobs.findById(trainingJobId);
+      return {
+        status: 'skipped',
+        reason: current ? `training job is ${current.status} or taken` : 'training job is gone',
+      };
+    }
+    try {
+      const result = await this.train(job);
+      try {
+        const name = typeof job.config.training === 'object' ? nameOf(job) : 'model';
+        const model = await this.registry.register(job, result, name);
+        await this.removeCheckpoints(job.id);
+        this.logger.info({ trainingJobId: job.id, modelVersionId: model.id }, 'training job finished');
+        return { status: 'done', detail: { modelVersionId: model.id, epochs: result.history.length } };
+      } finally {
+        result.model.dispose();
+      }
+    } catch (error) {
+      if (error instanceof TrainingCancelledError) {
+        const current = await this.jobs.findById(job.id);
+        return {
+          status: 'skipped',
+          reason: `stopped: the job is ${current?.status ?? 'gone'} (${error.message})`,
+        };
+      }
+      const message = error instanceof Error ? error.message : String(error);
+      const permanent =
+        error instanceof PermanentJobError ||
+        error instanceof InvalidTrainingConfigError ||
+        error instanceof EmptyClassFolderError;
+      const lastAttempt = context.retryCount >= JOB_KINDS['train-model'].retry.retryLimit;
+      await this.jobs.appendLog(job.id, `error: ${message}\n`);
+      if (permanent || lastAttempt) {
+        await this.jobs.markFailed(job.id, message);
+        if (permanent) return { status: 'done', detail: { failed: message } };
+      }
+      throw error;
+    }
+  }
+
+  private async train(job: TrainingJobEntity): Promise<TrainResult> {
+    const request = job.config as unknown as TrainingJobRequest;
+    const { source, readImage } = await this.resolveData(job, request);
+    // `name` names the model version; the rest is the training configuration.
+    const { name: _name, ...training } = request.training;
+    const config = {
+      ...training,
+      data: { ...(training.data ?? {}), source },
+      ...(await this.distillationFor(job, request)),
+    };
+    const { hooks, stop } = this.hooksFor(job.id);
+    try {
+      return await train(config, {
+        hooks,
+        readImage,
+        artifactStore: this.store,
+        checkpoint: { store: this.store, prefix: checkpointPrefix(job.id) },
+      });
+    } finally {
+      await stop();
+    }
+  }
+
+  private async resolveData(job: TrainingJobEntity, request: TrainingJobRequest) {
+    if (request.dataset.kind === 'folder')
+      return { source: { kind: 'folder', path: request.dataset.path }, readImage: undefined };
+    const frozen = job.labelSetId
+      ? await this.labelSets.load(job.labelSetId)
+      : await this.labelSets.freezeFromReviews({
+          name: `training-job-${job.id}`,
+          lineIds: request.dataset.lineIds,
+          reviewedBefore: job.createdAt,
+        });
+    if (!job.labelSetId) await this.jobs.setLabelSet(job.id, frozen.labelSetId);
+    if (frozen.classNames.length < 2 || frozen.samples.length < 10)
+      throw new PermanentJobError(
+        `not enough reviewed inspections to train: ${frozen.samples.length} in ${frozen.classNames.length} class(es)`,
+      );
+    return {
+      source: { kind: 'samples', classNames: frozen.classNames, samples: frozen.samples },
+      readImage: (key: string) => this.store.get(key),
+    };
+  }
+
+  /** A job with a teacher distils it into the student (hard-label DeiT unless the config says otherwise). */
+  private async distillationFor(job: TrainingJobEntity, request: TrainingJobRequest) {
+    if (!job.teacherId) return {};
+    const teacher = await this.dataSource.getRepository(ModelVersionEntity).findOneBy({ id: job.teacherId });
+    if (!teacher) throw new PermanentJobError(`the teacher model version ${job.teacherId} no longer exists`);
+    const given = (request.training.distillation ?? {}) as Record<string, unknown>;
+    return { distillation: { mode: 'hard', ...given, teacher: teacher.artifactKey } };
+  }
+
+  private hooksFor(jobId: string): { hooks: TrainingHooks; stop: () => Promise<void> } {
+    let latest: TrainingProgress | undefined;
+    let stopRequested = false;
+    let logBuffer = '';
+    const findings: Finding[] = [];
+    const flushLog = async () => {
+      if (!logBuffer) return;
+      const lines = logBuffer;
+      logBuffer = '';
+      await this.jobs
+        .appendLog(jobId, lines)
+        .catch((error: unknown) => this.logger.warn({ err: error }, 'log write failed'));
+    };
+    const beat = async () => {
+      const mine = await this.jobs.heartbeat(jobId, this.workerId, latest).catch(() => true);
+      if (!mine) stopRequested = true;
+    };
+    const heartbeat = setInterval(() => void beat(), this.config.trainer.heartbeatSeconds * 1000);
+    const logFlush = setInterval(() => void flushLog(), LOG_FLUSH_MS);
+    let lastProgressWrite = 0;
+    const hooks: TrainingHooks = {
+      onProgress: (progress) => {
+        latest = progress;
+        if (Date.now() - lastProgressWrite > 2_000) {
+          lastProgressWrite = Date.now();
+          void beat();
+        }
+      },
+      onEpoch: async (summary) => {
+        const { epoch, steps: _steps, ...metrics } = summary;
+        await this.jobs.saveEpoch(jobId, epoch, metrics);
+      },
+      onLog: (line) => {
+        logBuffer += `${line}\n`;
+      },
+      onFinding: async (finding) => {
+        findings.push(finding);
+        await this.jobs.saveFindings(jobId, findings);
+      },
+      onCheckpoint: async ({ key }) => this.jobs.setCheckpoint(jobId, key),
+      shouldStop: () => stopRequested,
+    };
+    return {
+      hooks,
+      stop: async () => {
+        clearInterval(heartbeat);
+        clearInterval(logFlush);
+        await flushLog();
+      },
+    };
+  }
+
+  private async removeCheckpoints(jobId: string): Promise<void> {
+    for await (const object of this.store.list(checkpointPrefix(jobId))) {
+      await this.store.delete(object.key).catch(() => undefined);
+    }
+  }
+}
+
+function checkpointPrefix(jobId: string): string {
+  return `checkpoints/${jobId}/`;
+}
+
+/** The model's name: the config's `name`, else the dataset folder (or "reviews") and the architecture. */
+function nameOf(job: TrainingJobEntity): string {
+  const request = job.config as unknown as TrainingJobRequest;
+  if (typeof request.training.name === 'string' && request.training.name) return request.training.name;
+  const model = (request.training.model ?? {}) as { arch?: string; depth?: number };
+  const arch = model.arch === 'resnet' ? `resnet${model.depth ?? 18}` : (model.arch ?? 'model');
+  const data = request.dataset.kind === 'folder' ? path.basename(request.dataset.path) : 'reviews';
+  return `${data}-${arch}`;
+}
