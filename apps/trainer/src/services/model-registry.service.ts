@@ -25,8 +25,8 @@ export class ModelRegistryService {
     const id = randomUUID();
     const prefix = modelVersionPrefix(id);
     await saveModelArtifact(this.store, prefix, result.model, result.manifest);
-    const charts: [string, Buffer | null][] = Object.entries(result.charts);
-    for (const [chart, png] of charts) {
+    for (const chart of ['loss', 'accuracy', 'learningRate', 'roc'] as const) {
+      const png = result.charts[chart];
       if (png) await this.store.put(`${prefix}charts/${chart}.png`, png, { contentType: 'image/png' });
     }
     try {
