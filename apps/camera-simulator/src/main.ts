@@ -1,0 +1,27 @@
+import { simulateCamera } from './camera-simulator';
+import { UsageError, parseSimulatorOptions } from './simulator.options';
+import { formatSummary } from './simulator.report';
+
+async function main(): Promise<void> {
+  const options = parseSimulatorOptions(process.argv.slice(2), process.env);
+  const interactive = process.stderr.isTTY;
+  process.stderr.write(
+    `simulating a camera: ${options.folder} at ${options.rate} images/s against ${options.api}\n`,
+  );
+  const { summary } = await simulateCamera(options, (outcome, done, total) => {
+    if (interactive)
+      process.stderr.write(
+        `\r${done}/${total} sent, last: ${outcome.httpStatus} ${outcome.verdict ?? outcome.status}   `,
+      );
+    else if (done % 50 === 0 || done === total) process.stderr.write(`${done}/${total} sent\n`);
+  });
+  if (interactive) process.stderr.write('\n');
+  process.stdout.write(`${formatSummary(summary)}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `${error instanceof UsageError ? error.message : `simulate: ${(error as Error).message}`}\n`,
+  );
+  process.exit(error instanceof UsageError ? 2 : 1);
+});
