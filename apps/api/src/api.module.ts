@@ -16,6 +16,7 @@ import { InferenceClient } from './inference/inference.client';
 import { ApiJobHandlers } from './jobs/api.job-handlers';
 import { AuditRepository } from './repositories/audit.repository';
 import { CredentialsRepository } from './repositories/credentials.repository';
+import { CameraLastSeen } from './services/camera-last-seen';
 import { CameraService } from './services/camera.service';
 import { InspectionFilesService } from './services/inspection-files.service';
 import { InspectionIntakeService } from './services/inspection-intake.service';
@@ -71,6 +72,7 @@ export class ApiModule {
         },
         AuditRepository,
         CredentialsRepository,
+        CameraLastSeen,
         CameraService,
         InferenceClient,
         InspectionFilesService,

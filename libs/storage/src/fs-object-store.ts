@@ -48,10 +48,11 @@ export class FsObjectStore implements ObjectStore {
     } finally {
       await handle.close();
     }
-    await writeFile(file + META_SUFFIX, JSON.stringify({ contentType }));
+    // Most keys say their type by extension; a sidecar is written only when the type differs from that.
+    if (contentType === impliedContentType(key)) await rm(file + META_SUFFIX, { force: true });
+    else await writeFile(file + META_SUFFIX, JSON.stringify({ contentType }));
     await rename(tmp, file);
-    const info = await stat(file);
-    return { key, size: info.size, contentType, lastModified: info.mtime };
+    return { key, size: body.length, contentType, lastModified: new Date() };
   }
 
   async get(key: string): Promise<Buffer> {
@@ -79,7 +80,7 @@ export class FsObjectStore implements ObjectStore {
       return {
         key,
         size: info.size,
-        contentType: await this.readContentType(file),
+        contentType: await this.readContentType(file, key),
         lastModified: info.mtime,
       };
     } catch (error) {
@@ -129,13 +130,14 @@ export class FsObjectStore implements ObjectStore {
     }
   }
 
-  private async readContentType(file: string): Promise<string> {
+  private async readContentType(file: string, key: string): Promise<string> {
     try {
       const meta = JSON.parse(await readFile(file + META_SUFFIX, 'utf8')) as { contentType?: unknown };
-      return typeof meta.contentType === 'string' ? meta.contentType : DEFAULT_CONTENT_TYPE;
+      if (typeof meta.contentType === 'string') return meta.contentType;
     } catch {
-      return DEFAULT_CONTENT_TYPE;
+      // no sidecar: the extension says it
     }
+    return impliedContentType(key);
   }
 
   private fileFor(key: string): string {
@@ -152,6 +154,27 @@ export class FsObjectStore implements ObjectStore {
   private translate(error: unknown, key: string): unknown {
     return isNotFound(error) || isDirectory(error) ? new ObjectNotFoundError(key) : error;
   }
+}
+
+const TYPES_BY_EXTENSION: Record<string, string> = {
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  webp: 'image/webp',
+  tif: 'image/tiff',
+  tiff: 'image/tiff',
+  gif: 'image/gif',
+  bmp: 'image/bmp',
+  json: 'application/json',
+  onnx: 'application/octet-stream',
+};
+
+function impliedContentType(key: string): string {
+  const dot = key.lastIndexOf('.');
+  return (
+    (dot > key.lastIndexOf('/') && TYPES_BY_EXTENSION[key.slice(dot + 1).toLowerCase()]) ||
+    DEFAULT_CONTENT_TYPE
+  );
 }
 
 function isNotFound(error: unknown): boolean {

@@ -1,4 +1,4 @@
-import { type UserRole } from '@linescope/db';
+import { type UserRole, type VerdictMode } from '@linescope/db';
 import { type Request } from 'express';
 
 export interface CameraPrincipal {
@@ -7,6 +7,8 @@ export interface CameraPrincipal {
   lineId: string;
   keyId: string;
   rateLimitPerSecond: number | null;
+  /** The camera's line settings an upload needs, read with the key. */
+  line: { verdictMode: VerdictMode; verdictDeadlineMs: number };
 }
 
 export interface UserPrincipal {

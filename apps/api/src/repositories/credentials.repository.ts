@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { type UserRole } from '@linescope/db';
+import { type UserRole, type VerdictMode } from '@linescope/db';
+import { type CameraPrincipal } from '../auth/principals';
 import { DataSource } from 'typeorm';
 
 /** Looks credentials up by hash. */
@@ -7,19 +8,31 @@ import { DataSource } from 'typeorm';
 export class CredentialsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async findCameraByKeyHash(
-    hash: string,
-  ): Promise<{ cameraId: string; lineId: string; keyId: string; rateLimitPerSecond: number | null } | null> {
-    const rows: { camera_id: string; line_id: string; key_id: string; rate: number | null }[] =
-      await this.dataSource.query(
-        `SELECT c.id AS camera_id, c.line_id, k.id AS key_id, c.rate_limit_per_second AS rate
-           FROM camera_api_keys k JOIN cameras c ON c.id = k.camera_id
-          WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
-        [hash],
-      );
+  /** The camera of a key with what an upload needs of its line, in one round trip. */
+  async findCameraByKeyHash(hash: string): Promise<Omit<CameraPrincipal, 'kind'> | null> {
+    const rows: {
+      camera_id: string;
+      line_id: string;
+      key_id: string;
+      rate: number | null;
+      verdict_mode: VerdictMode;
+      verdict_deadline_ms: number;
+    }[] = await this.dataSource.query(
+      `SELECT c.id AS camera_id, c.line_id, k.id AS key_id, c.rate_limit_per_second AS rate,
+              l.verdict_mode, l.verdict_deadline_ms
+         FROM camera_api_keys k JOIN cameras c ON c.id = k.camera_id JOIN production_lines l ON l.id = c.line_id
+        WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
+      [hash],
+    );
     const row = rows[0];
     return row
-      ? { cameraId: row.camera_id, lineId: row.line_id, keyId: row.key_id, rateLimitPerSecond: row.rate }
+      ? {
+          cameraId: row.camera_id,
+          lineId: row.line_id,
+          keyId: row.key_id,
+          rateLimitPerSecond: row.rate,
+          line: { verdictMode: row.verdict_mode, verdictDeadlineMs: row.verdict_deadline_ms },
+        }
       : null;
   }
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type AppConfig } from '@linescope/config';
-import { InspectionEntity, ProductionLineEntity } from '@linescope/db';
+import { InspectionEntity } from '@linescope/db';
 import { VerdictRecorder, transactionalSql } from '@linescope/inspections';
 import { APP_CONFIG, LOGGER, OBJECT_STORE } from '@linescope/platform';
 import { JobQueue } from '@linescope/queue';
@@ -13,6 +13,7 @@ import { type InspectionDto, mapInspection } from '../dtos/inspection.dto';
 import { ApiError } from '../errors/api-error';
 import { isUniqueViolation } from '../errors/database-errors';
 import { InferenceClient } from '../inference/inference.client';
+import { CameraLastSeen } from './camera-last-seen';
 import { type ValidatedImage, validateImage } from './image-validation';
 
 export interface Upload {
@@ -50,6 +51,7 @@ export class InspectionIntakeService {
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly lastSeen: CameraLastSeen,
   ) {
     this.recorder = new VerdictRecorder(dataSource, queue);
   }
@@ -63,11 +65,9 @@ export class InspectionIntakeService {
     const image = await validateImage(upload.bytes, upload.contentType, this.config.ingest.maxImagePixels);
     const validateMs = performance.now() - validateStarted;
 
-    const line = await this.dataSource.getRepository(ProductionLineEntity).findOneBy({ id: camera.lineId });
-    if (!line) throw new ApiError(403, 'line_not_found', 'the camera belongs to no production line');
-
+    const line = camera.line;
     const id = randomUUID();
-    const imageKey = `images/${line.id}/${new Date(upload.receivedAt).toISOString().slice(0, 10)}/${id}.${image.format}`;
+    const imageKey = `images/${camera.lineId}/${new Date(upload.receivedAt).toISOString().slice(0, 10)}/${id}.${image.format}`;
     const storeStarted = performance.now();
     try {
       await this.store.put(imageKey, upload.bytes, { contentType: image.contentType });
@@ -97,6 +97,7 @@ export class InspectionIntakeService {
       throw new ApiError(503, 'database_unavailable', 'the inspection could not be recorded; retry later');
     }
 
+    this.lastSeen.touch(camera.cameraId);
     if (line.verdictMode === 'async') return { httpStatus: 202, inspection: mapInspection(row) };
     return this.answerWithinDeadline(row, upload, image, line.verdictDeadlineMs);
   }
@@ -148,28 +149,34 @@ export class InspectionIntakeService {
   ): Promise<InspectionEntity> {
     return this.dataSource.transaction(async (manager) => {
       const repo = manager.getRepository(InspectionEntity);
-      const row = await repo.save(
-        repo.create({
-          id,
-          lineId: camera.lineId,
-          cameraId: camera.cameraId,
-          productSerial: upload.productSerial ?? null,
-          idempotencyKey: upload.idempotencyKey ?? null,
-          imageKey,
-          imageSha256: image.sha256,
-          imageBytes: upload.bytes.length,
-          width: image.width,
-          height: image.height,
-          format: image.format,
-          capturedAt: upload.capturedAt ?? null,
-          receivedAt: new Date(upload.receivedAt),
-          status: 'pending',
-          latency,
-        }),
-      );
+      // insert(), not save(): save() with a given id first SELECTs to choose between insert and update.
+      const row = repo.create({
+        id,
+        lineId: camera.lineId,
+        cameraId: camera.cameraId,
+        productSerial: upload.productSerial ?? null,
+        idempotencyKey: upload.idempotencyKey ?? null,
+        imageKey,
+        imageSha256: image.sha256,
+        imageBytes: upload.bytes.length,
+        width: image.width,
+        height: image.height,
+        format: image.format,
+        capturedAt: upload.capturedAt ?? null,
+        receivedAt: new Date(upload.receivedAt),
+        status: 'pending',
+        latency,
+        verdict: null,
+        score: null,
+        probabilities: null,
+        modelVersionId: null,
+        heatmapKey: null,
+        failureReason: null,
+        scoredAt: null,
+      });
+      await repo.insert(row);
       if (enqueue)
         await this.queue.send('score-inspection', { inspectionId: id }, { db: transactionalSql(manager) });
-      await manager.query(`UPDATE cameras SET last_seen_at = now() WHERE id = $1`, [camera.cameraId]);
       return row;
     });
   }
