@@ -5,6 +5,7 @@
  */
 export * from './artifacts';
 export * from './backend';
+export * from './explain';
 export * from './layers';
 export * from './models';
 export * from './preprocess';
