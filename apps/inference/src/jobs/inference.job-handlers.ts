@@ -1,39 +1,38 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InspectionRepository } from '@linescope/db';
 import { VerdictRecorder } from '@linescope/inspections';
-import { JobQueue, type JobHandlerMap } from '@linescope/queue';
+import { OBJECT_STORE } from '@linescope/platform';
+import { JobQueue, type JobHandlerMap, type JobOutcome } from '@linescope/queue';
+import { ObjectNotFoundError, type ObjectStore } from '@linescope/storage';
+import { isImageDecodeError } from '@linescope/vision/preprocess';
 import { DataSource } from 'typeorm';
+import { InferenceRuntime } from '../inference.runtime';
+import { NoModelError } from '../scoring/scoring.errors';
 
 /**
  * Every job kind the inference service works, in one place.
- * Each handler re-reads the inspection and acts only if the job still applies.
- * Model serving itself is the inference-service capability (issue 5); until a model is served here, an
- * inspection with no model to score it is marked failed with that reason, and one that has a model is retried.
+ * Each handler re-reads the inspection and acts only if the job still applies. An inspection that can never be
+ * scored (no model serves its line, its image is gone or cannot be decoded) is marked failed with the reason;
+ * anything that may pass later (a model still loading, storage down) throws, and the queue retries.
  */
 @Injectable()
 export class InferenceJobHandlers {
   private readonly inspections: InspectionRepository;
   private readonly recorder: VerdictRecorder;
 
-  constructor(dataSource: DataSource, queue: JobQueue) {
+  constructor(
+    dataSource: DataSource,
+    queue: JobQueue,
+    @Inject(OBJECT_STORE) private readonly store: ObjectStore,
+    @Inject(InferenceRuntime) private readonly runtime: InferenceRuntime,
+  ) {
     this.inspections = new InspectionRepository(dataSource);
     this.recorder = new VerdictRecorder(dataSource, queue);
   }
 
   handlers(): JobHandlerMap<'inference'> {
     return {
-      'score-inspection': async ({ inspectionId }) => {
-        const inspection = await this.inspections.findById(inspectionId);
-        if (!inspection) return { status: 'skipped', reason: 'inspection no longer exists' };
-        if (inspection.status !== 'pending')
-          return { status: 'skipped', reason: `inspection is ${inspection.status}` };
-        const model = await this.inspections.findServingModel(inspection.lineId);
-        if (!model) {
-          await this.recorder.fail(inspectionId, 'no model version serves this line', { notifyWebhook: true });
-          return { status: 'done', detail: { verdict: null, reason: 'no model' } };
-        }
-        throw new Error(`model ${model.id} cannot be served by this build: no scoring engine is installed`);
-      },
+      'score-inspection': ({ inspectionId }) => this.scoreInspection(inspectionId),
       'render-heatmap': async ({ inspectionId }) => {
         const inspection = await this.inspections.findById(inspectionId);
         if (!inspection) return { status: 'skipped', reason: 'inspection no longer exists' };
@@ -43,7 +42,61 @@ export class InferenceJobHandlers {
             reason: 'heatmaps are rendered for defect and uncertain verdicts only',
           };
         if (inspection.heatmapKey) return { status: 'skipped', reason: 'heatmap already rendered' };
-        throw new Error('no explanation engine is installed in this build');
+        const outcome = await this.runtime.heatmaps.render(inspection);
+        return outcome.status === 'rendered'
+          ? { status: 'done', detail: { heatmapKey: outcome.key, method: outcome.method } }
+          : outcome;
+      },
+    };
+  }
+
+  private async scoreInspection(inspectionId: string): Promise<JobOutcome> {
+    const inspection = await this.inspections.findById(inspectionId);
+    if (!inspection) return { status: 'skipped', reason: 'inspection no longer exists' };
+    if (inspection.status !== 'pending')
+      return { status: 'skipped', reason: `inspection is ${inspection.status}` };
+    const fail = async (reason: string): Promise<JobOutcome> => {
+      await this.recorder.fail(inspectionId, reason, { notifyWebhook: true });
+      return { status: 'done', detail: { verdict: null, reason } };
+    };
+
+    let bytes: Buffer;
+    try {
+      bytes = await this.store.get(inspection.imageKey);
+    } catch (error) {
+      if (error instanceof ObjectNotFoundError) return fail('the image is no longer stored');
+      throw error;
+    }
+    let scored;
+    try {
+      scored = await this.runtime.scoring.score(bytes, { lineId: inspection.lineId, source: 'job' });
+    } catch (error) {
+      if (error instanceof NoModelError) return fail('no model version serves this line');
+      if (isImageDecodeError(error))
+        return fail(`the image cannot be decoded (${error.code}): ${error.message}`);
+      throw error;
+    }
+
+    const { prediction, context } = scored;
+    const outcome = await this.recorder.record(
+      inspectionId,
+      {
+        verdict: prediction.verdict,
+        score: prediction.score,
+        probabilities: prediction.probabilities,
+        modelVersionId: prediction.modelVersionId,
+        latency: { ...inspection.latency, ...prediction.timing, engine: prediction.engine },
+      },
+      { notifyWebhook: true },
+    );
+    if (outcome === 'recorded') await this.runtime.recordShadow(inspectionId, context);
+    return {
+      status: 'done',
+      detail: {
+        verdict: prediction.verdict,
+        score: prediction.score,
+        modelVersionId: prediction.modelVersionId,
+        outcome,
       },
     };
   }

@@ -1,0 +1,103 @@
+import { InspectionEntity } from '@linescope/db';
+import { ObjectNotFoundError, type ObjectStore } from '@linescope/storage';
+import { renderHeatmapOverlay } from '@linescope/vision/explain';
+import { type Logger } from 'pino';
+import { type DataSource } from 'typeorm';
+import { type MicroBatcher } from '../batching/micro.batcher';
+import { type ModelRegistry } from '../models/model.registry';
+import { explainedClassIndex } from '../scoring/defect.score';
+import { prepareImage } from '../scoring/image.prepare';
+import { type ExplainResult } from '../workers/worker.protocol';
+
+/** Where explanations are computed: the worker pool. */
+export interface Explainer {
+  explain(versionId: string, image: Float32Array, classIndex: number): Promise<ExplainResult>;
+}
+
+export interface HeatmapRendererDependencies {
+  dataSource: DataSource;
+  store: ObjectStore;
+  registry: ModelRegistry;
+  explainer: Explainer;
+  batcher: MicroBatcher;
+  logger: Logger;
+  maxImagePixels: number;
+}
+
+export type HeatmapOutcome =
+  { status: 'rendered'; key: string; method: string } | { status: 'skipped'; reason: string };
+
+/** `heatmaps/<lineId>/<YYYY-MM-DD of receipt, UTC>/<inspectionId>.png` */
+export function heatmapKey(inspection: Pick<InspectionEntity, 'id' | 'lineId' | 'receivedAt'>): string {
+  return `heatmaps/${inspection.lineId}/${inspection.receivedAt.toISOString().slice(0, 10)}/${inspection.id}.png`;
+}
+
+/**
+ * Renders a heatmap for a scored inspection: Grad-CAM of the version that scored it (gradient x input for a
+ * ViT), for its most probable defect class, drawn over the original image as a PNG. The forward and backward
+ * passes run in a worker, in the batcher's background slot, so they never hold up a waiting request.
+ */
+export class HeatmapRenderer {
+  constructor(private readonly deps: HeatmapRendererDependencies) {}
+
+  async render(inspection: InspectionEntity): Promise<HeatmapOutcome> {
+    const { registry, store, batcher, explainer, maxImagePixels } = this.deps;
+    const versionId = inspection.modelVersionId;
+    if (versionId === null) return { status: 'skipped', reason: 'the inspection names no model version' };
+    let bytes: Buffer;
+    try {
+      bytes = await store.get(inspection.imageKey);
+    } catch (error) {
+      if (error instanceof ObjectNotFoundError)
+        return { status: 'skipped', reason: 'the image is no longer stored' };
+      throw error;
+    }
+    const lease = await registry.leaseAnyVersion(versionId);
+    try {
+      const { manifest } = lease.model;
+      const prepared = await prepareImage(bytes, manifest.preprocessing, maxImagePixels);
+      const classIndex = explainedClassIndex(manifest, inspection.probabilities);
+      const explanation = await batcher.runInBackground(() =>
+        explainer.explain(versionId, prepared.input, classIndex),
+      );
+      const png = await renderHeatmapOverlay(
+        bytes,
+        { values: explanation.values, height: explanation.height, width: explanation.width },
+        manifest.preprocessing,
+        { maxPixels: manifest.preprocessing.maxPixels ?? maxImagePixels },
+      );
+      const key = heatmapKey(inspection);
+      await store.put(key, png, { contentType: 'image/png' });
+      const attached = await this.attach(inspection.id, key);
+      return attached === 'attached'
+        ? { status: 'rendered', key, method: explanation.method }
+        : { status: 'skipped', reason: attached };
+    } finally {
+      lease.release();
+    }
+  }
+
+  /** Sets heatmap_key only where none is set; removes the object again if nothing references it. */
+  private async attach(
+    inspectionId: string,
+    key: string,
+  ): Promise<'attached' | 'inspection no longer exists' | 'heatmap already rendered'> {
+    const { dataSource, store } = this.deps;
+    const updated = await dataSource
+      .createQueryBuilder()
+      .update(InspectionEntity)
+      .set({ heatmapKey: key })
+      .where('id = :id AND heatmap_key IS NULL', { id: inspectionId })
+      .execute();
+    if ((updated.affected ?? 0) > 0) return 'attached';
+    const row = await dataSource
+      .getRepository(InspectionEntity)
+      .findOne({ where: { id: inspectionId }, select: { id: true, heatmapKey: true } });
+    if (row === null) {
+      await store.delete(key);
+      return 'inspection no longer exists';
+    }
+    if (row.heatmapKey !== key) await store.delete(key);
+    return 'heatmap already rendered';
+  }
+}

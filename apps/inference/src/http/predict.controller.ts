@@ -1,0 +1,91 @@
+import { Controller, Get, HttpCode, Inject, Post, Query, Req, Res } from '@nestjs/common';
+import {
+  ApiBody,
+  ApiConsumes,
+  ApiOkResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { type AppConfig } from '@linescope/config';
+import { APP_CONFIG, LOGGER } from '@linescope/platform';
+import { type Request, type Response } from 'express';
+import { type Logger } from 'pino';
+import { type PingReport, InferenceRuntime } from '../inference.runtime';
+import { type Prediction } from '../scoring/prediction.types';
+import { httpError, toHttpError } from './http.errors';
+import { readRequestBody } from './request-body.reader';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function optionalUuid(name: string, value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (!UUID.test(value)) throw httpError(400, 'invalid_query', `${name} must be a UUID`);
+  return value;
+}
+
+@ApiTags('inference')
+@Controller()
+export class PredictController {
+  private readonly maxImageBytes: number;
+
+  constructor(
+    @Inject(InferenceRuntime) private readonly runtime: InferenceRuntime,
+    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    this.maxImageBytes = config.ingest.maxImageBytes;
+  }
+
+  /**
+   * Scores one image with the line's model: its override, else production. Shadow candidates score it after
+   * the answer has been sent, when the caller names the inspection.
+   */
+  @Post('predict')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Score one image: verdict, defect score, probabilities and timing' })
+  @ApiConsumes('image/jpeg', 'image/png', 'image/webp', 'image/tiff', 'image/gif', 'image/bmp')
+  @ApiBody({ description: 'The raw image bytes', schema: { type: 'string', format: 'binary' } })
+  @ApiQuery({ name: 'lineId', required: false, description: 'The line whose model and thresholds apply' })
+  @ApiQuery({
+    name: 'inspectionId',
+    required: false,
+    description: 'Records shadow results for this inspection',
+  })
+  @ApiOkResponse({ description: 'The verdict and the version that scored the image.' })
+  @ApiResponse({ status: 400, description: 'Empty image or malformed query.' })
+  @ApiResponse({ status: 413, description: 'Too many bytes or pixels.' })
+  @ApiResponse({ status: 415, description: 'Not an image format this service reads.' })
+  @ApiResponse({ status: 422, description: 'A corrupt image.' })
+  @ApiResponse({ status: 503, description: 'No model serves the line (no_model), or it is not loaded.' })
+  async predict(
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+    @Query('lineId') lineIdParam?: string,
+    @Query('inspectionId') inspectionIdParam?: string,
+  ): Promise<Prediction> {
+    const lineId = optionalUuid('lineId', lineIdParam);
+    const inspectionId = optionalUuid('inspectionId', inspectionIdParam);
+    const bytes = await readRequestBody(request, this.maxImageBytes);
+    try {
+      const { prediction, context } = await this.runtime.scoring.score(bytes, { lineId, source: 'http' });
+      if (inspectionId !== undefined && this.runtime.shadow.active()) {
+        response.once('finish', () => {
+          this.runtime.recordShadow(inspectionId, context).catch((error: unknown) => {
+            this.logger.warn({ err: error, inspectionId }, 'shadow scoring failed');
+          });
+        });
+      }
+      return prediction;
+    } catch (error) {
+      throw toHttpError(error);
+    }
+  }
+
+  @Get('ping')
+  @ApiOperation({ summary: 'Engine, backend, served models and workers of this instance' })
+  ping(): PingReport {
+    return this.runtime.ping();
+  }
+}

@@ -1,0 +1,47 @@
+export { inferenceApp, inferenceAppFor } from './inference.app';
+export { InferenceModule } from './inference.module';
+export { InferenceRuntime, type PingReport } from './inference.runtime';
+export {
+  INFERENCE_BACKENDS,
+  loadInferenceConfig,
+  type InferenceBackend,
+  type InferenceConfig,
+} from './config/inference.config';
+export {
+  MicroBatcher,
+  ShadowBacklogFullError,
+  type BatchedPrediction,
+  type BatchEvent,
+  type BatchExecutor,
+  type BatchPriority,
+  type MicroBatcherOptions,
+} from './batching/micro.batcher';
+export {
+  WorkerPool,
+  WorkerCrashedError,
+  type WorkerPoolOptions,
+  type WorkerStatus,
+} from './workers/worker.pool';
+export {
+  resolveDecisionRule,
+  type DecisionRule,
+  type ThresholdOverrides,
+} from './models/decision-rule.resolve';
+export {
+  ModelRegistry,
+  type ModelDescription,
+  type ModelLease,
+  type ModelLoader,
+  type ServedModel,
+} from './models/model.registry';
+export { MODELS_CHANNEL, ModelChangeWatcher } from './models/model-change.watcher';
+export { readModelArtifact } from './models/model-artifact.reader';
+export { type ModelRole } from './models/serving-set.query';
+export { prepareImage, type PreparedImage } from './scoring/image.prepare';
+export { defectScore, explainedClassIndex } from './scoring/defect.score';
+export { ScoringService, type ScoredImage, type ScoringContext } from './scoring/scoring.service';
+export { ModelUnavailableError, NoModelError, UnknownLineError } from './scoring/scoring.errors';
+export { type Prediction, type PredictionTiming } from './scoring/prediction.types';
+export { ShadowEvaluator, type ShadowOutcome } from './shadow/shadow.evaluator';
+export { HeatmapRenderer, heatmapKey, type HeatmapOutcome } from './heatmaps/heatmap.renderer';
+export { InferenceMetrics } from './metrics/inference.metrics';

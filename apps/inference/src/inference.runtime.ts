@@ -1,0 +1,131 @@
+import { type OnApplicationShutdown } from '@nestjs/common';
+import { type Infrastructure } from '@linescope/platform';
+import { type BackendName } from '@linescope/vision/backend';
+import { MicroBatcher } from './batching/micro.batcher';
+import { type InferenceConfig } from './config/inference.config';
+import { HeatmapRenderer } from './heatmaps/heatmap.renderer';
+import { InferenceMetrics } from './metrics/inference.metrics';
+import { ModelChangeWatcher } from './models/model-change.watcher';
+import { type ModelDescription, ModelRegistry } from './models/model.registry';
+import { type ScoringContext, ScoringService } from './scoring/scoring.service';
+import { type ShadowOutcome, ShadowEvaluator } from './shadow/shadow.evaluator';
+import { WorkerPool, type WorkerStatus } from './workers/worker.pool';
+
+/** `GET /ping`: what this instance serves and how. */
+export interface PingReport {
+  status: 'ok';
+  engine: string;
+  backend: BackendName;
+  models: ModelDescription[];
+  /** Versions that should be served but failed to load, with the reason. */
+  failedModels: { id: string; error: string }[];
+  workers: WorkerStatus[];
+  batching: { maxBatch: number; maxWaitMs: number; waiting: { production: number; shadow: number } };
+  listening: boolean;
+}
+
+/**
+ * The composition root of the service: worker pool, micro-batcher, model registry and its change watcher,
+ * and the services built on them. Started once per process; closed when Nest shuts down.
+ */
+export class InferenceRuntime implements OnApplicationShutdown {
+  private constructor(
+    readonly config: InferenceConfig,
+    readonly metrics: InferenceMetrics,
+    readonly pool: WorkerPool,
+    readonly batcher: MicroBatcher,
+    readonly registry: ModelRegistry,
+    readonly scoring: ScoringService,
+    readonly shadow: ShadowEvaluator,
+    readonly heatmaps: HeatmapRenderer,
+    private readonly watcher: ModelChangeWatcher,
+  ) {}
+
+  static async start(infra: Infrastructure, config: InferenceConfig): Promise<InferenceRuntime> {
+    const { logger, dataSource, store } = infra;
+    const maxImagePixels = infra.config.ingest.maxImagePixels;
+    const metrics = new InferenceMetrics(infra.metrics.registry);
+    const pool = await WorkerPool.start({
+      size: config.workers,
+      backend: config.backend === 'auto' ? undefined : config.backend,
+      onWorkerLost: (workerId, reason) => {
+        metrics.workerRestarts.inc();
+        logger.error({ workerId, reason }, 'inference worker lost; replacing it');
+      },
+    });
+    logger.info(
+      { ...config, backend: pool.backend.name, reason: pool.backend.reason, workers: pool.size },
+      'inference workers started',
+    );
+    const batcher = new MicroBatcher(pool, {
+      maxBatch: config.maxBatch,
+      maxWaitMs: config.maxWaitMs,
+      shadowMaxPending: config.shadowMaxPending,
+      onBatch: ({ priority, size, queueMs, forwardMs }) => {
+        metrics.batchSize.observe({ priority }, size);
+        metrics.forward.observe({ priority }, forwardMs / 1000);
+        for (const ms of queueMs) metrics.queueWait.observe({ priority }, ms / 1000);
+      },
+    });
+    const registry = new ModelRegistry({ dataSource, store, loader: pool, logger, metrics });
+    const engine = `tfjs-${pool.backend.name}`;
+    const scoring = new ScoringService({ dataSource, registry, batcher, metrics, engine, maxImagePixels });
+    const shadow = new ShadowEvaluator({ dataSource, registry, batcher, metrics, logger, maxImagePixels });
+    const heatmaps = new HeatmapRenderer({
+      dataSource,
+      store,
+      registry,
+      explainer: pool,
+      batcher,
+      logger,
+      maxImagePixels,
+    });
+    const watcher = new ModelChangeWatcher({
+      databaseUrl: infra.config.database.url ?? '',
+      pollMs: config.modelPollMs,
+      logger,
+      onChange: (reason) => void registry.requestSync(reason),
+    });
+    return new InferenceRuntime(config, metrics, pool, batcher, registry, scoring, shadow, heatmaps, watcher);
+  }
+
+  /** Loads and warms the served models (readiness waits for it) and starts watching for changes. */
+  startServing(): void {
+    void this.registry.whenInitialised();
+    this.watcher.start();
+  }
+
+  /** For `GET /health/ready`: the production model is loaded, when there is one. */
+  readonly readinessCheck = async (): Promise<void> => {
+    const readiness = this.registry.readiness();
+    if (!readiness.ready) throw new Error(readiness.reason);
+  };
+
+  /** Shadow scoring of an image production has answered; never throws. */
+  async recordShadow(inspectionId: string, context: ScoringContext): Promise<ShadowOutcome[]> {
+    return this.shadow.evaluate(inspectionId, context);
+  }
+
+  ping(): PingReport {
+    return {
+      status: 'ok',
+      engine: `tfjs-${this.pool.backend.name}`,
+      backend: this.pool.backend.name,
+      models: this.registry.describe(),
+      failedModels: this.registry.failedLoads(),
+      workers: this.pool.status(),
+      batching: {
+        maxBatch: this.config.maxBatch,
+        maxWaitMs: this.config.maxWaitMs,
+        waiting: this.batcher.waiting(),
+      },
+      listening: this.watcher.listening,
+    };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.registry.close();
+    await this.watcher.stop();
+    await this.pool.close();
+  }
+}

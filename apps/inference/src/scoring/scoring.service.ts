@@ -1,0 +1,127 @@
+import { type Verdict } from '@linescope/db';
+import { verdictFor } from '@linescope/training/metrics';
+import { type DataSource } from 'typeorm';
+import { type MicroBatcher } from '../batching/micro.batcher';
+import { type InferenceMetrics } from '../metrics/inference.metrics';
+import { type DecisionRule, resolveDecisionRule } from '../models/decision-rule.resolve';
+import { type ModelLease, type ModelRegistry } from '../models/model.registry';
+import { findLineSettings, type LineSettings } from '../models/serving-set.query';
+import { defectScore } from './defect.score';
+import { type PreparedImage, prepareImage } from './image.prepare';
+import { type Prediction } from './prediction.types';
+import { ModelUnavailableError, NoModelError, UnknownLineError } from './scoring.errors';
+
+export interface ScoringDependencies {
+  dataSource: DataSource;
+  registry: ModelRegistry;
+  batcher: MicroBatcher;
+  metrics: InferenceMetrics;
+  /** e.g. `tfjs-wasm`. */
+  engine: string;
+  /** Decompression-bomb guard when a model's preprocessing sets none. */
+  maxImagePixels: number;
+}
+
+/** What shadow scoring needs after the answer has left: the image, what production saw and answered. */
+export interface ScoringContext {
+  bytes: Buffer;
+  prepared: PreparedImage;
+  line: LineSettings | null;
+  production: { modelVersionId: string; verdict: Verdict; score: number };
+}
+
+export interface ScoredImage {
+  prediction: Prediction;
+  context: ScoringContext;
+}
+
+export type PredictionSource = 'http' | 'job';
+
+/** The score and verdict of one image under a decision rule. */
+export function decide(
+  probabilities: Float32Array,
+  lease: ModelLease,
+  line: LineSettings | null,
+): { score: number; byClass: Record<string, number>; verdict: Verdict; rule: DecisionRule } {
+  const { manifest, thresholds } = lease.model;
+  const { score, byClass } = defectScore(probabilities, manifest);
+  const rule = resolveDecisionRule(manifest.operatingPoint, thresholds, line);
+  return { score, byClass, verdict: verdictFor(score, rule.threshold, rule.band), rule };
+}
+
+/**
+ * The one scoring path, for `POST /predict` and `score-inspection` jobs alike: the line's model (its override,
+ * else production), the model's own preprocessing, a micro-batched forward pass, the defect score, and the
+ * verdict from the model's threshold and band with the line's overrides on top.
+ */
+export class ScoringService {
+  constructor(private readonly deps: ScoringDependencies) {}
+
+  async score(
+    bytes: Buffer,
+    options: { lineId?: string | null; source: PredictionSource },
+  ): Promise<ScoredImage> {
+    const started = performance.now();
+    const { registry, batcher, metrics, engine, dataSource } = this.deps;
+    await registry.whenInitialised();
+    const line = options.lineId ? await findLineSettings(dataSource, options.lineId) : null;
+    if (options.lineId && line === null) throw new UnknownLineError(options.lineId);
+    const lease = await this.leaseFor(line);
+    try {
+      const { model } = lease;
+      const prepared = await prepareImage(bytes, model.manifest.preprocessing, this.deps.maxImagePixels);
+      const batched = await batcher.submit(model.versionId, prepared.input);
+      const { score, byClass, verdict, rule } = decide(batched.probabilities, lease, line);
+      metrics.predictions.inc({ model_version: model.versionId, verdict, engine, source: options.source });
+      const prediction: Prediction = {
+        modelVersionId: model.versionId,
+        verdict,
+        score,
+        probabilities: byClass,
+        engine,
+        timing: {
+          decodeMs: round(prepared.decodeMs),
+          preprocessMs: round(prepared.preprocessMs),
+          queueMs: round(batched.queueMs),
+          forwardMs: round(batched.forwardMs),
+          totalMs: round(performance.now() - started),
+        },
+        decision: { threshold: rule.threshold, uncertainLow: rule.band.low, uncertainHigh: rule.band.high },
+        batch: { size: batched.batchSize, worker: batched.workerId },
+      };
+      return {
+        prediction,
+        context: { bytes, prepared, line, production: { modelVersionId: model.versionId, verdict, score } },
+      };
+    } finally {
+      lease.release();
+    }
+  }
+
+  private async leaseFor(line: LineSettings | null): Promise<ModelLease> {
+    const { registry } = this.deps;
+    const overrideId = line?.modelVersionId;
+    if (overrideId) {
+      let lease = registry.leaseServing(overrideId);
+      if (lease === null && registry.failureOf(overrideId) === undefined) {
+        // Set on the line after the last sync: load it now rather than wait for the poll.
+        await registry.requestSync(`line ${line.id} is scored by ${overrideId}`);
+        lease = registry.leaseServing(overrideId);
+      }
+      if (lease !== null) return lease;
+      const failure = registry.failureOf(overrideId);
+      throw new ModelUnavailableError(
+        `model version ${overrideId}, the override of line ${line.id}, is not loaded${failure ? `: ${failure}` : ''}`,
+      );
+    }
+    const lease = registry.leaseProduction();
+    if (lease !== null) return lease;
+    const readiness = registry.readiness();
+    if (!readiness.ready) throw new ModelUnavailableError(readiness.reason);
+    throw new NoModelError();
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}

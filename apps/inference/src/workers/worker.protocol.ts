@@ -1,0 +1,83 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import { type BackendInfo, type BackendName } from '@linescope/vision/backend';
+
+/** What a worker is started with (`workerData`). */
+export interface WorkerInit {
+  workerId: number;
+  /** undefined: the best backend installed (tensorflow, else wasm). */
+  backend: BackendName | undefined;
+}
+
+/** A model as tfjs reads it from memory: the JSON topology and the verified weight bytes. */
+export interface ModelArtifactBytes {
+  modelTopology: object;
+  weightSpecs: tf.io.WeightsManifestEntry[];
+  weightData: ArrayBuffer;
+  /** [height, width] of the input, for the warm-up batch. */
+  inputSize: [number, number];
+}
+
+export interface LoadRequest {
+  type: 'load';
+  versionId: string;
+  artifact: ModelArtifactBytes;
+}
+
+export interface UnloadRequest {
+  type: 'unload';
+  versionId: string;
+}
+
+export interface PredictRequest {
+  type: 'predict';
+  versionId: string;
+  /** `count` preprocessed images, NHWC float32, concatenated. */
+  images: Float32Array;
+  count: number;
+}
+
+export interface ExplainRequest {
+  type: 'explain';
+  versionId: string;
+  /** One preprocessed image, HWC float32. */
+  image: Float32Array;
+  classIndex: number;
+}
+
+export type WorkerRequest = LoadRequest | UnloadRequest | PredictRequest | ExplainRequest;
+
+export interface LoadResult {
+  loadMs: number;
+  warmMs: number;
+  fusedLayers: number;
+}
+
+export interface PredictResult {
+  /** `count x classes` softmax probabilities, row-major. */
+  probabilities: Float32Array;
+  classes: number;
+  forwardMs: number;
+}
+
+export interface ExplainResult {
+  method: string;
+  values: Float32Array;
+  height: number;
+  width: number;
+}
+
+export interface WorkerResults {
+  load: LoadResult;
+  unload: { unloaded: boolean };
+  predict: PredictResult;
+  explain: ExplainResult;
+}
+
+/** A request with the id its answer carries. */
+export type WorkerEnvelope = WorkerRequest & { id: number };
+
+export type WorkerMessage =
+  | { type: 'ready'; backend: BackendInfo }
+  | { type: 'failed-to-start'; error: string }
+  | { type: 'done'; id: number; result: WorkerResults[WorkerRequest['type']] }
+  | { type: 'error'; id: number; error: { name: string; message: string } };

@@ -1,0 +1,172 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ModelVersionEntity } from '../../libs/db/src';
+import { FsObjectStore } from '../../libs/storage/src';
+import { modelVersionPrefix, saveModelArtifact } from '../../libs/vision/src/artifacts';
+import { initBackend } from '../../libs/vision/src/backend';
+import { buildModel, type MobileNetV2Alpha } from '../../libs/vision/src/models';
+import { type PreprocessSpec } from '../../libs/vision/src/preprocess';
+import { createMigratedDatabase } from '../../test/support/database';
+import { freePort } from '../../test/support/ports';
+
+/** The repository root: the nearest folder above this file holding package.json (from sources and from dist). */
+export function findRepoRoot(start = __dirname): string {
+  let dir = path.resolve(start);
+  while (!existsSync(path.join(dir, 'package.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`no package.json above ${start}`);
+    dir = parent;
+  }
+  return dir;
+}
+
+export interface BenchDeployment {
+  databaseUrl: string;
+  dataDir: string;
+  modelVersionId: string;
+  cleanup(): Promise<void>;
+}
+
+/**
+ * A fresh database and filesystem store holding one production model: MobileNetV2 with random He weights, as
+ * the trainer would publish it (artifact + manifest in the store, a model_versions row).
+ */
+export async function deployBenchModel(options: {
+  alpha: MobileNetV2Alpha;
+  size: number;
+}): Promise<BenchDeployment> {
+  const { db, dataSource } = await createMigratedDatabase();
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'linescope-inference-bench-'));
+  try {
+    const store = new FsObjectStore(path.join(dataDir, 'storage'));
+    await store.init();
+    await initBackend({ preferred: 'wasm', logger: () => undefined });
+    const spec = {
+      arch: 'mobilenetv2' as const,
+      alpha: options.alpha,
+      numClasses: 2,
+      inputSize: options.size,
+    };
+    const model = buildModel(spec);
+    const preprocessing: PreprocessSpec = {
+      inputSize: [options.size, options.size],
+      resize: 'squash',
+      normalization: 'mobilenet',
+    };
+    const id = randomUUID();
+    await saveModelArtifact(store, modelVersionPrefix(id), model, {
+      architecture: spec,
+      inputSize: [options.size, options.size],
+      preprocessing,
+      classNames: ['ok', 'defect'],
+      positiveClasses: ['defect'],
+      operatingPoint: { threshold: 0.5, uncertainBand: { low: 0.4, high: 0.6 } },
+      trainingConfig: {},
+      metrics: {},
+    });
+    model.dispose();
+    await dataSource.getRepository(ModelVersionEntity).save({
+      id,
+      name: 'bench-mobilenetv2',
+      version: 1,
+      architecture: 'mobilenetv2',
+      spec,
+      inputHeight: options.size,
+      inputWidth: options.size,
+      classNames: ['ok', 'defect'],
+      preprocessing: { ...preprocessing },
+      artifactKey: modelVersionPrefix(id),
+      stage: 'production',
+    });
+    await dataSource.destroy();
+    return {
+      databaseUrl: db.url,
+      dataDir,
+      modelVersionId: id,
+      cleanup: async () => {
+        await db.drop();
+        await rm(dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await db.drop();
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+export interface RunningServer {
+  url: string;
+  /**
+   * CPU time the server process has used so far (every thread: HTTP, decoding, workers), in ms. Unlike
+   * wall-clock throughput it does not depend on what else the machine runs.
+   */
+  cpuMs(): number;
+  stop(): Promise<void>;
+}
+
+/** Linux's USER_HZ: /proc times are in 1/100 s. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the parenthesised command name; utime and stime are fields 14 and 15 of the whole line.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** The built inference service as its own process (`node dist/apps/inference/src/main.js`), once ready. */
+export async function startInferenceServer(
+  deployment: BenchDeployment,
+  env: Record<string, string>,
+): Promise<RunningServer> {
+  const root = findRepoRoot();
+  const entry = path.join(root, 'dist', 'apps', 'inference', 'src', 'main.js');
+  if (!existsSync(entry)) throw new Error(`${entry} does not exist: run \`npm run build\` first`);
+  const port = await freePort();
+  const child = spawn(process.execPath, [entry], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: {
+      PATH: process.env.PATH,
+      DATABASE_URL: deployment.databaseUrl,
+      DATA_DIR: deployment.dataDir,
+      MIGRATIONS_RUN: 'false',
+      INFERENCE_PORT: String(port),
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = `http://127.0.0.1:${port}`;
+  const started = Date.now();
+  while (
+    !(await fetch(`${url}/health/ready`).then(
+      (response) => response.ok,
+      () => false,
+    ))
+  ) {
+    if (child.exitCode !== null)
+      throw new Error(`the inference service exited (${child.exitCode}): ${stderr}`);
+    if (Date.now() - started > 120_000) {
+      child.kill('SIGKILL');
+      throw new Error(`the inference service was not ready within 120 s: ${stderr}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return {
+    url,
+    cpuMs: () => processCpuMs(child.pid!),
+    stop: async () => {
+      child.kill('SIGTERM');
+      const code = await exited;
+      if (code !== 0) throw new Error(`the inference service exited with ${code}: ${stderr}`);
+    },
+  };
+}
