@@ -18,8 +18,8 @@ import { initBackend } from '@linescope/vision/backend';
 import { buildModel } from '@linescope/vision/models';
 import { type PreprocessSpec } from '@linescope/vision/preprocess';
 import { type DataSource } from 'typeorm';
-import { inferenceAppFor } from '../../apps/inference/src/inference.app';
-import { MODELS_CHANNEL } from '../../apps/inference/src/models/model-change.watcher';
+import { inferenceApp } from '../../apps/inference/src/inference.app';
+import { MODELS_CHANNEL } from '@linescope/db';
 import { createMigratedDatabase, type TestDatabase } from '../support/database';
 import { datasetImages } from '../support/datasets';
 
@@ -217,7 +217,7 @@ export async function prepareInference(): Promise<InferenceSetup> {
         INFERENCE_WORKERS: '1',
         ...env,
       };
-      running = await startApp(inferenceAppFor(fullEnv), fullEnv);
+      running = await startApp(inferenceApp, fullEnv);
       const started = running;
       await waitFor(async () => (await fetch(`${started.url}/health/ready`)).ok, 30_000, 'inference ready');
       return {

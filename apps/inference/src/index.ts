@@ -1,4 +1,4 @@
-export { inferenceApp, inferenceAppFor } from './inference.app';
+export { inferenceApp } from './inference.app';
 export { InferenceModule } from './inference.module';
 export { InferenceRuntime, type PingReport } from './inference.runtime';
 export {
@@ -34,7 +34,7 @@ export {
   type ModelLoader,
   type ServedModel,
 } from './models/model.registry';
-export { MODELS_CHANNEL, ModelChangeWatcher } from './models/model-change.watcher';
+export { ModelChangeWatcher } from './models/model-change.watcher';
 export { readModelArtifact } from './models/model-artifact.reader';
 export { type ModelRole } from './models/serving-set.query';
 export { prepareImage, type PreparedImage } from './scoring/image.prepare';

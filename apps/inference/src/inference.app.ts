@@ -1,29 +1,21 @@
 import { type AppDefinition } from '@linescope/platform';
-import { type InferenceConfig, loadInferenceConfig } from './config/inference.config';
-import { addReadinessCheck } from './health/readiness.registration';
+import { loadInferenceConfig } from './config/inference.config';
 import { InferenceModule } from './inference.module';
 import { InferenceRuntime } from './inference.runtime';
 import { InferenceJobHandlers } from './jobs/inference.job-handlers';
 
-/** The inference app, reading its INFERENCE_* settings from `env` (validated when the app starts). */
-export function inferenceAppFor(env: NodeJS.ProcessEnv = process.env): AppDefinition {
-  let parsed: InferenceConfig | undefined;
-  const config = () => (parsed ??= loadInferenceConfig(env));
-  return {
-    role: 'inference',
-    title: 'Linescope inference service',
-    description: 'Stateless model serving: verdicts, heatmaps and shadow evaluation.',
-    port: (appConfig) => appConfig.ports.inference,
-    rootModule: (infra) => InferenceModule.forRoot(infra, config()),
-    startWorkers: async (app, infra) => {
-      const runtime = app.get(InferenceRuntime);
-      addReadinessCheck(app, 'models', runtime.readinessCheck);
-      runtime.startServing();
-      await infra.queue.work('inference', app.get(InferenceJobHandlers).handlers(), {
-        'score-inspection': config().jobConcurrency,
-      });
-    },
-  };
-}
-
-export const inferenceApp: AppDefinition = inferenceAppFor();
+/** The inference app; its INFERENCE_* settings are read from the environment it is started with. */
+export const inferenceApp: AppDefinition = {
+  role: 'inference',
+  title: 'Linescope inference service',
+  description: 'Stateless model serving: verdicts, heatmaps and shadow evaluation.',
+  port: (appConfig) => appConfig.ports.inference,
+  rootModule: (infra) => InferenceModule.forRoot(infra, loadInferenceConfig(infra.env)),
+  startWorkers: async (app, infra) => {
+    app.get(InferenceRuntime).startServing();
+    await infra.queue.work('inference', app.get(InferenceJobHandlers).handlers(), {
+      'score-inspection': loadInferenceConfig(infra.env).jobConcurrency,
+    });
+  },
+  readinessChecks: (app) => ({ models: app.get(InferenceRuntime).readinessCheck }),
+};

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ProductionLineEntity } from '@linescope/db';
+import { ProductionLineEntity, notifyModelsChanged } from '@linescope/db';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { type UserPrincipal } from '../auth/principals';
@@ -66,6 +66,10 @@ export class LineService {
         if (newSecret) merged.webhookSecret = randomBytes(32).toString('base64url');
         if (input.webhookUrl === null) merged.webhookSecret = null;
         const saved = await repo.save(merged);
+        const decisionChanged = (
+          ['modelVersionId', 'operatingThreshold', 'uncertainLow', 'uncertainHigh'] as const
+        ).some((field) => field in input);
+        if (decisionChanged) await notifyModelsChanged(manager, { event: 'line', id });
         await this.audit.append(manager, {
           actorType: 'user',
           actorId: actor.userId,

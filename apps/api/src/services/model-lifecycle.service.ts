@@ -1,13 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { ModelPromotionEntity, ModelVersionEntity, VERDICTS, type Verdict } from '@linescope/db';
+import {
+  ModelPromotionEntity,
+  ModelVersionEntity,
+  VERDICTS,
+  type Verdict,
+  notifyModelsChanged,
+} from '@linescope/db';
 import { DataSource, type EntityManager } from 'typeorm';
 import { type UserPrincipal } from '../auth/principals';
 import { type ModelVersionDto, type ShadowReportDto, mapModelVersion } from '../dtos/model.dto';
 import { ApiError } from '../errors/api-error';
 import { AuditRepository } from '../repositories/audit.repository';
-
-/** Inference instances LISTEN here and reload; they also poll, so a missed notification only delays a swap. */
-export const MODELS_CHANNEL = 'linescope_models';
 
 /**
  * Promotion, rollback and shadow evaluation. Each change is one transaction: stages, history, audit event and the
@@ -69,7 +72,7 @@ export class ModelLifecycleService {
         targetType: 'model_version',
         targetId: id,
       });
-      await notify(manager, { event: 'shadow', id, enabled });
+      await notifyModelsChanged(manager, { event: 'shadow', id, enabled });
       return mapModelVersion(model);
     });
   }
@@ -150,7 +153,7 @@ export class ModelLifecycleService {
       targetId: target.id,
       details: { previous: current?.id ?? null },
     });
-    await notify(manager, { event: kind, id: target.id, previous: current?.id ?? null });
+    await notifyModelsChanged(manager, { event: kind, id: target.id, previous: current?.id ?? null });
     return mapModelVersion(await repo.findOneByOrFail({ id: target.id }));
   }
 
@@ -167,8 +170,4 @@ export class ModelLifecycleService {
     if (!model) throw new ApiError(404, 'model_not_found', `no model version ${id}`);
     return model;
   }
-}
-
-async function notify(manager: EntityManager, payload: Record<string, unknown>): Promise<void> {
-  await manager.query(`SELECT pg_notify($1, $2)`, [MODELS_CHANNEL, JSON.stringify(payload)]);
 }

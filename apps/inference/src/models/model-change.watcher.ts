@@ -1,8 +1,6 @@
+import { MODELS_CHANNEL } from '@linescope/db';
 import { Client } from 'pg';
 import { type Logger } from 'pino';
-
-/** The API notifies here after promoting, rolling back or changing shadows (see the API's lifecycle service). */
-export const MODELS_CHANNEL = 'linescope_models';
 
 export interface ModelChangeWatcherOptions {
   databaseUrl: string;

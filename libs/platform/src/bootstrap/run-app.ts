@@ -6,6 +6,7 @@ import { type AppConfig, loadConfig } from '@linescope/config';
 import { type WorkerRole } from '@linescope/queue';
 import { type Server } from 'node:http';
 import { type Logger } from 'pino';
+import { type DependencyCheck, READINESS_CHECKS } from '../health/health.service';
 import { type Infrastructure, connectInfrastructure } from '../infrastructure/infrastructure';
 import { createLogger, PinoNestLogger } from '../logging/logger';
 
@@ -17,6 +18,8 @@ export interface AppDefinition {
   rootModule(infra: Infrastructure): DynamicModule;
   /** Starts this app's queue workers from the Nest container; must cover every job kind of the role. */
   startWorkers(app: INestApplication, infra: Infrastructure): Promise<void>;
+  /** Checks of this app's own, reported by `GET /health/ready` beside database, storage and queue. */
+  readinessChecks?(app: INestApplication): Record<string, DependencyCheck>;
 }
 
 export interface RunningApp {
@@ -33,7 +36,7 @@ export async function startApp(
 ): Promise<RunningApp> {
   const config = loadConfig(env);
   const logger = createLogger({ app: definition.role, level: config.logLevel });
-  const infra = await connectInfrastructure(definition.role, config, logger);
+  const infra = await connectInfrastructure(definition.role, config, logger, env);
   let app: INestApplication | undefined;
   try {
     app = await NestFactory.create(definition.rootModule(infra), {
@@ -51,6 +54,10 @@ export async function startApp(
     );
     SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs.json' });
     await definition.startWorkers(app, infra);
+    if (definition.readinessChecks) {
+      const checks = app.get<Record<string, DependencyCheck>>(READINESS_CHECKS, { strict: false });
+      Object.assign(checks, definition.readinessChecks(app));
+    }
     const port = definition.port(config);
     await app.listen(port, config.host);
     const server = app.getHttpServer() as Server;

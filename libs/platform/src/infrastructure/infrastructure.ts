@@ -11,6 +11,8 @@ import { StartupError } from './startup-error';
 export interface Infrastructure {
   app: WorkerRole;
   config: AppConfig;
+  /** The environment the app was started with, for settings only one app reads (validated by that app). */
+  env: NodeJS.ProcessEnv;
   logger: Logger;
   metrics: Metrics;
   dataSource: DataSource;
@@ -46,6 +48,7 @@ export async function connectInfrastructure(
   app: WorkerRole,
   config: AppConfig,
   logger: Logger,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<Infrastructure> {
   const url = config.database.url;
   if (!url) {
@@ -104,6 +107,7 @@ export async function connectInfrastructure(
   return {
     app,
     config,
+    env,
     logger,
     metrics: new Metrics(app),
     dataSource,
