@@ -8,5 +8,6 @@ export * from './backend';
 export * from './explain';
 export * from './layers';
 export * from './models';
+export * from './onnx';
 export * from './preprocess';
 export * from './serving';
