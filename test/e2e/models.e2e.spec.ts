@@ -132,9 +132,39 @@ describe('model lifecycle API', () => {
     expect(promoted.body).toMatchObject({ stage: 'production', shadow: false });
   });
 
+  it('refuses to promote a quantised variant that lost more accuracy than allowed', async () => {
+    const insert = async (version: number, metrics: object) =>
+      (
+        await db.query(
+          `INSERT INTO model_versions (name, version, architecture, spec, input_height, input_width, class_names, preprocessing, artifact_key, metrics)
+           VALUES ('tiles-int8', $1, 'mobilenetv2', '{}', 96, 96, '["ok","defect"]', '{}', $2, $3) RETURNING id`,
+          [version, `models/q${version}/`, JSON.stringify(metrics)],
+        )
+      ).rows[0].id as string;
+    const lossy = await insert(1, { quantization: { variant: 'int8', accuracyChangePoints: -1.2 } });
+    const unmeasured = await insert(2, { quantization: { variant: 'int8' } });
+    const fine = await insert(3, { quantization: { variant: 'int8', accuracyChangePoints: -0.3 } });
+    const refused = await api.call('POST', `/api/v1/models/${lossy}/promote`, { token: engineerToken });
+    expect(refused).toMatchObject({
+      status: 409,
+      body: {
+        error: 'quantization_accuracy_drop',
+        details: { accuracyChangePoints: -1.2, allowedDropPoints: 0.5 },
+      },
+    });
+    expect(
+      (await api.call('POST', `/api/v1/models/${unmeasured}/promote`, { token: engineerToken })).body.error,
+    ).toBe('quantization_unmeasured');
+    const promoted = await api.call('POST', `/api/v1/models/${fine}/promote`, { token: engineerToken });
+    expect(promoted.body).toMatchObject({ id: fine, stage: 'production' });
+  });
+
   it('lists versions by stage', async () => {
     const archived = await api.call('GET', '/api/v1/models?stage=archived', { token: qaToken });
-    expect(archived.body.map((m: { id: string }) => m.id).sort()).toEqual([ids[0], ids[1]].sort());
+    expect(archived.body.map((m: { id: string }) => m.id)).toEqual(
+      expect.arrayContaining([ids[0], ids[1], ids[2]]),
+    );
+    expect(archived.body.every((m: { stage: string }) => m.stage === 'archived')).toBe(true);
     expect((await api.call('GET', '/api/v1/models?stage=bogus', { token: qaToken })).status).toBe(400);
   });
 });

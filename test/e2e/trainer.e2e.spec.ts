@@ -140,6 +140,23 @@ describe('trainer app', () => {
       );
     }
     expect(await store.exists(`checkpoints/${id}/checkpoint.json`)).toBe(false);
+
+    // The ONNX export sits beside the TensorFlow.js artifact, and an int8 variant carries its measured cost.
+    expect(model.onnx_key).toBe(`${model.artifact_key}model.onnx`);
+    expect(artifact.manifest.onnxKey).toBe(model.onnx_key);
+    expect(await store.exists(model.onnx_key)).toBe(true);
+    const variant = (
+      await sql.query(`SELECT * FROM model_versions WHERE name = 'magnetic-tile-resnet10-int8'`)
+    ).rows[0];
+    expect(variant).toMatchObject({ stage: 'candidate', training_job_id: id, version: 1 });
+    expect(variant.metrics.quantization).toMatchObject({
+      variant: 'int8',
+      of: model.id,
+      fp32Accuracy: expect.any(Number),
+      int8Accuracy: expect.any(Number),
+      accuracyChangePoints: expect.any(Number),
+    });
+    expect(variant.metrics.quantization.testImages).toBeGreaterThan(0);
   }, 180_000);
 
   it('freezes the QA reviews into a label set and trains on the stored images', async () => {

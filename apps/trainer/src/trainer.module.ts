@@ -3,6 +3,7 @@ import { type Infrastructure, InfrastructureModule } from '@linescope/platform';
 import { TrainerJobHandlers } from './jobs/trainer.job-handlers';
 import { LabelSetService } from './services/label-set.service';
 import { ModelEvaluationService } from './services/model-evaluation.service';
+import { ModelExportService } from './services/model-export.service';
 import { ModelRegistryService } from './services/model-registry.service';
 import { StaleJobMonitor } from './services/stale-job.monitor';
 import { TrainingRunnerService } from './services/training-runner.service';
@@ -15,6 +16,7 @@ export class TrainerModule {
       imports: [InfrastructureModule.forRoot(infra)],
       providers: [
         LabelSetService,
+        ModelExportService,
         ModelRegistryService,
         ModelEvaluationService,
         TrainingRunnerService,

@@ -63,6 +63,8 @@ export const environmentSchema = z
     TRAINER_HEARTBEAT_SECONDS: z.coerce.number().positive().default(10),
     /** A running training job whose worker has been silent this long is queued again (and resumes). */
     TRAINER_SILENT_AFTER_SECONDS: z.coerce.number().positive().default(90),
+    /** A quantised variant whose test accuracy fell more than this many points below its fp32 model is not promoted. */
+    QUANTIZED_MAX_ACCURACY_DROP_POINTS: z.coerce.number().min(0).max(100).default(0.5),
   })
   .superRefine((env, ctx) => {
     const driver = env.STORAGE_DRIVER ?? (env.S3_ENDPOINT ? 's3' : 'fs');
@@ -103,6 +105,7 @@ export interface AppConfig {
   trainingDataRoots: string[];
   tfBackend: 'tensorflow' | 'wasm' | 'cpu' | undefined;
   trainer: { heartbeatSeconds: number; silentAfterSeconds: number };
+  quantizedMaxAccuracyDropPoints: number;
 }
 
 export function toAppConfig(env: Environment): AppConfig {
@@ -148,5 +151,6 @@ export function toAppConfig(env: Environment): AppConfig {
       heartbeatSeconds: env.TRAINER_HEARTBEAT_SECONDS,
       silentAfterSeconds: env.TRAINER_SILENT_AFTER_SECONDS,
     },
+    quantizedMaxAccuracyDropPoints: env.QUANTIZED_MAX_ACCURACY_DROP_POINTS,
   };
 }

@@ -1,4 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { type AppConfig } from '@linescope/config';
+import { APP_CONFIG } from '@linescope/platform';
 import {
   ModelPromotionEntity,
   ModelVersionEntity,
@@ -22,6 +24,7 @@ export class ModelLifecycleService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly audit: AuditRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async list(stage?: ModelVersionEntity['stage']): Promise<ModelVersionDto[]> {
@@ -137,6 +140,7 @@ export class ModelLifecycleService {
     const target = await this.require(manager, id, true);
     if (current?.id === target.id)
       throw new ApiError(409, 'already_in_production', 'this version already serves production');
+    if (kind === 'promote') this.checkQuantization(target);
     if (current) await repo.update({ id: current.id }, { stage: 'archived' });
     await repo.update({ id: target.id }, { stage: 'production', shadow: false, promotedAt: new Date() });
     await manager.getRepository(ModelPromotionEntity).insert({
@@ -155,6 +159,27 @@ export class ModelLifecycleService {
     });
     await notifyModelsChanged(manager, { event: kind, id: target.id, previous: current?.id ?? null });
     return mapModelVersion(await repo.findOneByOrFail({ id: target.id }));
+  }
+
+  /** A quantised variant is promoted only if it was measured, and lost at most the configured accuracy. */
+  private checkQuantization(target: ModelVersionEntity): void {
+    const quantization = target.metrics.quantization as { accuracyChangePoints?: unknown } | undefined;
+    if (!quantization) return;
+    const change = quantization.accuracyChangePoints;
+    const margin = this.config.quantizedMaxAccuracyDropPoints;
+    if (typeof change !== 'number')
+      throw new ApiError(
+        409,
+        'quantization_unmeasured',
+        'this quantised variant has no measured accuracy change',
+      );
+    if (change < -margin)
+      throw new ApiError(
+        409,
+        'quantization_accuracy_drop',
+        `quantisation cost ${(-change).toFixed(2)} accuracy points on the test split; at most ${margin} is allowed`,
+        { accuracyChangePoints: change, allowedDropPoints: margin },
+      );
   }
 
   private async lockProduction(manager: EntityManager): Promise<ModelVersionEntity | null> {

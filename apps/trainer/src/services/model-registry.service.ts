@@ -2,62 +2,68 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AuditEventEntity, ModelVersionEntity, TrainingJobEntity } from '@linescope/db';
 import { LOGGER, OBJECT_STORE } from '@linescope/platform';
 import { type ObjectStore } from '@linescope/storage';
-import { type TrainResult } from '@linescope/training/engine';
+import { type ImageReader, type TrainResult } from '@linescope/training/engine';
 import { modelVersionPrefix, saveModelArtifact } from '@linescope/vision/artifacts';
+import { saveOnnxArtifact } from '@linescope/vision/onnx';
 import { randomUUID } from 'node:crypto';
 import { type Logger } from 'pino';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { ModelExportService, type QuantizedVariant } from './model-export.service';
+
+interface StoredArtifact {
+  id: string;
+  prefix: string;
+  onnxKey: string | null;
+}
 
 /**
- * Registers a finished training as a *candidate* model version (never promoted automatically): the artifact and
- * its charts first, then the row, the job's completion and an audit event in one transaction. If the transaction
- * fails the artifact is removed again.
+ * Registers a finished training as *candidate* model versions (never promoted automatically): the fp32 model with
+ * its ONNX export and charts, and, where ONNX Runtime is installed, an int8 variant named `<name>-int8` that carries
+ * its measured accuracy change. Artifacts are written first, then the rows, the job's completion and the audit
+ * events in one transaction; if that fails the artifacts are removed again.
  */
 @Injectable()
 export class ModelRegistryService {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly exporter: ModelExportService,
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async register(job: TrainingJobEntity, result: TrainResult, name: string): Promise<ModelVersionEntity> {
-    const id = randomUUID();
-    const prefix = modelVersionPrefix(id);
-    await saveModelArtifact(this.store, prefix, result.model, result.manifest);
-    for (const chart of ['loss', 'accuracy', 'learningRate', 'roc'] as const) {
-      const png = result.charts[chart];
-      if (png) await this.store.put(`${prefix}charts/${chart}.png`, png, { contentType: 'image/png' });
-    }
+  async register(
+    job: TrainingJobEntity,
+    result: TrainResult,
+    name: string,
+    readImage?: ImageReader,
+  ): Promise<ModelVersionEntity> {
+    const fp32 = this.exporter.exportFp32(result);
+    const main = await this.storeArtifact(result, fp32, {});
+    const stored = [main];
     try {
-      return await this.dataSource.transaction(async (manager) => {
-        const versions = manager.getRepository(ModelVersionEntity);
-        const latest: { max: number | null }[] = await manager.query(
-          `SELECT max(version) AS max FROM model_versions WHERE name = $1`,
-          [name],
-        );
-        const [height, width] = result.preprocessing.inputSize;
-        const model = await versions.save({
-          id,
-          name,
-          version: (latest[0]?.max ?? 0) + 1,
-          architecture: result.config.model.arch,
-          spec: result.manifest.architecture as Record<string, unknown>,
-          inputHeight: height,
-          inputWidth: width,
-          classNames: result.classNames,
-          preprocessing: result.preprocessing as unknown as Record<string, unknown>,
-          config: result.config,
-          metrics: result.manifest.metrics as Record<string, unknown>,
-          operatingThreshold: result.manifest.operatingPoint.threshold,
-          uncertainLow: result.manifest.operatingPoint.uncertainBand.low,
-          uncertainHigh: result.manifest.operatingPoint.uncertainBand.high,
-          artifactKey: prefix,
-          stage: 'candidate' as const,
-          teacherId: job.teacherId,
-          trainingJobId: job.id,
-          datasetFingerprint: result.fingerprint.sha256,
+      let variant: QuantizedVariant | null = null;
+      if (fp32) {
+        variant = await this.exporter.quantize(result, fp32, readImage).catch((error: unknown) => {
+          this.logger.warn({ err: error, trainingJobId: job.id }, 'int8 variant not made');
+          return null;
         });
+      }
+      const quantization = variant
+        ? {
+            variant: 'int8',
+            of: main.id,
+            fp32Accuracy: variant.fp32Accuracy,
+            int8Accuracy: variant.int8Accuracy,
+            accuracyChangePoints: variant.accuracyChangePoints,
+            testImages: variant.testImages,
+          }
+        : null;
+      const int8 = variant ? await this.storeArtifact(result, variant.bytes, { quantization }) : null;
+      if (int8) stored.push(int8);
+      return await this.dataSource.transaction(async (manager) => {
+        const model = await this.insertVersion(manager, job, result, name, main, {});
+        if (int8 && quantization)
+          await this.insertVersion(manager, job, result, `${name}-int8`, int8, { quantization });
         await manager.getRepository(TrainingJobEntity).update(
           { id: job.id },
           {
@@ -74,21 +80,86 @@ export class ModelRegistryService {
             },
           },
         );
-        await manager.getRepository(AuditEventEntity).insert({
-          actorType: 'system',
-          actorId: null,
-          action: 'model.register',
-          targetType: 'model_version',
-          targetId: model.id,
-          details: { trainingJobId: job.id, name: model.name, version: model.version },
-        });
         return model;
       });
     } catch (error) {
-      for await (const object of this.store.list(prefix))
-        await this.store.delete(object.key).catch(() => undefined);
-      this.logger.error({ err: error, trainingJobId: job.id }, 'model registration failed; artifact removed');
+      for (const artifact of stored) {
+        for await (const object of this.store.list(artifact.prefix))
+          await this.store.delete(object.key).catch(() => undefined);
+      }
+      this.logger.error(
+        { err: error, trainingJobId: job.id },
+        'model registration failed; artifacts removed',
+      );
       throw error;
     }
+  }
+
+  /** The TensorFlow.js artifact (also what heatmaps use), the ONNX file when there is one, and the charts. */
+  private async storeArtifact(
+    result: TrainResult,
+    onnx: Uint8Array | null,
+    extraMetrics: Record<string, unknown>,
+  ): Promise<StoredArtifact> {
+    const id = randomUUID();
+    const prefix = modelVersionPrefix(id);
+    // The ONNX file goes first: a published manifest is never rewritten, and it names the ONNX file.
+    const onnxKey = onnx ? (await saveOnnxArtifact(this.store, prefix, onnx)).key : null;
+    await saveModelArtifact(this.store, prefix, result.model, {
+      ...result.manifest,
+      metrics: { ...result.manifest.metrics, ...extraMetrics },
+      ...(onnxKey ? { onnxKey } : {}),
+    });
+    for (const chart of ['loss', 'accuracy', 'learningRate', 'roc'] as const) {
+      const png = result.charts[chart];
+      if (png) await this.store.put(`${prefix}charts/${chart}.png`, png, { contentType: 'image/png' });
+    }
+    return { id, prefix, onnxKey };
+  }
+
+  private async insertVersion(
+    manager: EntityManager,
+    job: TrainingJobEntity,
+    result: TrainResult,
+    name: string,
+    artifact: StoredArtifact,
+    extraMetrics: Record<string, unknown>,
+  ): Promise<ModelVersionEntity> {
+    const latest: { max: number | null }[] = await manager.query(
+      `SELECT max(version) AS max FROM model_versions WHERE name = $1`,
+      [name],
+    );
+    const [height, width] = result.preprocessing.inputSize;
+    const model = await manager.getRepository(ModelVersionEntity).save({
+      id: artifact.id,
+      name,
+      version: (latest[0]?.max ?? 0) + 1,
+      architecture: result.config.model.arch,
+      spec: result.manifest.architecture as Record<string, unknown>,
+      inputHeight: height,
+      inputWidth: width,
+      classNames: result.classNames,
+      preprocessing: result.preprocessing as unknown as Record<string, unknown>,
+      config: result.config,
+      metrics: { ...(result.manifest.metrics as Record<string, unknown>), ...extraMetrics },
+      operatingThreshold: result.manifest.operatingPoint.threshold,
+      uncertainLow: result.manifest.operatingPoint.uncertainBand.low,
+      uncertainHigh: result.manifest.operatingPoint.uncertainBand.high,
+      artifactKey: artifact.prefix,
+      onnxKey: artifact.onnxKey,
+      stage: 'candidate' as const,
+      teacherId: job.teacherId,
+      trainingJobId: job.id,
+      datasetFingerprint: result.fingerprint.sha256,
+    });
+    await manager.getRepository(AuditEventEntity).insert({
+      actorType: 'system',
+      actorId: null,
+      action: 'model.register',
+      targetType: 'model_version',
+      targetId: model.id,
+      details: { trainingJobId: job.id, name: model.name, version: model.version },
+    });
+    return model;
   }
 }

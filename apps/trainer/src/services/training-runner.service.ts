@@ -12,6 +12,7 @@ import { type ObjectStore } from '@linescope/storage';
 import { type Finding } from '@linescope/training/checklist';
 import { EmptyClassFolderError } from '@linescope/training/data';
 import {
+  type ImageReader,
   InvalidTrainingConfigError,
   type TrainResult,
   type TrainingHooks,
@@ -69,10 +70,9 @@ export class TrainingRunnerService {
       };
     }
     try {
-      const result = await this.train(job);
+      const { result, readImage } = await this.train(job);
       try {
-        const name = typeof job.config.training === 'object' ? nameOf(job) : 'model';
-        const model = await this.registry.register(job, result, name);
+        const model = await this.registry.register(job, result, nameOf(job), readImage);
         await this.removeCheckpoints(job.id);
         this.logger.info({ trainingJobId: job.id, modelVersionId: model.id }, 'training job finished');
         return { status: 'done', detail: { modelVersionId: model.id, epochs: result.history.length } };
@@ -102,7 +102,9 @@ export class TrainingRunnerService {
     }
   }
 
-  private async train(job: TrainingJobEntity): Promise<TrainResult> {
+  private async train(
+    job: TrainingJobEntity,
+  ): Promise<{ result: TrainResult; readImage: ImageReader | undefined }> {
     const request = job.config as unknown as TrainingJobRequest;
     const { source, readImage } = await this.resolveData(job, request);
     // `name` names the model version; the rest is the training configuration.
@@ -114,12 +116,13 @@ export class TrainingRunnerService {
     };
     const { hooks, stop } = this.hooksFor(job.id);
     try {
-      return await train(config, {
+      const result = await train(config, {
         hooks,
         readImage,
         artifactStore: this.store,
         checkpoint: { store: this.store, prefix: checkpointPrefix(job.id) },
       });
+      return { result, readImage };
     } finally {
       await stop();
     }
