@@ -82,7 +82,7 @@ export class ModelExportService {
         }
         return predictions.filter((p, i) => p === labels[i]).length / Math.max(1, labels.length);
       } finally {
-        scorer.dispose();
+        await scorer.dispose();
       }
     };
     const fp32Accuracy = await accuracyOf(fp32);
