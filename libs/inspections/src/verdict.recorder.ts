@@ -1,6 +1,7 @@
 import { InspectionEntity, ProductionLineEntity } from '@linescope/db';
 import { type JobQueue } from '@linescope/queue';
 import { type DataSource, type EntityManager } from 'typeorm';
+import { type QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { type VerdictResult } from './verdict-result';
 
 export type RecordOutcome = 'recorded' | 'already-final';
@@ -21,30 +22,16 @@ export class VerdictRecorder {
     result: VerdictResult,
     options: { notifyWebhook: boolean },
   ): Promise<RecordOutcome> {
-    return this.dataSource.transaction(async (manager) => {
-      const updated = await manager
-        .createQueryBuilder()
-        .update(InspectionEntity)
-        .set({
-          status: 'scored',
-          verdict: result.verdict,
-          score: result.score,
-          probabilities: result.probabilities,
-          modelVersionId: result.modelVersionId,
-          latency: result.latency,
-          scoredAt: () => 'now()',
-        })
-        .where('id = :id AND status = :pending', { id: inspectionId, pending: 'pending' })
-        .returning('line_id')
-        .execute();
-      const row = (updated.raw as { line_id: string }[])[0];
-      if (!row) return 'already-final';
-      const db = transactionalSql(manager);
-      if (result.verdict !== 'ok') await this.queue.send('render-heatmap', { inspectionId }, { db });
-      if (options.notifyWebhook && (await hasWebhook(manager, row.line_id)))
-        await this.queue.send('notify-webhook', { inspectionId }, { db });
-      return 'recorded';
-    });
+    const change = {
+      status: 'scored' as const,
+      verdict: result.verdict,
+      score: result.score,
+      probabilities: result.probabilities,
+      modelVersionId: result.modelVersionId,
+      latency: result.latency,
+      scoredAt: () => 'now()',
+    };
+    return this.finishPending(inspectionId, change, { ...options, heatmap: result.verdict !== 'ok' });
   }
 
   /** Marks a pending inspection failed (e.g. no model serves its line), notifying like a verdict would. */
@@ -53,18 +40,29 @@ export class VerdictRecorder {
     reason: string,
     options: { notifyWebhook: boolean },
   ): Promise<RecordOutcome> {
+    const change = { status: 'failed' as const, failureReason: reason };
+    return this.finishPending(inspectionId, change, { ...options, heatmap: false });
+  }
+
+  private async finishPending(
+    inspectionId: string,
+    change: QueryDeepPartialEntity<InspectionEntity>,
+    follow: { notifyWebhook: boolean; heatmap: boolean },
+  ): Promise<RecordOutcome> {
     return this.dataSource.transaction(async (manager) => {
       const updated = await manager
         .createQueryBuilder()
         .update(InspectionEntity)
-        .set({ status: 'failed', failureReason: reason })
+        .set(change)
         .where('id = :id AND status = :pending', { id: inspectionId, pending: 'pending' })
         .returning('line_id')
         .execute();
       const row = (updated.raw as { line_id: string }[])[0];
       if (!row) return 'already-final';
-      if (options.notifyWebhook && (await hasWebhook(manager, row.line_id)))
-        await this.queue.send('notify-webhook', { inspectionId }, { db: transactionalSql(manager) });
+      const db = transactionalSql(manager);
+      if (follow.heatmap) await this.queue.send('render-heatmap', { inspectionId }, { db });
+      if (follow.notifyWebhook && (await hasWebhook(manager, row.line_id)))
+        await this.queue.send('notify-webhook', { inspectionId }, { db });
       return 'recorded';
     });
   }
