@@ -7,6 +7,8 @@ export interface Sample {
   decodeMs: number;
   forwardMs: number;
   queueMs: number;
+  /** The engine the answer names (`onnxruntime-cpu`, `tfjs-wasm`...), '' when it failed. */
+  engine: string;
 }
 
 export interface LoadResult {
@@ -16,15 +18,24 @@ export interface LoadResult {
   skipped: number;
 }
 
+/** Query parameters of every request of a run, e.g. the `lineId` whose model scores the images. */
+export type PredictQuery = Record<string, string>;
+
 /** `url` is the service's base URL; the image goes to `POST /predict`. */
-async function send(url: string, image: Buffer): Promise<Omit<Sample, 'latencyMs'>> {
+async function send(
+  url: string,
+  image: Buffer,
+  query: PredictQuery = {},
+): Promise<Omit<Sample, 'latencyMs'>> {
+  const search = new URLSearchParams(query).toString();
   try {
-    const response = await fetch(`${url}/predict`, {
+    const response = await fetch(`${url}/predict${search === '' ? '' : `?${search}`}`, {
       method: 'POST',
       headers: { 'Content-Type': 'image/jpeg' },
       body: image,
     });
     const body = (await response.json()) as {
+      engine?: string;
       batch?: { size?: number };
       timing?: { decodeMs?: number; preprocessMs?: number; forwardMs?: number; queueMs?: number };
     };
@@ -34,9 +45,10 @@ async function send(url: string, image: Buffer): Promise<Omit<Sample, 'latencyMs
       decodeMs: (body.timing?.decodeMs ?? 0) + (body.timing?.preprocessMs ?? 0),
       forwardMs: body.timing?.forwardMs ?? 0,
       queueMs: body.timing?.queueMs ?? 0,
+      engine: body.engine ?? '',
     };
   } catch {
-    return { ok: false, batchSize: 0, decodeMs: 0, forwardMs: 0, queueMs: 0 };
+    return { ok: false, batchSize: 0, decodeMs: 0, forwardMs: 0, queueMs: 0, engine: '' };
   }
 }
 
@@ -47,7 +59,7 @@ async function send(url: string, image: Buffer): Promise<Omit<Sample, 'latencyMs
 export async function closedLoop(
   url: string,
   images: readonly Buffer[],
-  options: { concurrency: number; maxRequests: number; maxMs: number },
+  options: { concurrency: number; maxRequests: number; maxMs: number; query?: PredictQuery },
 ): Promise<LoadResult> {
   const samples: Sample[] = [];
   const started = performance.now();
@@ -56,7 +68,7 @@ export async function closedLoop(
     while (issued < options.maxRequests && performance.now() - started < options.maxMs) {
       const image = images[issued++ % images.length];
       const sent = performance.now();
-      const outcome = await send(url, image);
+      const outcome = await send(url, image, options.query);
       samples.push({ ...outcome, latencyMs: performance.now() - sent });
     }
   };
@@ -72,7 +84,7 @@ export async function closedLoop(
 export async function fixedRate(
   url: string,
   images: readonly Buffer[],
-  options: { ratePerSecond: number; durationMs: number; maxOutstanding: number },
+  options: { ratePerSecond: number; durationMs: number; maxOutstanding: number; query?: PredictQuery },
 ): Promise<LoadResult> {
   const samples: Sample[] = [];
   const intervalMs = 1000 / options.ratePerSecond;
@@ -88,7 +100,7 @@ export async function fixedRate(
       skipped++;
       continue;
     }
-    const request = send(url, images[index % images.length]).then((outcome) => {
+    const request = send(url, images[index % images.length], options.query).then((outcome) => {
       samples.push({ ...outcome, latencyMs: performance.now() - due });
       inFlight.delete(request);
     });

@@ -4,12 +4,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ModelVersionEntity } from '../../libs/db/src';
+import { ModelVersionEntity, ProductionLineEntity } from '../../libs/db/src';
 import { FsObjectStore } from '../../libs/storage/src';
 import { modelVersionPrefix, saveModelArtifact } from '../../libs/vision/src/artifacts';
 import { initBackend } from '../../libs/vision/src/backend';
-import { buildModel, type MobileNetV2Alpha } from '../../libs/vision/src/models';
+import { buildModel, describeModel, type MobileNetV2Alpha } from '../../libs/vision/src/models';
+import { quantizeOnnx } from '../../libs/vision/src/onnx/int8.quantize';
+import { saveOnnxArtifact } from '../../libs/vision/src/onnx/onnx-artifact.store';
+import { exportToOnnx } from '../../libs/vision/src/onnx/onnx.export';
 import { type PreprocessSpec } from '../../libs/vision/src/preprocess';
+import { prepareImage } from '../../apps/inference/src/scoring/image.prepare';
 import { createMigratedDatabase } from '../../test/support/database';
 import { freePort } from '../../test/support/ports';
 
@@ -24,20 +28,32 @@ export function findRepoRoot(start = __dirname): string {
   return dir;
 }
 
+/** The same weights served three ways: TensorFlow.js, ONNX Runtime fp32, ONNX Runtime int8 (QDQ). */
+export const BENCH_ENGINES = ['tfjs', 'onnx-fp32', 'onnx-int8'] as const;
+export type BenchEngine = (typeof BENCH_ENGINES)[number];
+
 export interface BenchDeployment {
   databaseUrl: string;
   dataDir: string;
+  /** The production version (TensorFlow.js: it has no ONNX artifact). */
   modelVersionId: string;
+  /** Per engine, the line whose override is the version that engine serves (`?lineId=`). */
+  lines: Record<BenchEngine, string>;
+  /** Multiply-adds x 2 of one image, from `describeModel`. */
+  flopsPerImage: number;
   cleanup(): Promise<void>;
 }
 
 /**
- * A fresh database and filesystem store holding one production model: MobileNetV2 with random He weights, as
- * the trainer would publish it (artifact + manifest in the store, a model_versions row).
+ * A fresh database and filesystem store holding one model, MobileNetV2 with random He weights, as the trainer
+ * would publish it (artifact + manifest in the store, a model_versions row), three times: the production version
+ * without an ONNX artifact (TensorFlow.js), one with its fp32 ONNX export and one with the int8 quantisation of
+ * it (calibrated on `calibrationImages`), each the override of its own line so one service serves all three.
  */
 export async function deployBenchModel(options: {
   alpha: MobileNetV2Alpha;
   size: number;
+  calibrationImages: Buffer[];
 }): Promise<BenchDeployment> {
   const { db, dataSource } = await createMigratedDatabase();
   const dataDir = await mkdtemp(path.join(tmpdir(), 'linescope-inference-bench-'));
@@ -57,36 +73,62 @@ export async function deployBenchModel(options: {
       resize: 'squash',
       normalization: 'mobilenet',
     };
-    const id = randomUUID();
-    await saveModelArtifact(store, modelVersionPrefix(id), model, {
-      architecture: spec,
-      inputSize: [options.size, options.size],
-      preprocessing,
-      classNames: ['ok', 'defect'],
-      positiveClasses: ['defect'],
-      operatingPoint: { threshold: 0.5, uncertainBand: { low: 0.4, high: 0.6 } },
-      trainingConfig: {},
-      metrics: {},
-    });
+    const flopsPerImage = describeModel(model).flopsPerImage;
+    const fp32 = exportToOnnx(model).bytes;
+    const calibration = await Promise.all(
+      options.calibrationImages.map(async (bytes) => (await prepareImage(bytes, preprocessing)).input),
+    );
+    const int8 = await quantizeOnnx(fp32, calibration);
+    const onnxBytes: Record<BenchEngine, Uint8Array | undefined> = {
+      tfjs: undefined,
+      'onnx-fp32': fp32,
+      'onnx-int8': int8,
+    };
+    const versionIds = {} as Record<BenchEngine, string>;
+    const lines = {} as Record<BenchEngine, string>;
+    for (const [index, engine] of BENCH_ENGINES.entries()) {
+      const id = randomUUID();
+      const prefix = modelVersionPrefix(id);
+      const bytes = onnxBytes[engine];
+      const onnx = bytes === undefined ? undefined : await saveOnnxArtifact(store, prefix, bytes);
+      await saveModelArtifact(store, prefix, model, {
+        architecture: spec,
+        inputSize: [options.size, options.size],
+        preprocessing,
+        classNames: ['ok', 'defect'],
+        positiveClasses: ['defect'],
+        operatingPoint: { threshold: 0.5, uncertainBand: { low: 0.4, high: 0.6 } },
+        trainingConfig: {},
+        metrics: {},
+      });
+      await dataSource.getRepository(ModelVersionEntity).save({
+        id,
+        name: `bench-mobilenetv2-${engine}`,
+        version: index + 1,
+        architecture: 'mobilenetv2',
+        spec,
+        inputHeight: options.size,
+        inputWidth: options.size,
+        classNames: ['ok', 'defect'],
+        preprocessing: { ...preprocessing },
+        artifactKey: prefix,
+        onnxKey: onnx?.key ?? null,
+        stage: engine === 'tfjs' ? 'production' : 'candidate',
+      });
+      versionIds[engine] = id;
+      const line = await dataSource
+        .getRepository(ProductionLineEntity)
+        .save({ name: `bench-${engine}`, modelVersionId: id });
+      lines[engine] = line.id;
+    }
     model.dispose();
-    await dataSource.getRepository(ModelVersionEntity).save({
-      id,
-      name: 'bench-mobilenetv2',
-      version: 1,
-      architecture: 'mobilenetv2',
-      spec,
-      inputHeight: options.size,
-      inputWidth: options.size,
-      classNames: ['ok', 'defect'],
-      preprocessing: { ...preprocessing },
-      artifactKey: modelVersionPrefix(id),
-      stage: 'production',
-    });
     await dataSource.destroy();
     return {
       databaseUrl: db.url,
       dataDir,
-      modelVersionId: id,
+      modelVersionId: versionIds.tfjs,
+      lines,
+      flopsPerImage,
       cleanup: async () => {
         await db.drop();
         await rm(dataDir, { recursive: true, force: true });

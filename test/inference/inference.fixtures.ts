@@ -16,6 +16,9 @@ import { FsObjectStore, type ObjectStore } from '@linescope/storage';
 import { modelVersionPrefix, type OperatingPoint, saveModelArtifact } from '@linescope/vision/artifacts';
 import { initBackend } from '@linescope/vision/backend';
 import { buildModel } from '@linescope/vision/models';
+// The files themselves, not the folder's index: the export needs no ONNX Runtime in the test's own process.
+import { exportToOnnx } from '@linescope/vision/onnx/onnx.export';
+import { saveOnnxArtifact } from '@linescope/vision/onnx/onnx-artifact.store';
 import { type PreprocessSpec } from '@linescope/vision/preprocess';
 import { type DataSource } from 'typeorm';
 import { inferenceApp } from '../../apps/inference/src/inference.app';
@@ -72,6 +75,11 @@ export interface PublishOptions {
   operatingPoint?: OperatingPoint;
   stage?: ModelStage;
   shadow?: boolean;
+  /**
+   * Also exports the model to ONNX and stores `<prefix>model.onnx`, named by the row's `onnx_key` ('row') or the
+   * manifest's `onnxKey` ('manifest'). Without it the version has no ONNX artifact.
+   */
+  onnx?: 'row' | 'manifest';
   /** The version row's own threshold and band (null: the manifest's). */
   rowThresholds?: {
     operatingThreshold: number | null;
@@ -92,7 +100,11 @@ export async function publishModel(
   const id = randomUUID();
   const classNames = options.classNames ?? ['ok', 'defect'];
   const prefix = modelVersionPrefix(id);
+  // Before the manifest: a published manifest is never rewritten to name it.
+  const onnx =
+    options.onnx === undefined ? undefined : await saveOnnxArtifact(store, prefix, exportToOnnx(model).bytes);
   await saveModelArtifact(store, prefix, model, {
+    ...(options.onnx === 'manifest' && onnx !== undefined ? { onnxKey: onnx.key } : {}),
     architecture: { arch: 'resnet', depth: 10, width: 8 },
     inputSize: [TINY_INPUT, TINY_INPUT],
     preprocessing: TINY_PREPROCESSING,
@@ -113,6 +125,7 @@ export async function publishModel(
     classNames,
     preprocessing: { ...TINY_PREPROCESSING },
     artifactKey: prefix,
+    onnxKey: options.onnx === 'row' && onnx !== undefined ? onnx.key : null,
     stage: options.stage ?? 'candidate',
     shadow: options.shadow ?? false,
     operatingThreshold: options.rowThresholds?.operatingThreshold ?? null,

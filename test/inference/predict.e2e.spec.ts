@@ -45,7 +45,8 @@ describe('POST /predict', () => {
     const report = await ping(service.url);
     expect(report).toMatchObject({
       status: 'ok',
-      engine: 'tfjs-wasm',
+      engine: 'auto',
+      engines: { tfjs: 'tfjs-wasm', onnx: 'onnxruntime-cpu' },
       backend: 'wasm',
       models: [],
       listening: true,
@@ -71,7 +72,12 @@ describe('POST /predict', () => {
       'production model served',
     );
     expect((await ping(service.url)).models).toEqual([
-      expect.objectContaining({ id: production.id, role: 'production', loadedAt: expect.any(String) }),
+      expect.objectContaining({
+        id: production.id,
+        role: 'production',
+        engine: 'tfjs-wasm',
+        loadedAt: expect.any(String),
+      }),
     ]);
 
     const answer = await predict(service.url, jpeg);

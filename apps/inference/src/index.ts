@@ -3,10 +3,21 @@ export { InferenceModule } from './inference.module';
 export { InferenceRuntime, type PingReport } from './inference.runtime';
 export {
   INFERENCE_BACKENDS,
+  INFERENCE_ENGINES,
   loadInferenceConfig,
   type InferenceBackend,
   type InferenceConfig,
+  type InferenceEngineMode,
 } from './config/inference.config';
+export {
+  chooseEngine,
+  type EngineChoice,
+  ONNX_ENGINE_NAME,
+  OnnxEngineUnavailableError,
+  onnxRuntimeInstalled,
+  softmaxRows,
+  tfjsEngineName,
+} from './engines';
 export {
   MicroBatcher,
   ShadowBacklogFullError,
@@ -29,6 +40,7 @@ export {
 } from './models/decision-rule.resolve';
 export {
   ModelRegistry,
+  type EngineSettings,
   type ModelDescription,
   type ModelLease,
   type ModelLoader,

@@ -2,7 +2,8 @@ import { type OnApplicationShutdown } from '@nestjs/common';
 import { type Infrastructure } from '@linescope/platform';
 import { type BackendName } from '@linescope/vision/backend';
 import { MicroBatcher } from './batching/micro.batcher';
-import { type InferenceConfig } from './config/inference.config';
+import { type InferenceConfig, type InferenceEngineMode } from './config/inference.config';
+import { ONNX_ENGINE_NAME, onnxRuntimeInstalled, tfjsEngineName } from './engines/engine.choice';
 import { HeatmapRenderer } from './heatmaps/heatmap.renderer';
 import { InferenceMetrics } from './metrics/inference.metrics';
 import { ModelChangeWatcher } from './models/model-change.watcher';
@@ -14,13 +15,23 @@ import { WorkerPool, type WorkerStatus } from './workers/worker.pool';
 /** `GET /ping`: what this instance serves and how. */
 export interface PingReport {
   status: 'ok';
-  engine: string;
+  /** `INFERENCE_ENGINE`: how each version's engine is chosen. Each model names the engine that scores it. */
+  engine: InferenceEngineMode;
+  /** The engines this instance can score with: TensorFlow.js always, ONNX Runtime when installed (else null). */
+  engines: { tfjs: string; onnx: string | null };
+  /** TensorFlow.js backend of the workers. */
   backend: BackendName;
   models: ModelDescription[];
   /** Versions that should be served but failed to load, with the reason. */
   failedModels: { id: string; error: string }[];
   workers: WorkerStatus[];
-  batching: { maxBatch: number; maxWaitMs: number; waiting: { production: number; shadow: number } };
+  batching: {
+    maxBatch: number;
+    /** Largest batch of a version scored by ONNX Runtime. */
+    onnxMaxBatch: number;
+    maxWaitMs: number;
+    waiting: { production: number; shadow: number };
+  };
   listening: boolean;
 }
 
@@ -39,6 +50,7 @@ export class InferenceRuntime implements OnApplicationShutdown {
     readonly shadow: ShadowEvaluator,
     readonly heatmaps: HeatmapRenderer,
     private readonly watcher: ModelChangeWatcher,
+    private readonly onnxInstalled: boolean,
   ) {}
 
   static async start(infra: Infrastructure, config: InferenceConfig): Promise<InferenceRuntime> {
@@ -53,23 +65,38 @@ export class InferenceRuntime implements OnApplicationShutdown {
         logger.error({ workerId, reason }, 'inference worker lost; replacing it');
       },
     });
+    const onnxInstalled = onnxRuntimeInstalled();
     logger.info(
-      { ...config, backend: pool.backend.name, reason: pool.backend.reason, workers: pool.size },
+      {
+        ...config,
+        backend: pool.backend.name,
+        reason: pool.backend.reason,
+        workers: pool.size,
+        onnxRuntimeInstalled: onnxInstalled,
+      },
       'inference workers started',
     );
+    const engines = {
+      mode: config.engine,
+      onnxRuntimeInstalled: onnxInstalled,
+      onnxThreads: config.onnxThreads,
+      tfjsEngine: tfjsEngineName(pool.backend.name),
+    };
+    const registry = new ModelRegistry({ dataSource, store, loader: pool, logger, metrics, engines });
+    const engineOf = (versionId: string) => registry.engineOf(versionId) ?? engines.tfjsEngine;
     const batcher = new MicroBatcher(pool, {
       maxBatch: config.maxBatch,
+      maxBatchOf: (versionId) => (engineOf(versionId) === ONNX_ENGINE_NAME ? config.onnxMaxBatch : undefined),
       maxWaitMs: config.maxWaitMs,
       shadowMaxPending: config.shadowMaxPending,
-      onBatch: ({ priority, size, queueMs, forwardMs }) => {
-        metrics.batchSize.observe({ priority }, size);
-        metrics.forward.observe({ priority }, forwardMs / 1000);
+      onBatch: ({ versionId, priority, size, queueMs, forwardMs }) => {
+        const engine = engineOf(versionId);
+        metrics.batchSize.observe({ priority, engine }, size);
+        metrics.forward.observe({ priority, engine }, forwardMs / 1000);
         for (const ms of queueMs) metrics.queueWait.observe({ priority }, ms / 1000);
       },
     });
-    const registry = new ModelRegistry({ dataSource, store, loader: pool, logger, metrics });
-    const engine = `tfjs-${pool.backend.name}`;
-    const scoring = new ScoringService({ dataSource, registry, batcher, metrics, engine, maxImagePixels });
+    const scoring = new ScoringService({ dataSource, registry, batcher, metrics, maxImagePixels });
     const shadow = new ShadowEvaluator({ dataSource, registry, batcher, metrics, logger, maxImagePixels });
     const heatmaps = new HeatmapRenderer({
       dataSource,
@@ -86,7 +113,18 @@ export class InferenceRuntime implements OnApplicationShutdown {
       logger,
       onChange: (reason) => void registry.requestSync(reason),
     });
-    return new InferenceRuntime(config, metrics, pool, batcher, registry, scoring, shadow, heatmaps, watcher);
+    return new InferenceRuntime(
+      config,
+      metrics,
+      pool,
+      batcher,
+      registry,
+      scoring,
+      shadow,
+      heatmaps,
+      watcher,
+      onnxInstalled,
+    );
   }
 
   /** Loads and warms the served models (readiness waits for it) and starts watching for changes. */
@@ -109,13 +147,18 @@ export class InferenceRuntime implements OnApplicationShutdown {
   ping(): PingReport {
     return {
       status: 'ok',
-      engine: `tfjs-${this.pool.backend.name}`,
+      engine: this.config.engine,
+      engines: {
+        tfjs: tfjsEngineName(this.pool.backend.name),
+        onnx: this.onnxInstalled && this.config.engine !== 'tfjs' ? ONNX_ENGINE_NAME : null,
+      },
       backend: this.pool.backend.name,
       models: this.registry.describe(),
       failedModels: this.registry.failedLoads(),
       workers: this.pool.status(),
       batching: {
         maxBatch: this.config.maxBatch,
+        onnxMaxBatch: this.config.onnxMaxBatch,
         maxWaitMs: this.config.maxWaitMs,
         waiting: this.batcher.waiting(),
       },

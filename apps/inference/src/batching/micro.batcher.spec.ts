@@ -101,6 +101,31 @@ describe('MicroBatcher', () => {
     expect((await Promise.all(full)).every((result) => result.queueMs < 35)).toBe(true);
   });
 
+  it("caps each version's batches at its own engine's maxBatch", async () => {
+    const executor = new SteppedExecutor(1);
+    const batcher = new MicroBatcher(executor, {
+      maxBatch: 4,
+      maxBatchOf: (versionId) => (versionId === 'onnx' ? 2 : undefined),
+      maxWaitMs: 0,
+      shadowMaxPending: 10,
+    });
+    const blocker = batcher.submit('tfjs', image(0));
+    const waiting = [
+      ...Array.from({ length: 5 }, () => batcher.submit('onnx', image(0.1))),
+      ...Array.from({ length: 5 }, () => batcher.submit('tfjs', image(0.2))),
+    ];
+    await executor.finishAll();
+    await Promise.all([blocker, ...waiting]);
+    expect(executor.batches.map(({ versionId, count }) => `${versionId}:${count}`)).toEqual([
+      'tfjs:1',
+      'onnx:2',
+      'onnx:2',
+      'onnx:1',
+      'tfjs:4',
+      'tfjs:1',
+    ]);
+  });
+
   it('never mixes model versions in one batch', async () => {
     const executor = new SteppedExecutor(1);
     const batcher = new MicroBatcher(executor, { maxBatch: 8, maxWaitMs: 0, shadowMaxPending: 10 });

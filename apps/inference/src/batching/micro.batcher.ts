@@ -33,6 +33,8 @@ export interface BatchEvent {
 
 export interface MicroBatcherOptions {
   maxBatch: number;
+  /** A version's own largest batch (its engine's), when it differs from `maxBatch`. */
+  maxBatchOf?: (versionId: string) => number | undefined;
   maxWaitMs: number;
   /** Shadow images waiting beyond this are refused with `ShadowBacklogFullError`. */
   shadowMaxPending: number;
@@ -58,6 +60,7 @@ interface Queue {
   priority: BatchPriority;
   /** Values per image: every image of a model version has its input size. */
   imageSize: number;
+  maxBatch: number;
   items: Waiting[];
 }
 
@@ -97,7 +100,13 @@ export class MicroBatcher {
       const key = `${priority}:${versionId}`;
       let queue = this.queues.get(key);
       if (queue === undefined) {
-        queue = { versionId, priority, imageSize: image.length, items: [] };
+        queue = {
+          versionId,
+          priority,
+          imageSize: image.length,
+          maxBatch: this.maxBatchOf(versionId),
+          items: [],
+        };
         this.queues.set(key, queue);
       }
       if (image.length !== queue.imageSize) {
@@ -132,12 +141,17 @@ export class MicroBatcher {
     });
   }
 
+  private maxBatchOf(versionId: string): number {
+    const own = this.options.maxBatchOf?.(versionId);
+    return own !== undefined && Number.isInteger(own) && own >= 1 ? own : this.options.maxBatch;
+  }
+
   private pump(): void {
     const now = performance.now();
     while (this.executor.hasIdleWorker()) {
       const production = this.nextReady('production', now);
       if (production !== undefined) {
-        this.dispatch(production, production.items.splice(0, this.options.maxBatch), now);
+        this.dispatch(production, production.items.splice(0, production.maxBatch), now);
         continue;
       }
       // A production batch still filling up keeps its claim on the idle worker.
@@ -149,7 +163,7 @@ export class MicroBatcher {
       }
       const shadow = this.nextReady('shadow', now);
       if (shadow === undefined) break;
-      this.dispatch(shadow, shadow.items.splice(0, this.options.maxBatch), now);
+      this.dispatch(shadow, shadow.items.splice(0, shadow.maxBatch), now);
     }
     this.scheduleWakeUp(now);
   }
@@ -162,9 +176,7 @@ export class MicroBatcher {
   }
 
   private isReady(queue: Queue, now: number): boolean {
-    return (
-      queue.items.length >= this.options.maxBatch || now - queue.items[0].enqueuedAt >= this.options.maxWaitMs
-    );
+    return queue.items.length >= queue.maxBatch || now - queue.items[0].enqueuedAt >= this.options.maxWaitMs;
   }
 
   /** Wakes up when the oldest open batch reaches `maxWaitMs`; a busy pool wakes the batcher itself. */

@@ -6,6 +6,9 @@ describe('loadInferenceConfig', () => {
   it('defaults to one worker per core on wasm, one on native TensorFlow', () => {
     expect(loadInferenceConfig({})).toEqual({
       backend: 'auto',
+      engine: 'auto',
+      onnxThreads: 1,
+      onnxMaxBatch: 1,
       workers: availableParallelism(),
       maxBatch: 8,
       maxWaitMs: 2,
@@ -20,6 +23,9 @@ describe('loadInferenceConfig', () => {
     expect(
       loadInferenceConfig({
         TF_BACKEND: 'cpu',
+        INFERENCE_ENGINE: 'onnx',
+        INFERENCE_ONNX_THREADS: '2',
+        INFERENCE_ONNX_MAX_BATCH: '4',
         INFERENCE_WORKERS: '3',
         INFERENCE_MAX_BATCH: '16',
         INFERENCE_MAX_WAIT_MS: '0.5',
@@ -29,6 +35,9 @@ describe('loadInferenceConfig', () => {
       }),
     ).toEqual({
       backend: 'cpu',
+      engine: 'onnx',
+      onnxThreads: 2,
+      onnxMaxBatch: 4,
       workers: 3,
       maxBatch: 16,
       maxWaitMs: 0.5,
@@ -36,6 +45,12 @@ describe('loadInferenceConfig', () => {
       shadowMaxPending: 0,
       jobConcurrency: 5,
     });
+  });
+
+  it('refuses an unknown engine', () => {
+    expect(() => loadInferenceConfig({ INFERENCE_ENGINE: 'tensorrt' })).toThrow(
+      /INFERENCE_ENGINE Invalid enum value\. Expected 'auto' \| 'onnx' \| 'tfjs', received 'tensorrt'/,
+    );
   });
 
   it('reports every problem in one line', () => {

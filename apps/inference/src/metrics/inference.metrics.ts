@@ -5,9 +5,9 @@ const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 /** The inference service's Prometheus metrics, registered on the app's registry. */
 export class InferenceMetrics {
   readonly predictions: Counter<'model_version' | 'verdict' | 'engine' | 'source'>;
-  readonly batchSize: Histogram<'priority'>;
+  readonly batchSize: Histogram<'priority' | 'engine'>;
   readonly queueWait: Histogram<'priority'>;
-  readonly forward: Histogram<'priority'>;
+  readonly forward: Histogram<'priority' | 'engine'>;
   readonly swaps: Counter<'role'>;
   readonly modelLoads: Counter<'outcome'>;
   readonly loadedModels: Gauge<'role'>;
@@ -19,14 +19,14 @@ export class InferenceMetrics {
     const registers = [registry];
     this.predictions = new Counter({
       name: 'linescope_inference_predictions_total',
-      help: 'Images scored, by model version, verdict, engine and source (http or job)',
+      help: 'Images scored, by model version, verdict, engine (onnxruntime-cpu, tfjs-wasm...) and source (http or job)',
       labelNames: ['model_version', 'verdict', 'engine', 'source'],
       registers,
     });
     this.batchSize = new Histogram({
       name: 'linescope_inference_batch_size',
-      help: 'Images per forward pass',
-      labelNames: ['priority'],
+      help: 'Images per forward pass, by priority and engine',
+      labelNames: ['priority', 'engine'],
       buckets: [1, 2, 4, 8, 16, 32, 64],
       registers,
     });
@@ -39,8 +39,8 @@ export class InferenceMetrics {
     });
     this.forward = new Histogram({
       name: 'linescope_inference_forward_seconds',
-      help: 'Forward pass of one batch in a worker',
-      labelNames: ['priority'],
+      help: 'Forward pass of one batch in a worker, by priority and engine (onnxruntime-cpu, tfjs-wasm...)',
+      labelNames: ['priority', 'engine'],
       buckets: LATENCY_BUCKETS,
       registers,
     });

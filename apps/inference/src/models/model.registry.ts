@@ -1,10 +1,13 @@
 import { ModelVersionEntity } from '@linescope/db';
 import { type ObjectStore } from '@linescope/storage';
 import { type ModelManifest } from '@linescope/vision/artifacts';
+import { loadOnnxArtifact } from '@linescope/vision/onnx/onnx-artifact.store';
 import { type Logger } from 'pino';
 import { type DataSource } from 'typeorm';
+import { type InferenceEngineMode } from '../config/inference.config';
+import { chooseEngine, ONNX_ENGINE_NAME } from '../engines/engine.choice';
 import { type InferenceMetrics } from '../metrics/inference.metrics';
-import { type ModelArtifactBytes } from '../workers/worker.protocol';
+import { type ModelArtifactBytes, type OnnxModelBytes } from '../workers/worker.protocol';
 import { type ThresholdOverrides } from './decision-rule.resolve';
 import { readModelArtifact } from './model-artifact.reader';
 import { type ModelRole, queryServingSet, type ServingSet } from './serving-set.query';
@@ -19,6 +22,8 @@ export interface ServedModel {
   thresholds: ThresholdOverrides;
   roles: ModelRole[];
   loadedAt: Date;
+  /** What computes its forward passes: `onnxruntime-cpu`, `tfjs-wasm`... */
+  engine: string;
 }
 
 /** A hold on a model: it stays loaded until released, even if a swap retired it meanwhile. */
@@ -29,7 +34,7 @@ export interface ModelLease {
 
 /** Where models are loaded: the worker pool. */
 export interface ModelLoader {
-  loadEverywhere(versionId: string, artifact: ModelArtifactBytes): Promise<void>;
+  loadEverywhere(versionId: string, artifact: ModelArtifactBytes, onnx?: OnnxModelBytes): Promise<void>;
   unloadEverywhere(versionId: string): Promise<void>;
 }
 
@@ -39,6 +44,17 @@ export interface ModelRegistryOptions {
   loader: ModelLoader;
   logger: Logger;
   metrics: InferenceMetrics;
+  engines: EngineSettings;
+}
+
+/** How the registry picks each version's engine (see `chooseEngine`). */
+export interface EngineSettings {
+  mode: InferenceEngineMode;
+  onnxRuntimeInstalled: boolean;
+  /** Intra-op threads of each ONNX Runtime session. */
+  onnxThreads: number;
+  /** The name of the TensorFlow.js engine of the workers, e.g. `tfjs-wasm`. */
+  tfjsEngine: string;
 }
 
 export interface ModelDescription {
@@ -46,6 +62,7 @@ export interface ModelDescription {
   name: string;
   version: number;
   role: ModelRole;
+  engine: string;
   loadedAt: string;
 }
 
@@ -183,9 +200,15 @@ export class ModelRegistry {
         name: model.name,
         version: model.version,
         role,
+        engine: model.engine,
         loadedAt: model.loadedAt.toISOString(),
       })),
     );
+  }
+
+  /** The engine of a loaded version (served or leased), undefined when it is not loaded. */
+  engineOf(versionId: string): string | undefined {
+    return this.loaded.get(versionId)?.model.engine;
   }
 
   failedLoads(): { id: string; error: string }[] {
@@ -310,7 +333,7 @@ export class ModelRegistry {
   private async load(row: ModelVersionEntity, roles: ModelRole[]): Promise<Entry> {
     const started = performance.now();
     const { manifest, artifact } = await readModelArtifact(this.options.store, row.artifactKey);
-    await this.options.loader.loadEverywhere(row.id, artifact);
+    const engine = await this.loadWithEngine(row, manifest, artifact);
     const entry: Entry = {
       model: {
         versionId: row.id,
@@ -320,6 +343,7 @@ export class ModelRegistry {
         thresholds: thresholdsOf(row),
         roles,
         loadedAt: new Date(),
+        engine,
       },
       leases: 0,
     };
@@ -331,11 +355,45 @@ export class ModelRegistry {
         modelVersionId: row.id,
         name: row.name,
         version: row.version,
+        engine,
         ms: Math.round(performance.now() - started),
       },
       'model version loaded and warmed in every worker',
     );
     return entry;
+  }
+
+  /**
+   * Loads a version in every worker with the engine `chooseEngine` picks, and returns that engine's name. In
+   * `auto` mode an ONNX artifact that cannot be read or run falls back to TensorFlow.js (logged): the version
+   * still serves, as it would have without the artifact.
+   */
+  private async loadWithEngine(
+    row: ModelVersionEntity,
+    manifest: ModelManifest,
+    artifact: ModelArtifactBytes,
+  ): Promise<string> {
+    const { engines, loader, store, logger } = this.options;
+    const choice = chooseEngine(engines.mode, {
+      onnxRuntimeInstalled: engines.onnxRuntimeInstalled,
+      rowOnnxKey: row.onnxKey,
+      manifestOnnxKey: manifest.onnxKey,
+    });
+    if (choice.kind === 'onnx') {
+      try {
+        const bytes = await loadOnnxArtifact(store, choice.onnxKey);
+        await loader.loadEverywhere(row.id, artifact, { bytes, threads: engines.onnxThreads });
+        return ONNX_ENGINE_NAME;
+      } catch (error) {
+        if (engines.mode === 'onnx') throw error;
+        logger.warn(
+          { modelVersionId: row.id, onnxKey: choice.onnxKey, err: error },
+          'cannot serve the ONNX artifact; serving the version with TensorFlow.js',
+        );
+      }
+    }
+    await loader.loadEverywhere(row.id, artifact);
+    return engines.tfjsEngine;
   }
 
   private recordFailure(versionId: string, error: unknown): void {

@@ -16,8 +16,6 @@ export interface ScoringDependencies {
   registry: ModelRegistry;
   batcher: MicroBatcher;
   metrics: InferenceMetrics;
-  /** e.g. `tfjs-wasm`. */
-  engine: string;
   /** Decompression-bomb guard when a model's preprocessing sets none. */
   maxImagePixels: number;
 }
@@ -62,13 +60,14 @@ export class ScoringService {
     options: { lineId?: string | null; source: PredictionSource },
   ): Promise<ScoredImage> {
     const started = performance.now();
-    const { registry, batcher, metrics, engine, dataSource } = this.deps;
+    const { registry, batcher, metrics, dataSource } = this.deps;
     await registry.whenInitialised();
     const line = options.lineId ? await findLineSettings(dataSource, options.lineId) : null;
     if (options.lineId && line === null) throw new UnknownLineError(options.lineId);
     const lease = await this.leaseFor(line);
     try {
       const { model } = lease;
+      const { engine } = model;
       const prepared = await prepareImage(bytes, model.manifest.preprocessing, this.deps.maxImagePixels);
       const batched = await batcher.submit(model.versionId, prepared.input);
       const { score, byClass, verdict, rule } = decide(batched.probabilities, lease, line);
@@ -80,6 +79,7 @@ export class ScoringService {
         probabilities: byClass,
         engine,
         timing: {
+          engine,
           decodeMs: round(prepared.decodeMs),
           preprocessMs: round(prepared.preprocessMs),
           queueMs: round(batched.queueMs),

@@ -6,11 +6,14 @@ import { explainPrediction } from '@linescope/vision/explain';
 // The zoo import also registers the custom layer classes (ViT, fast batch norm) that model.json may name.
 import { logitsToProbabilities } from '@linescope/vision/models';
 import { compileForServing, type ServingModel } from '@linescope/vision/serving';
+import { softmaxRows } from '../engines/logits.softmax';
 import {
   type ExplainRequest,
   type ExplainResult,
   type LoadRequest,
   type LoadResult,
+  type ModelArtifactBytes,
+  type OnnxModelBytes,
   type PredictRequest,
   type PredictResult,
   type WorkerEnvelope,
@@ -19,14 +22,30 @@ import {
   type WorkerResults,
 } from './worker.protocol';
 
-/**
- * One forward-pass thread: its own TensorFlow.js backend and its own copy of every served model (the layers
- * model, kept for Grad-CAM, and its compiled serving graph). Several versions live side by side during a swap.
- */
-interface WorkerModel {
+/** The TensorFlow.js model: the layers model (for Grad-CAM) and its compiled serving graph. */
+interface TfjsModel {
   layers: tfl.LayersModel;
   serving: ServingModel;
+}
+
+/** The part of `OnnxScorer` (libs/vision/src/onnx) a worker uses; its module is loaded on first use only. */
+interface OnnxSession {
+  run(batch: Float32Array, n: number, h: number, w: number): Promise<Float32Array>;
+  readonly numClasses: number | null;
+  dispose(): Promise<void>;
+}
+
+/**
+ * One forward-pass thread: its own TensorFlow.js backend and its own copy of every served model. Several
+ * versions live side by side during a swap. A version with an ONNX artifact is scored by an ONNX Runtime session
+ * of this worker (onnxruntime-node runs a session on the calling thread, so one session per worker keeps the
+ * service's main thread free); its TensorFlow.js model is built only for a heatmap, from the artifact kept here.
+ */
+interface WorkerModel {
+  artifact: ModelArtifactBytes;
   inputSize: [number, number];
+  onnx?: OnnxSession;
+  tfjs?: TfjsModel;
 }
 
 const models = new Map<string, WorkerModel>();
@@ -37,9 +56,7 @@ function modelOf(versionId: string): WorkerModel {
   return model;
 }
 
-async function load({ versionId, artifact }: LoadRequest): Promise<LoadResult> {
-  const started = performance.now();
-  if (models.has(versionId)) return { loadMs: 0, warmMs: 0, fusedLayers: 0 };
+async function buildTfjs(artifact: ModelArtifactBytes): Promise<TfjsModel> {
   const layers = await tfl.loadLayersModel(
     tf.io.fromMemory({
       modelTopology: artifact.modelTopology,
@@ -47,24 +64,51 @@ async function load({ versionId, artifact }: LoadRequest): Promise<LoadResult> {
       weightData: artifact.weightData,
     }),
   );
-  const serving = compileForServing(layers);
-  const loaded = performance.now();
+  return { layers, serving: compileForServing(layers) };
+}
+
+async function openOnnxSession({ bytes, threads }: OnnxModelBytes): Promise<OnnxSession> {
+  // Loaded lazily: a service that never serves an ONNX artifact never loads the native runtime.
+  const { OnnxScorer } = await import('@linescope/vision/onnx/onnx.scorer');
+  return OnnxScorer.create(bytes, { threads, optimizationLevel: 'all' });
+}
+
+async function load({ versionId, artifact, onnx }: LoadRequest): Promise<LoadResult> {
+  const started = performance.now();
+  const engine = onnx === undefined ? 'tfjs' : 'onnx';
+  if (models.has(versionId)) return { engine, loadMs: 0, warmMs: 0, fusedLayers: 0 };
   const [height, width] = artifact.inputSize;
-  tf.tidy(() => serving.predict(tf.zeros([1, height, width, 3]))).dispose();
-  models.set(versionId, { layers, serving, inputSize: artifact.inputSize });
+  if (onnx !== undefined) {
+    const session = await openOnnxSession(onnx);
+    const loaded = performance.now();
+    try {
+      await session.run(new Float32Array(height * width * 3), 1, height, width);
+    } catch (error) {
+      await session.dispose();
+      throw error;
+    }
+    models.set(versionId, { artifact, inputSize: artifact.inputSize, onnx: session });
+    return { engine, loadMs: loaded - started, warmMs: performance.now() - loaded, fusedLayers: 0 };
+  }
+  const tfjs = await buildTfjs(artifact);
+  const loaded = performance.now();
+  tf.tidy(() => tfjs.serving.predict(tf.zeros([1, height, width, 3]))).dispose();
+  models.set(versionId, { artifact, inputSize: artifact.inputSize, tfjs });
   return {
+    engine,
     loadMs: loaded - started,
     warmMs: performance.now() - loaded,
-    fusedLayers: serving.summary.fusedLayers,
+    fusedLayers: tfjs.serving.summary.fusedLayers,
   };
 }
 
-function unload(versionId: string): { unloaded: boolean } {
+async function unload(versionId: string): Promise<{ unloaded: boolean }> {
   const model = models.get(versionId);
   if (model === undefined) return { unloaded: false };
   models.delete(versionId);
-  model.serving.dispose();
-  model.layers.dispose();
+  model.tfjs?.serving.dispose();
+  model.tfjs?.layers.dispose();
+  await model.onnx?.dispose();
   return { unloaded: true };
 }
 
@@ -72,8 +116,18 @@ async function predict({ versionId, images, count }: PredictRequest): Promise<Pr
   const model = modelOf(versionId);
   const started = performance.now();
   const [height, width] = model.inputSize;
+  if (model.onnx !== undefined) {
+    const logits = await model.onnx.run(images, count, height, width);
+    const classes = logits.length / count;
+    return {
+      probabilities: softmaxRows(logits, classes),
+      classes,
+      forwardMs: performance.now() - started,
+    };
+  }
+  const serving = (model.tfjs as TfjsModel).serving;
   const probabilities = tf.tidy(() =>
-    logitsToProbabilities(model.serving.predict(tf.tensor4d(images, [count, height, width, 3]))),
+    logitsToProbabilities(serving.predict(tf.tensor4d(images, [count, height, width, 3]))),
   );
   try {
     const values = (await probabilities.data()) as Float32Array;
@@ -83,12 +137,14 @@ async function predict({ versionId, images, count }: PredictRequest): Promise<Pr
   }
 }
 
-function explain({ versionId, image, classIndex }: ExplainRequest): ExplainResult {
+async function explain({ versionId, image, classIndex }: ExplainRequest): Promise<ExplainResult> {
   const model = modelOf(versionId);
+  // Kept once built: a version that needed one heatmap is likely to need more.
+  model.tfjs ??= await buildTfjs(model.artifact);
   const [height, width] = model.inputSize;
   const input = tf.tensor4d(image, [1, height, width, 3]);
   try {
-    const explanation = explainPrediction(model.layers, input, classIndex);
+    const explanation = explainPrediction(model.tfjs.layers, input, classIndex);
     return {
       method: explanation.method,
       values: explanation.maps[0],

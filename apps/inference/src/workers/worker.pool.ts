@@ -3,6 +3,7 @@ import { type BackendInfo, type BackendName } from '@linescope/vision/backend';
 import {
   type ExplainResult,
   type ModelArtifactBytes,
+  type OnnxModelBytes,
   type PredictResult,
   type WorkerInit,
   type WorkerMessage,
@@ -39,6 +40,12 @@ export class WorkerRequestError extends Error {
     super(message);
     this.name = name;
   }
+}
+
+/** What a worker is given to serve a version: the TensorFlow.js model, and its ONNX export when it has one. */
+interface ServedArtifact {
+  artifact: ModelArtifactBytes;
+  onnx: OnnxModelBytes | undefined;
 }
 
 interface Pending {
@@ -134,7 +141,7 @@ class PoolWorker {
  */
 export class WorkerPool {
   private readonly workers: PoolWorker[] = [];
-  private readonly artifacts = new Map<string, ModelArtifactBytes>();
+  private readonly artifacts = new Map<string, ServedArtifact>();
   private readonly idleListeners: (() => void)[] = [];
   private closed = false;
   private roundRobin = 0;
@@ -176,11 +183,19 @@ export class WorkerPool {
     this.idleListeners.push(listener);
   }
 
-  /** Loads (and warms) a model in every worker, one worker at a time. */
-  async loadEverywhere(versionId: string, artifact: ModelArtifactBytes): Promise<void> {
-    this.artifacts.set(versionId, artifact);
+  /**
+   * Loads (and warms) a model in every worker, one worker at a time; with `onnx`, each worker scores it with its
+   * own ONNX Runtime session.
+   */
+  async loadEverywhere(
+    versionId: string,
+    artifact: ModelArtifactBytes,
+    onnx?: OnnxModelBytes,
+  ): Promise<void> {
+    const served = { artifact, onnx };
+    this.artifacts.set(versionId, served);
     try {
-      for (const worker of [...this.workers]) await this.loadInto(worker, versionId, artifact);
+      for (const worker of [...this.workers]) await this.loadInto(worker, versionId, served);
     } catch (error) {
       await this.unloadEverywhere(versionId);
       throw error;
@@ -237,10 +252,11 @@ export class WorkerPool {
     this.workers.push(worker);
   }
 
-  private async loadInto(worker: PoolWorker, versionId: string, artifact: ModelArtifactBytes): Promise<void> {
+  private async loadInto(worker: PoolWorker, versionId: string, served: ServedArtifact): Promise<void> {
     // The weights are copied to each worker (structured clone), never transferred: the pool keeps its copy
     // to reload a replaced worker.
-    await this.track(worker, worker.request({ type: 'load', versionId, artifact }));
+    const request = { type: 'load', versionId, artifact: served.artifact, onnx: served.onnx } as const;
+    await this.track(worker, worker.request(request));
     worker.models.add(versionId);
   }
 
@@ -270,7 +286,7 @@ export class WorkerPool {
       worker = await PoolWorker.start(dead.id, this.options.backend);
       worker.listen((next, why) => void this.replace(next, why));
       // Taken into the pool only once it holds every current model; a model retired meanwhile is dropped again.
-      for (const [versionId, artifact] of this.artifacts) await this.loadInto(worker, versionId, artifact);
+      for (const [versionId, served] of this.artifacts) await this.loadInto(worker, versionId, served);
       for (const versionId of worker.models) {
         if (!this.artifacts.has(versionId)) {
           worker.models.delete(versionId);

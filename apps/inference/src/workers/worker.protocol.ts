@@ -17,10 +17,22 @@ export interface ModelArtifactBytes {
   inputSize: [number, number];
 }
 
+/** An ONNX export of the same weights, and how its ONNX Runtime session runs. */
+export interface OnnxModelBytes {
+  bytes: Uint8Array;
+  /** Intra-op threads of the session. */
+  threads: number;
+}
+
+/**
+ * With `onnx`, the worker scores with an ONNX Runtime session and builds the TensorFlow.js model only when an
+ * explanation (Grad-CAM needs gradients) is first asked for; without it, TensorFlow.js does everything.
+ */
 export interface LoadRequest {
   type: 'load';
   versionId: string;
   artifact: ModelArtifactBytes;
+  onnx?: OnnxModelBytes;
 }
 
 export interface UnloadRequest {
@@ -46,7 +58,11 @@ export interface ExplainRequest {
 
 export type WorkerRequest = LoadRequest | UnloadRequest | PredictRequest | ExplainRequest;
 
+/** Which engine computes a version's forward passes in the workers. */
+export type WorkerEngine = 'onnx' | 'tfjs';
+
 export interface LoadResult {
+  engine: WorkerEngine;
   loadMs: number;
   warmMs: number;
   fusedLayers: number;

@@ -1,0 +1,9 @@
+export {
+  chooseEngine,
+  type EngineChoice,
+  ONNX_ENGINE_NAME,
+  OnnxEngineUnavailableError,
+  onnxRuntimeInstalled,
+  tfjsEngineName,
+} from './engine.choice';
+export { softmaxRows } from './logits.softmax';
