@@ -10,4 +10,5 @@ export * from './layers';
 export * from './models';
 export * from './onnx';
 export * from './preprocess';
+export * from './pretrained';
 export * from './serving';

@@ -92,7 +92,7 @@ export function transferWeightsByName(source: tfl.LayersModel, target: tfl.Layer
       skip('ambiguous_name', `${candidates.length} source layers share the name`);
       continue;
     }
-    if (from.getClassName() !== layer.getClassName()) {
+    if (!sameKind(from.getClassName(), layer.getClassName())) {
       skip('class_mismatch', `source is ${from.getClassName()}, target is ${layer.getClassName()}`);
       continue;
     }
@@ -111,4 +111,11 @@ export function transferWeightsByName(source: tfl.LayersModel, target: tfl.Layer
   }
   report.unusedSource = [...sourceByName.keys()].filter((name) => !used.has(name));
   return report;
+}
+
+/** Keras' BatchNormalization and the zoo's FastBatchNorm hold the same four weights in the same order. */
+const INTERCHANGEABLE = [new Set(['BatchNormalization', 'FastBatchNorm'])];
+
+function sameKind(source: string, target: string): boolean {
+  return source === target || INTERCHANGEABLE.some((group) => group.has(source) && group.has(target));
 }
