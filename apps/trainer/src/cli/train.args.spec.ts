@@ -1,0 +1,143 @@
+import { resolveTrainingConfig } from '@linescope/training/engine';
+import { CliUsageError, configFileOf, parseTrainArgs } from './train.args';
+
+const NOW = new Date('2026-01-02T03:04:05.000Z');
+
+describe('parseTrainArgs', () => {
+  it('turns flags into a config the engine accepts', () => {
+    const options = parseTrainArgs(
+      [
+        '--data',
+        '/data/tiles',
+        '--arch',
+        'resnet10',
+        '--width',
+        '16',
+        '--epochs',
+        '12',
+        '--batch',
+        '24',
+        '--lr',
+        '0.05',
+        '--optimizer',
+        'sgd',
+        '--momentum',
+        '0.8',
+        '--nesterov',
+        '--schedule',
+        'cosine',
+        '--warmup',
+        '20',
+        '--size',
+        '96',
+        '--task',
+        'multiclass',
+        '--augment',
+        'hflip,rot90,brightness',
+        '--imbalance',
+        'balanced-sampling',
+        '--seed',
+        '4',
+        '--limit-per-class',
+        '30',
+        '--patience',
+        '3',
+        '--lr-range',
+        'apply',
+        '--out',
+        '/tmp/out',
+      ],
+      {},
+      NOW,
+    );
+    expect(options).not.toBeNull();
+    const config = resolveTrainingConfig(options?.config);
+    expect(config).toMatchObject({
+      seed: 4,
+      data: { source: { kind: 'folder', path: '/data/tiles' }, task: 'multiclass', limitPerClass: 30 },
+      model: { arch: 'resnet', depth: 10, width: 16, inputSize: [96, 96] },
+      epochs: 12,
+      batchSize: 24,
+      optimizer: { kind: 'sgd', momentum: 0.8, nesterov: true },
+      schedule: { kind: 'cosine', lr: 0.05, warmup: { steps: 20, startLr: 0 } },
+      augment: { horizontalFlip: { p: 0.5 }, rotate90: { p: 0.5 }, brightness: { p: 0.5, maxDelta: 0.1 } },
+      imbalance: 'balanced-sampling',
+      earlyStopping: { patience: 3 },
+      checklist: { lrRange: { enabled: true, apply: true } },
+    });
+    expect(options?.out).toBe('/tmp/out');
+    expect(options?.name).toBe('resnet10-2026-01-02T03-04-05-000Z');
+    expect(options?.checkpoints).toBe(true);
+  });
+
+  it('sets up DeiT distillation of a ViT student', () => {
+    const options = parseTrainArgs(
+      [
+        '--data',
+        'd',
+        '--arch',
+        'vit',
+        '--vit',
+        '8,64,4,4',
+        '--size',
+        '32',
+        '--teacher',
+        'runs/models/cnn',
+        '--distill',
+        'soft',
+        '--tau',
+        '2',
+      ],
+      {},
+      NOW,
+    );
+    const config = resolveTrainingConfig(options?.config);
+    expect(config.model).toMatchObject({
+      arch: 'vit',
+      patchSize: 8,
+      dim: 64,
+      depth: 4,
+      heads: 4,
+      distillationToken: true,
+    });
+    expect(config.distillation).toMatchObject({ mode: 'soft', tau: 2 });
+    expect(options?.teacher).toBe('runs/models/cnn');
+  });
+
+  it('lets flags override a config file and keeps the rest of it', () => {
+    const base = {
+      data: { source: { kind: 'folder', path: '/from/file' }, okClassNames: ['good'] },
+      model: { arch: 'mobilenetv2', alpha: 0.5 },
+      epochs: 40,
+    };
+    const options = parseTrainArgs(['--config', 'x.json', '--epochs', '5', '--no-checklist'], base, NOW);
+    const config = resolveTrainingConfig(options?.config);
+    expect(config).toMatchObject({
+      epochs: 5,
+      model: { arch: 'mobilenetv2', alpha: 0.5 },
+      data: { okClassNames: ['good'] },
+    });
+    expect(config.checklist.overfit.enabled).toBe(false);
+    expect(base.epochs).toBe(40);
+    expect(configFileOf(['--epochs', '3', '--config', 'a.json'])).toBe('a.json');
+    expect(configFileOf(['--config=b.json'])).toBe('b.json');
+  });
+
+  it.each([
+    [['--epochs', '3'], '--data'],
+    [['--data', 'd', '--arch', 'vgg16'], '--arch'],
+    [['--data', 'd', '--epochs', 'many'], '--epochs needs a number'],
+    [['--data', 'd', '--augment', 'mixup'], 'unknown augmentation'],
+    [['--data', 'd', '--distill', 'hard'], '--teacher'],
+    [['--data', 'd', '--arch', 'resnet18', '--teacher', 't', '--distill', 'hard'], '--arch vit'],
+    [['--data', 'd', '--size', 'big'], '--size'],
+    [['--data', 'd', '--frobnicate'], 'frobnicate'],
+  ])('rejects %j', (argv, message) => {
+    expect(() => parseTrainArgs(argv, {}, NOW)).toThrow(CliUsageError);
+    expect(() => parseTrainArgs(argv, {}, NOW)).toThrow(message);
+  });
+
+  it('returns null for --help', () => {
+    expect(parseTrainArgs(['--help'])).toBeNull();
+  });
+});

@@ -1,0 +1,176 @@
+import path from 'node:path';
+import { type TrainingConfigInput } from '@linescope/training/engine';
+
+/** Repository root, from bench/train (or dist/bench/train once built). */
+function repoRoot(): string {
+  const here = path.resolve(__dirname);
+  const parts = here.split(path.sep);
+  const distIndex = parts.lastIndexOf('dist');
+  return distIndex === -1
+    ? path.resolve(here, '..', '..')
+    : parts.slice(0, distIndex).join(path.sep) || path.sep;
+}
+
+/** The read-only datasets beside the repository. */
+export const SHARED_DATASETS = path.resolve(repoRoot(), '..', 'shared', 'datasets');
+
+export type RunId = 'mt-binary' | 'mt-6class' | 'neu-6class' | 'vit-plain' | 'vit-distilled';
+/** In the order they run: the quick ones first, so a long benchmark reports them early. */
+export const RUN_IDS: readonly RunId[] = [
+  'neu-6class',
+  'vit-plain',
+  'vit-distilled',
+  'mt-binary',
+  'mt-6class',
+];
+
+export interface BenchRun {
+  id: RunId;
+  title: string;
+  /** What the brief asks of this run, in words, and the check. */
+  goal: string;
+  meets(metrics: Record<string, number>, others: Map<RunId, Record<string, number>>): boolean | null;
+  config: TrainingConfigInput;
+  /** The ViT runs distil from (or compare with) the CNN of this run. */
+  teacherRun?: RunId;
+}
+
+export interface BenchScale {
+  /** Overrides every run's epochs. */
+  epochs?: number;
+  /** Overrides the ViT runs' epochs only (attention is the slow part on wasm). */
+  vitEpochs?: number;
+  limitPerClass?: number;
+  /** Overrides the CNNs' input size (ViT runs keep a size divisible by their patch). */
+  size?: number;
+  /** Small, fast settings to check the bench end to end. */
+  quick: boolean;
+  seed: number;
+  /** Folder holding magnetic-tile/ and neu-cls/; default the shared datasets beside the repository. */
+  datasets?: string;
+}
+
+const flips = { horizontalFlip: { p: 0.5 }, verticalFlip: { p: 0.5 } };
+/** The cheap checks only: the overfit and lr-range phases would add minutes per run on one wasm thread. */
+const benchChecklist = {
+  initialLoss: { enabled: true },
+  overfit: { enabled: false },
+  lrRange: { enabled: false },
+  curves: { enabled: true },
+};
+
+function cnn(
+  dataset: string,
+  task: 'ok-vs-defect' | 'multiclass',
+  scale: BenchScale,
+  size: number,
+  epochs: number,
+  imbalance: 'none' | 'weighted-loss',
+): TrainingConfigInput {
+  return {
+    seed: scale.seed,
+    data: {
+      source: { kind: 'folder', path: path.join(scale.datasets ?? SHARED_DATASETS, dataset) },
+      task,
+      ...(scale.limitPerClass ? { limitPerClass: scale.limitPerClass } : {}),
+    },
+    model: {
+      arch: 'resnet',
+      depth: 10,
+      width: scale.quick ? 8 : 16,
+      inputSize: scale.size ?? (scale.quick ? 48 : size),
+    },
+    batchSize: 32,
+    epochs: scale.epochs ?? (scale.quick ? 3 : epochs),
+    optimizer: { kind: 'adamw' },
+    weightDecay: 1e-4,
+    schedule: { kind: 'cosine', lr: 2e-3, ...(scale.quick ? {} : { warmup: { steps: 30, startLr: 1e-4 } }) },
+    augment: flips,
+    imbalance,
+    earlyStopping: {
+      enabled: true,
+      // Validation loss for the classes: on magnetic-tile 71% of the images are ok and accuracy peaks at that
+      // majority rate in the first epoch, which would stop a run before it learns the defect types.
+      metric: task === 'ok-vs-defect' ? 'valRocAuc' : 'valLoss',
+      patience: 8,
+    },
+    checklist: benchChecklist,
+  };
+}
+
+/**
+ * A small DeiT: attention on one wasm thread is slow (about 1 s per batch of 32 at 16 tokens, dim 48, depth 4),
+ * so 16 patches of the teacher's 64 px input.
+ */
+function vit(teacher: TrainingConfigInput, scale: BenchScale, distilled: boolean): TrainingConfigInput {
+  const size = scale.quick ? 32 : 64;
+  return {
+    ...teacher,
+    model: {
+      arch: 'vit',
+      patchSize: scale.quick ? 8 : 16,
+      dim: scale.quick ? 32 : 48,
+      depth: scale.quick ? 2 : 4,
+      heads: scale.quick ? 2 : 3,
+      mlpRatio: 2,
+      distillationToken: true,
+      inputSize: size,
+    },
+    epochs: scale.vitEpochs ?? scale.epochs ?? (scale.quick ? 3 : 20),
+    weightDecay: 0.05,
+    dropout: 0.1,
+    schedule: { kind: 'cosine', lr: 1e-3, ...(scale.quick ? {} : { warmup: { steps: 100, startLr: 1e-5 } }) },
+    augment: { ...flips, shift: { p: 0.5, maxFraction: 0.1 } },
+    earlyStopping: { enabled: true, metric: 'valAccuracy', patience: 15 },
+    ...(distilled ? { distillation: { mode: 'hard' } } : {}),
+  };
+}
+
+/** The benchmark's runs, at full size or scaled down. */
+export function benchRuns(scale: BenchScale): BenchRun[] {
+  const mtBinary = cnn('magnetic-tile', 'ok-vs-defect', scale, 112, 25, 'weighted-loss');
+  const mtSix = cnn('magnetic-tile', 'multiclass', scale, 112, 25, 'weighted-loss');
+  const neu = cnn('neu-cls', 'multiclass', scale, 64, 20, 'none');
+  const runs: BenchRun[] = [
+    {
+      id: 'mt-binary',
+      title: 'magnetic-tile ok-vs-defect',
+      goal: 'ROC AUC >= 0.98',
+      meets: (m) => m.rocAuc >= 0.98,
+      config: mtBinary,
+    },
+    {
+      id: 'mt-6class',
+      title: 'magnetic-tile six classes',
+      goal: 'accuracy > 90%',
+      meets: (m) => m.accuracy > 0.9,
+      config: mtSix,
+    },
+    {
+      id: 'neu-6class',
+      title: 'neu-cls six classes',
+      goal: 'accuracy >= 99%',
+      meets: (m) => m.accuracy >= 0.99,
+      config: neu,
+    },
+    {
+      id: 'vit-plain',
+      title: 'ViT student, no teacher (neu-cls)',
+      goal: 'baseline for distillation',
+      meets: () => null,
+      config: vit(neu, scale, false),
+    },
+    {
+      id: 'vit-distilled',
+      title: 'ViT student, hard distillation (neu-cls)',
+      goal: '>= 2 points above the plain ViT',
+      meets: (m, others) => {
+        const plain = others.get('vit-plain');
+        return plain === undefined ? null : m.accuracy - plain.accuracy >= 0.02;
+      },
+      config: vit(neu, scale, true),
+      teacherRun: 'neu-6class',
+    },
+  ];
+  return RUN_IDS.map((id) => runs.find((run) => run.id === id) as BenchRun);
+}

@@ -1,0 +1,138 @@
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { classificationReport, type ClassificationReport } from '../metrics/classification.report';
+import {
+  operatingThreshold,
+  uncertainBand,
+  verdictCounts,
+  type OperatingThreshold,
+  type UncertainBandOptions,
+  type UncertainBandResult,
+  type VerdictCounts,
+} from '../metrics/operating-point.metrics';
+import { averagePrecision, rocAuc, rocCurve, type RocPoint } from '../metrics/ranking.metrics';
+import { type BatchSource } from './batch.pipeline';
+import { defectLabels, defectScores, defectScoring, predictProbabilities } from './model.predict';
+
+export interface EvaluationOptions {
+  classNames: readonly string[];
+  /** Classes that mean "defect"; the defect score is their summed probability. */
+  positiveClasses: readonly string[];
+  /** Defect recall the operating threshold must reach on the validation split. */
+  targetRecall: number;
+  band: UncertainBandOptions;
+  calibrationBins?: number;
+  batchSize?: number;
+}
+
+export interface DefectEvaluation {
+  /** On the test split. */
+  rocAuc: number;
+  prAuc: number;
+  rocCurve: RocPoint[];
+  /** Chosen on the VALIDATION split; null when it has no defect (then no threshold can be chosen). */
+  operatingPoint: {
+    threshold: OperatingThreshold;
+    band: UncertainBandResult;
+    /** The test split sorted by that threshold and band. */
+    test: VerdictCounts;
+  } | null;
+  /** Why there is no operating point. */
+  note?: string;
+}
+
+export interface Evaluation {
+  testCount: number;
+  /** accuracy, log loss, confusion matrix, per-class precision/recall/F1, macro averages, calibration (ECE). */
+  report: ClassificationReport;
+  /** Present when the classes split into ok and defect. */
+  defect: DefectEvaluation | null;
+  /** Set when the model's outputs are not finite (a diverged run): nothing else is measured. */
+  diverged?: true;
+}
+
+/**
+ * Evaluates on held-out data: the full report on `test`; with ok and defect classes, the defect score's ROC and
+ * PR AUC on test, the operating threshold for `targetRecall` and the uncertain band chosen on `validation`, then
+ * the verdicts that threshold and band give on test (escape and review rates).
+ */
+export async function evaluate(
+  model: tfl.LayersModel,
+  source: BatchSource,
+  split: { validation: readonly number[]; test: readonly number[] },
+  options: EvaluationOptions,
+): Promise<Evaluation> {
+  const batchSize = options.batchSize ?? 32;
+  const testLabels = split.test.map((i) => source.labels[i]);
+  const testProbabilities = await predictProbabilities(model, source, split.test, batchSize);
+  if (!testProbabilities.every((row) => row.every(Number.isFinite))) {
+    const uniform = testProbabilities.map(() => options.classNames.map(() => 1 / options.classNames.length));
+    return {
+      testCount: split.test.length,
+      report: classificationReport(uniform, testLabels, options.classNames),
+      defect: null,
+      diverged: true,
+    };
+  }
+  const report = classificationReport(testProbabilities, testLabels, options.classNames, {
+    calibrationBins: options.calibrationBins,
+  });
+  const scoring = defectScoring(options.classNames, options.positiveClasses);
+  if (!scoring) return { testCount: split.test.length, report, defect: null };
+
+  const testScores = defectScores(testProbabilities, scoring);
+  const testBinary = defectLabels(testLabels, scoring);
+  const bothKinds = testBinary.includes(0) && testBinary.includes(1);
+  const defect: DefectEvaluation = {
+    rocAuc: bothKinds ? rocAuc(testScores, testBinary) : Number.NaN,
+    prAuc: bothKinds ? averagePrecision(testScores, testBinary) : Number.NaN,
+    rocCurve: bothKinds ? rocCurve(testScores, testBinary) : [],
+    operatingPoint: null,
+  };
+  const valProbabilities = await predictProbabilities(model, source, split.validation, batchSize);
+  const valScores = defectScores(valProbabilities, scoring);
+  const valBinary = defectLabels(
+    split.validation.map((i) => source.labels[i]),
+    scoring,
+  );
+  if (!valBinary.includes(1) || !valScores.every(Number.isFinite)) {
+    defect.note = 'the validation split has no defect (or no finite score): no operating threshold';
+    return { testCount: split.test.length, report, defect };
+  }
+  const threshold = operatingThreshold(valScores, valBinary, options.targetRecall);
+  const band = uncertainBand(valScores, valBinary, threshold.threshold, options.band);
+  defect.operatingPoint = {
+    threshold,
+    band,
+    test: verdictCounts(testScores, testBinary, threshold.threshold, band),
+  };
+  return { testCount: split.test.length, report, defect };
+}
+
+/** The headline numbers, flat, for manifests, tables and the model_versions row. */
+export function evaluationSummary(evaluation: Evaluation): Record<string, number> {
+  const { report, defect } = evaluation;
+  const summary: Record<string, number> = {
+    testCount: evaluation.testCount,
+    accuracy: report.accuracy,
+    logLoss: report.logLoss,
+    macroF1: report.macro.f1,
+    macroPrecision: report.macro.precision,
+    macroRecall: report.macro.recall,
+    ece: report.calibration.expectedCalibrationError,
+  };
+  if (defect) {
+    summary.rocAuc = defect.rocAuc;
+    summary.prAuc = defect.prAuc;
+    const op = defect.operatingPoint;
+    if (op) {
+      summary.threshold = op.threshold.threshold;
+      summary.bandLow = op.band.low;
+      summary.bandHigh = op.band.high;
+      summary.validationRecall = op.threshold.recall;
+      summary.testEscapeRate = op.test.escapeRate;
+      summary.testReviewRate = op.test.reviewRate;
+      summary.testFalseRejectRate = op.test.falseRejectRate;
+    }
+  }
+  return summary;
+}
