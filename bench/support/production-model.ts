@@ -2,6 +2,7 @@ import { FsObjectStore } from '@linescope/storage';
 import { modelVersionPrefix, saveModelArtifact } from '@linescope/vision/artifacts';
 import { initBackend } from '@linescope/vision/backend';
 import { buildModel } from '@linescope/vision/models';
+import { exportToOnnx, saveOnnxArtifact } from '@linescope/vision/onnx';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -23,7 +24,10 @@ export async function registerProductionModel(databaseUrl: string, dataDir: stri
   };
   const store = new FsObjectStore(path.join(dataDir, 'storage'));
   await store.init();
+  // As the trainer does for every version: the ONNX export beside the TensorFlow.js artifact.
+  const onnxKey = (await saveOnnxArtifact(store, prefix, exportToOnnx(model).bytes)).key;
   await saveModelArtifact(store, prefix, model, {
+    onnxKey,
     architecture: spec,
     inputSize: [224, 224],
     preprocessing,
@@ -38,9 +42,9 @@ export async function registerProductionModel(databaseUrl: string, dataDir: stri
   await client.connect();
   await client.query(
     `INSERT INTO model_versions (id, name, version, architecture, spec, input_height, input_width, class_names,
-       preprocessing, artifact_key, stage, operating_threshold, uncertain_low, uncertain_high)
-     VALUES ($1, 'bench-mobilenetv2', 1, 'mobilenetv2', $2, 224, 224, '["defect","ok"]', $3, $4, 'production', 0.5, 0.4, 0.6)`,
-    [id, JSON.stringify(spec), JSON.stringify(preprocessing), prefix],
+       preprocessing, artifact_key, onnx_key, stage, operating_threshold, uncertain_low, uncertain_high)
+     VALUES ($1, 'bench-mobilenetv2', 1, 'mobilenetv2', $2, 224, 224, '["defect","ok"]', $3, $4, $5, 'production', 0.5, 0.4, 0.6)`,
+    [id, JSON.stringify(spec), JSON.stringify(preprocessing), prefix, onnxKey],
   );
   await client.end();
   return 'MobileNetV2-1.0@224';
