@@ -48,6 +48,10 @@ export interface BenchScale {
   seed: number;
   /** Folder holding magnetic-tile/ and neu-cls/; default the shared datasets beside the repository. */
   datasets?: string;
+  /** DeiT variant of the distilled ViT; default hard. */
+  distill?: 'hard' | 'soft';
+  /** Train every run for all its epochs. */
+  noEarlyStopping?: boolean;
 }
 
 const flips = { horizontalFlip: { p: 0.5 }, verticalFlip: { p: 0.5 } };
@@ -122,7 +126,7 @@ function vit(teacher: TrainingConfigInput, scale: BenchScale, distilled: boolean
     schedule: { kind: 'cosine', lr: 1e-3, ...(scale.quick ? {} : { warmup: { steps: 100, startLr: 1e-5 } }) },
     augment: { ...flips, shift: { p: 0.5, maxFraction: 0.1 } },
     earlyStopping: { enabled: true, metric: 'valAccuracy', patience: 15 },
-    ...(distilled ? { distillation: { mode: 'hard' } } : {}),
+    ...(distilled ? { distillation: { mode: scale.distill ?? 'hard' } } : {}),
   };
 }
 
@@ -162,7 +166,7 @@ export function benchRuns(scale: BenchScale): BenchRun[] {
     },
     {
       id: 'vit-distilled',
-      title: 'ViT student, hard distillation (neu-cls)',
+      title: `ViT student, ${scale.distill ?? 'hard'} distillation (neu-cls)`,
       goal: '>= 2 points above the plain ViT',
       meets: (m, others) => {
         const plain = others.get('vit-plain');
@@ -172,5 +176,10 @@ export function benchRuns(scale: BenchScale): BenchRun[] {
       teacherRun: 'neu-6class',
     },
   ];
-  return RUN_IDS.map((id) => runs.find((run) => run.id === id) as BenchRun);
+  const ordered = RUN_IDS.map((id) => runs.find((run) => run.id === id) as BenchRun);
+  if (!scale.noEarlyStopping) return ordered;
+  return ordered.map((run) => ({
+    ...run,
+    config: { ...run.config, earlyStopping: { ...run.config.earlyStopping, enabled: false } },
+  }));
 }

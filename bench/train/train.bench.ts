@@ -2,7 +2,7 @@
  * Full training runs of the engine, with their metrics and wall time:
  *   node dist/bench/train/train.bench.js [--runs mt-binary,mt-6class,neu-6class,vit-plain,vit-distilled]
  *     [--quick] [--epochs N] [--vit-epochs N] [--limit-per-class N] [--size N] [--seed N] [--out <folder>] [--json <file>]
- *     [--datasets <folder holding magnetic-tile/ and neu-cls/>]
+ *     [--datasets <folder holding magnetic-tile/ and neu-cls/>] [--distill hard|soft] [--no-early-stopping]
  * --quick shrinks every run (tiny models, 3 epochs) to check the bench end to end in a few minutes.
  * --out saves every model artifact through an FsObjectStore there. The ViT runs use the neu-cls CNN as teacher.
  */
@@ -37,6 +37,8 @@ async function main(): Promise<void> {
       out: { type: 'string' },
       json: { type: 'string' },
       datasets: { type: 'string' },
+      distill: { type: 'string' },
+      'no-early-stopping': { type: 'boolean' },
     },
   });
   const optionalNumber = (text: string | undefined) => (text === undefined ? undefined : Number(text));
@@ -52,6 +54,8 @@ async function main(): Promise<void> {
     size: optionalNumber(values.size),
     seed: optionalNumber(values.seed) ?? 0,
     datasets: values.datasets,
+    distill: values.distill === 'soft' ? 'soft' : 'hard',
+    noEarlyStopping: values['no-early-stopping'] === true,
   });
   // A distilled ViT needs its teacher's run even when only the ViT was asked for.
   const needed = new Set<RunId>(selected);
