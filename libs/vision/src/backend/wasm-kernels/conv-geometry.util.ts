@@ -169,3 +169,46 @@ export function paddingFor(
 export function asTensor(info: tf.TensorInfo): tf.Tensor {
   return info instanceof tf.Tensor ? (info as tf.Tensor) : tf.engine().makeTensorFromTensorInfo(info);
 }
+
+/**
+ * The first half of an input gradient, shared by the dense and the depthwise kernels: `dy` spread onto the stride
+ * grid with zeros, cut where the forward padding was negative, and the padding the stride-1 convolution with the
+ * reversed filter then needs (`[[0, 0], vertical, horizontal, [0, 0]]`).
+ */
+export function spreadForInputGradient(
+  dy: tf.Tensor4D,
+  geometry: ConvGeometry,
+): {
+  spread: tf.Tensor4D;
+  padding: [[number, number], [number, number], [number, number], [number, number]];
+} {
+  const { batch, inHeight, inWidth, outHeight, outWidth, filterHeight, filterWidth } = geometry;
+  const { strideHeight, strideWidth } = geometry;
+  const channels = dy.shape[3];
+  const spreadHeight = outHeight * strideHeight;
+  const spreadWidth = outWidth * strideWidth;
+  let spread = zeroInterleave(dy, strideHeight, strideWidth, spreadHeight, spreadWidth);
+  const vertical = paddingFor(spreadHeight, filterHeight, inHeight, filterHeight - 1 - geometry.padTop);
+  const horizontal = paddingFor(spreadWidth, filterWidth, inWidth, filterWidth - 1 - geometry.padLeft);
+  if (vertical.cutBefore + vertical.cutAfter + horizontal.cutBefore + horizontal.cutAfter > 0) {
+    spread = tf.slice(
+      spread,
+      [0, vertical.cutBefore, horizontal.cutBefore, 0],
+      [
+        batch,
+        spreadHeight - vertical.cutBefore - vertical.cutAfter,
+        spreadWidth - horizontal.cutBefore - horizontal.cutAfter,
+        channels,
+      ],
+    );
+  }
+  return {
+    spread,
+    padding: [
+      [0, 0],
+      [vertical.before, vertical.after],
+      [horizontal.before, horizontal.after],
+      [0, 0],
+    ],
+  };
+}

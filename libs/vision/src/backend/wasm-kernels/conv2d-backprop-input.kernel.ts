@@ -5,7 +5,7 @@ import {
   assertChannelsLast,
   convGeometry,
   isPointwise,
-  paddingFor,
+  spreadForInputGradient,
   zeroInterleave,
   type ConvGeometry,
 } from './conv-geometry.util';
@@ -44,33 +44,9 @@ function pointwiseInputGradient(dy: tf.Tensor4D, filter: tf.Tensor4D, geometry: 
 }
 
 function spatialInputGradient(dy: tf.Tensor4D, filter: tf.Tensor4D, geometry: ConvGeometry): tf.Tensor4D {
-  const { batch, inHeight, inWidth, outHeight, outWidth, filterHeight, filterWidth } = geometry;
-  const { strideHeight, strideWidth } = geometry;
-  const outChannels = dy.shape[3];
-  const spreadHeight = outHeight * strideHeight;
-  const spreadWidth = outWidth * strideWidth;
-  let spread = zeroInterleave(dy, strideHeight, strideWidth, spreadHeight, spreadWidth);
-  const vertical = paddingFor(spreadHeight, filterHeight, inHeight, filterHeight - 1 - geometry.padTop);
-  const horizontal = paddingFor(spreadWidth, filterWidth, inWidth, filterWidth - 1 - geometry.padLeft);
-  if (vertical.cutBefore + vertical.cutAfter + horizontal.cutBefore + horizontal.cutAfter > 0) {
-    spread = tf.slice(
-      spread,
-      [0, vertical.cutBefore, horizontal.cutBefore, 0],
-      [
-        batch,
-        spreadHeight - vertical.cutBefore - vertical.cutAfter,
-        spreadWidth - horizontal.cutBefore - horizontal.cutAfter,
-        outChannels,
-      ],
-    );
-  }
+  const { spread, padding } = spreadForInputGradient(dy, geometry);
   const flippedFilter = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]);
-  return tf.conv2d(spread, flippedFilter, 1, [
-    [0, 0],
-    [vertical.before, vertical.after],
-    [horizontal.before, horizontal.after],
-    [0, 0],
-  ]);
+  return tf.conv2d(spread, flippedFilter, 1, padding);
 }
 
 export const conv2dBackpropInputKernel = composedKernel<tf.Conv2DBackpropInputAttrs>(

@@ -4,8 +4,7 @@ import { composedKernel, requireInput } from './composed-kernel.util';
 import {
   assertNoDilation,
   convGeometry,
-  paddingFor,
-  zeroInterleave,
+  spreadForInputGradient,
   type ConvGeometry,
 } from './conv-geometry.util';
 
@@ -19,34 +18,12 @@ export function depthwiseConv2dBackpropInput(
   filter: tf.Tensor4D,
   geometry: ConvGeometry,
 ): tf.Tensor4D {
-  const { batch, inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth } = geometry;
-  const { strideHeight, strideWidth } = geometry;
+  const { batch, inHeight, inWidth, inChannels, filterHeight, filterWidth } = geometry;
   const multiplier = filter.shape[3];
   const channels = inChannels * multiplier;
-  const spreadHeight = outHeight * strideHeight;
-  const spreadWidth = outWidth * strideWidth;
-  let spread = zeroInterleave(dy, strideHeight, strideWidth, spreadHeight, spreadWidth);
-  const vertical = paddingFor(spreadHeight, filterHeight, inHeight, filterHeight - 1 - geometry.padTop);
-  const horizontal = paddingFor(spreadWidth, filterWidth, inWidth, filterWidth - 1 - geometry.padLeft);
-  if (vertical.cutBefore + vertical.cutAfter + horizontal.cutBefore + horizontal.cutAfter > 0) {
-    spread = tf.slice(
-      spread,
-      [0, vertical.cutBefore, horizontal.cutBefore, 0],
-      [
-        batch,
-        spreadHeight - vertical.cutBefore - vertical.cutAfter,
-        spreadWidth - horizontal.cutBefore - horizontal.cutAfter,
-        channels,
-      ],
-    );
-  }
+  const { spread, padding } = spreadForInputGradient(dy, geometry);
   const flippedFilter = tf.reshape(tf.reverse(filter, [0, 1]), [filterHeight, filterWidth, channels, 1]);
-  const perChannel = tf.depthwiseConv2d(spread, flippedFilter as tf.Tensor4D, 1, [
-    [0, 0],
-    [vertical.before, vertical.after],
-    [horizontal.before, horizontal.after],
-    [0, 0],
-  ]);
+  const perChannel = tf.depthwiseConv2d(spread, flippedFilter as tf.Tensor4D, 1, padding);
   if (multiplier === 1) {
     return perChannel;
   }
