@@ -1,3 +1,4 @@
+import { deriveSeed } from '../random/rng';
 import { ZodError } from 'zod';
 import {
   DEFAULT_WEIGHT_DECAY,
@@ -168,8 +169,10 @@ describe('derived specs', () => {
       dropout: 0.1,
       init: 'xavier',
       name: undefined,
+      seed: deriveSeed(config.seed, 'init'),
     });
     expect(modelSpecFor(config, 2, 0).dropout).toBe(0);
+    expect(modelSpecFor({ ...config, seed: config.seed + 1 }, 6).seed).not.toBe(modelSpecFor(config, 6).seed);
   });
 
   it('gives the preprocessing the inference service will apply', () => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { augmentOptionsSchema } from '../augment/augment.options';
 import { parseScheduleOptions, warmupSchema, type ScheduleOptions } from '../schedules/schedule.options';
+import { deriveSeed } from '../random/rng';
 import {
   ARCH_DEFAULTS,
   DEFAULT_DROPOUT,
@@ -434,7 +435,14 @@ export function modelSpecFor(
   dropout = config.dropout,
 ): ModelSpec {
   const { model } = config;
-  const common = { numClasses, inputSize: model.inputSize, dropout, init: config.init, name: model.name };
+  const common = {
+    numClasses,
+    inputSize: model.inputSize,
+    dropout,
+    init: config.init,
+    name: model.name,
+    seed: deriveSeed(config.seed, 'init'),
+  };
   switch (model.arch) {
     case 'mobilenetv2':
       return { ...common, arch: 'mobilenetv2', alpha: model.alpha };

@@ -115,3 +115,49 @@ describe('init option of buildModel', () => {
     model.dispose();
   });
 });
+
+describe('seed option of buildModel', () => {
+  const weightsOf = (model: tfl.LayersModel): Float32Array[] =>
+    model.getWeights().map((weight) => weight.dataSync() as Float32Array);
+
+  it.each([
+    ['resnet', { arch: 'resnet', depth: 10, width: 8, inputSize: 32, numClasses: 3 }],
+    [
+      'vit',
+      {
+        arch: 'vit',
+        patchSize: 8,
+        dim: 16,
+        depth: 1,
+        heads: 2,
+        inputSize: 32,
+        numClasses: 3,
+        distillationToken: true,
+      },
+    ],
+  ] as const)('%s: the same seed gives the same weights, another seed or none gives others', (_, spec) => {
+    const [first, again, other, unseeded] = [
+      buildModel({ ...spec, seed: 11 }),
+      buildModel({ ...spec, seed: 11 }),
+      buildModel({ ...spec, seed: 12 }),
+      buildModel(spec),
+    ];
+    const reference = weightsOf(first);
+    expect(weightsOf(again)).toEqual(reference);
+    const randomTensors = reference.filter((values) => values.some((value) => value !== 0 && value !== 1));
+    expect(randomTensors.length).toBeGreaterThan(3);
+    for (const model of [other, unseeded]) {
+      const differing = weightsOf(model).filter(
+        (values, index) => !values.every((v, i) => v === reference[index][i]),
+      );
+      expect(differing.length).toBe(randomTensors.length);
+    }
+    [first, again, other, unseeded].forEach((model) => model.dispose());
+  });
+
+  it('refuses a seed that is not an integer', () => {
+    expect(() => buildModel({ arch: 'resnet', depth: 10, numClasses: 2, seed: 1.5 })).toThrow(
+      /seed must be an integer/,
+    );
+  });
+});

@@ -1,5 +1,6 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 
+import { withInitSeeds } from './kernel.initializers';
 import { buildMobileNetV2 } from './mobilenetv2.model';
 import { DEFAULT_DROPOUT, DEFAULT_INIT, VIT_DEFAULTS, resolveInputSize } from './model.defaults';
 import { type ModelSpec } from './model.types';
@@ -14,11 +15,18 @@ function checkCommon(spec: ModelSpec): void {
   if (!(dropout >= 0 && dropout < 1)) {
     throw new Error(`dropout must be in [0, 1), got ${dropout}`);
   }
+  if (spec.seed !== undefined && !Number.isSafeInteger(spec.seed)) {
+    throw new Error(`seed must be an integer, got ${spec.seed}`);
+  }
 }
 
 /** Builds a zoo model returning logits (no softmax): one output, or two for a ViT with a distillation token. */
 export function buildModel(spec: ModelSpec): tfl.LayersModel {
   checkCommon(spec);
+  return withInitSeeds(spec.seed, () => buildChecked(spec));
+}
+
+function buildChecked(spec: ModelSpec): tfl.LayersModel {
   const common = {
     inputSize: resolveInputSize(spec.inputSize, spec.arch),
     numClasses: spec.numClasses,

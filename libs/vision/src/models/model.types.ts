@@ -17,6 +17,11 @@ interface CommonSpec {
   /** Dropout rate right before the classifier; 0 leaves the layer out. */
   dropout?: number;
   init?: InitScheme;
+  /**
+   * Seeds every weight initialiser, so a spec and seed always give the same starting weights. Dropout masks stay
+   * random (a seeded tfjs dropout layer would draw the same mask at every step).
+   */
+  seed?: number;
   /** Model name; defaults to the architecture name. */
   name?: string;
 }

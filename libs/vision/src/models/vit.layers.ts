@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
+import { nextInitSeed } from './kernel.initializers';
+
 type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;
 type Kwargs = Parameters<tfl.layers.Layer['call']>[1];
 type Shape = tfl.Shape;
@@ -26,7 +28,7 @@ function knownDim(shape: Shape, axis: number, what: string): number {
 }
 
 function embeddingInitializer(): ReturnType<typeof tfl.initializers.truncatedNormal> {
-  return tfl.initializers.truncatedNormal({ mean: 0, stddev: EMBEDDING_STD });
+  return tfl.initializers.truncatedNormal({ mean: 0, stddev: EMBEDDING_STD, seed: nextInitSeed() });
 }
 
 export interface PrependTokensArgs extends LayerArgs {

@@ -200,7 +200,6 @@ export function trainClassifiers(
   images: tf.Tensor4D,
   labels: readonly number[],
   steps = 200,
-  seed = 7,
 ): number {
   const heads = model.outputLayers;
   const features = tf.tidy(() => {
@@ -216,16 +215,6 @@ export function trainClassifiers(
   const variables = heads.flatMap((layer) =>
     layer.trainableWeights.map((weight) => weight.read() as tf.Variable),
   );
-  // Seeded start: the measured agreements then depend on the code alone, not on the draw of the head weights.
-  variables.forEach((variable, index) => {
-    const fanIn = variable.shape.length > 1 ? variable.shape[0] : 0;
-    const start =
-      fanIn > 0
-        ? tf.randomNormal(variable.shape, 0, Math.sqrt(1 / fanIn), 'float32', seed + index)
-        : tf.zerosLike(variable);
-    variable.assign(start);
-    start.dispose();
-  });
   const optimizer = tf.train.adam(0.01);
   let loss = NaN;
   for (let step = 0; step < steps; step++) {
