@@ -170,7 +170,9 @@ export async function startInferenceServer(
   const entry = path.join(root, 'dist', 'apps', 'inference', 'src', 'main.js');
   if (!existsSync(entry)) throw new Error(`${entry} does not exist: run \`npm run build\` first`);
   const port = await freePort();
-  const child = spawn(process.execPath, [entry], {
+  // For profiling the server: BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/profiles".
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+  const child = spawn(process.execPath, [...nodeArgs, entry], {
     cwd: root,
     stdio: ['ignore', 'ignore', 'pipe'],
     env: {

@@ -13,11 +13,15 @@ export interface MeasureJob {
   trainingBatches: number[];
 }
 
+/** The two engines of the two-core rows: TensorFlow.js on wasm, and ONNX Runtime (the service's native path). */
+export type ServeEngine = 'tfjs-wasm' | 'onnxruntime';
+
 /** Serves batches until told to stop: one of the workers of the two-core row. */
 export interface ServeLoopJob {
   kind: 'serve-loop';
   modelIndex: number;
   batch: number;
+  engine: ServeEngine;
 }
 
 export type WorkerJob = MeasureJob | ServeLoopJob;

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { initBackend } from '@linescope/vision/backend';
 import { buildModel, describeModel } from '@linescope/vision/models';
+import { exportToOnnx, OnnxScorer } from '@linescope/vision/onnx';
 import { compileForServing } from '@linescope/vision/serving';
 
 import { BENCH_MODELS, budgetsFor } from './bench.catalog';
@@ -65,19 +66,48 @@ async function measure(job: MeasureJob): Promise<void> {
   model.dispose();
 }
 
+/** One batch through the job's engine; the model's weights are the same either way. */
+async function batchServer(
+  job: ServeLoopJob,
+): Promise<{ serveOnce: () => Promise<void>; dispose: () => Promise<void> }> {
+  await initBackend({ preferred: 'wasm', logger: () => undefined });
+  const model = buildModel(benchModel(job.modelIndex).spec);
+  const [height, width] = describeModel(model).inputShape.slice(0, 2);
+  const images = randomImages(job.batch, [height, width]);
+  if (job.engine === 'onnxruntime') {
+    const scorer = await OnnxScorer.create(exportToOnnx(model).bytes, { threads: 1 });
+    const data = images.dataSync() as Float32Array;
+    tf.dispose(images);
+    model.dispose();
+    return {
+      serveOnce: async () => {
+        await scorer.run(data, job.batch, height, width);
+      },
+      dispose: () => scorer.dispose(),
+    };
+  }
+  const serving = compileForServing(model);
+  return {
+    serveOnce: () => {
+      const logits = serving.predict(images);
+      logits.dataSync();
+      logits.dispose();
+      return Promise.resolve();
+    },
+    dispose: () => {
+      tf.dispose(images);
+      serving.dispose();
+      model.dispose();
+      return Promise.resolve();
+    },
+  };
+}
+
 async function serveLoop(job: ServeLoopJob): Promise<void> {
   const port = parentPort;
   if (port === null) throw new Error('bench.worker.js must run as a worker thread');
-  await initBackend({ preferred: 'wasm', logger: () => undefined });
-  const model = buildModel(benchModel(job.modelIndex).spec);
-  const serving = compileForServing(model);
-  const images = randomImages(job.batch, describeModel(model).inputShape.slice(0, 2));
-  const serveOnce = () => {
-    const logits = serving.predict(images);
-    logits.dataSync();
-    logits.dispose();
-  };
-  serveOnce();
+  const server = await batchServer(job);
+  await server.serveOnce();
   const command = await new Promise<ServeCommand>((resolve) => {
     port.once('message', (message: ServeCommand) => resolve(message));
     report({ kind: 'ready' });
@@ -85,13 +115,11 @@ async function serveLoop(job: ServeLoopJob): Promise<void> {
   const start = performance.now();
   let servedImages = 0;
   while (performance.now() - start < command.durationMs) {
-    serveOnce();
+    await server.serveOnce();
     servedImages += job.batch;
   }
   report({ kind: 'served', images: servedImages, elapsedMs: performance.now() - start });
-  tf.dispose(images);
-  serving.dispose();
-  model.dispose();
+  await server.dispose();
 }
 
 async function main(): Promise<void> {

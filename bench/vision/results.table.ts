@@ -1,3 +1,4 @@
+import { type ServeEngine } from './bench.protocol';
 import {
   BENCH_BACKENDS,
   INFERENCE_BATCHES,
@@ -36,6 +37,7 @@ export interface ModelResult {
 export interface TwoCoreResult {
   label: string;
   batch: number;
+  engine: ServeEngine;
   /** Total images/s by number of concurrent workers. */
   byWorkers: Array<
     | { workers: number; imagesPerSecond: number; imagesPerCpuSecond: number }
@@ -209,7 +211,9 @@ export function twoCoreTable(result: TwoCoreResult): string {
       : [String(entry.workers), entry.failed, '-', '-', '-', '-'],
   );
   return [
-    `${result.label} serving graph on wasm, batch ${result.batch}, one worker_thread (own wasm backend and serving graph) per core, run side by side.`,
+    result.engine === 'tfjs-wasm'
+      ? `${result.label}, TensorFlow.js serving graph on wasm, batch ${result.batch}, one worker_thread (own wasm backend and serving graph) per core, run side by side.`
+      : `${result.label}, the same weights exported to ONNX and run by ONNX Runtime (CPU, 1 intra-op thread per session), batch ${result.batch}, one worker_thread per core, run side by side.`,
     '',
     table(
       [

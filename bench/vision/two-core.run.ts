@@ -1,3 +1,4 @@
+import { type ServeEngine } from './bench.protocol';
 import { startWorker } from './worker.run';
 
 export interface ServedRate {
@@ -8,17 +9,18 @@ export interface ServedRate {
 }
 
 /**
- * Runs `workers` serve-loop workers side by side (each its own wasm backend and serving graph): all build and
- * warm up first, then serve for the same `durationMs`.
+ * Runs `workers` serve-loop workers side by side (each its own wasm backend and serving graph, or its own
+ * 1-thread ONNX Runtime session): all build and warm up first, then serve for the same `durationMs`.
  */
 export async function servedImagesPerSecond(
+  engine: ServeEngine,
   modelIndex: number,
   batch: number,
   workers: number,
   durationMs: number,
 ): Promise<ServedRate> {
   const running = Array.from({ length: workers }, () =>
-    startWorker({ kind: 'serve-loop', modelIndex, batch }),
+    startWorker({ kind: 'serve-loop', modelIndex, batch, engine }),
   );
   try {
     await Promise.all(running.map((worker) => worker.reported('ready')));

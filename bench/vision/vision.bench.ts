@@ -14,7 +14,7 @@ import {
   type BenchMode,
   type InferenceBatch,
 } from './bench.catalog';
-import { type MeasureJob, type WorkerReport } from './bench.protocol';
+import { type MeasureJob, type ServeEngine, type WorkerReport } from './bench.protocol';
 import {
   goalsTable,
   inferenceKey,
@@ -23,6 +23,7 @@ import {
   trainingTable,
   twoCoreTable,
   type BackendResult,
+  type Goal,
   type ModelResult,
   type TwoCoreResult,
 } from './results.table';
@@ -178,13 +179,16 @@ async function measureModel(index: number, backend: BenchBackend, mode: BenchMod
   return result;
 }
 
-async function twoCoreRow(mode: BenchMode): Promise<TwoCoreResult> {
+async function twoCoreRow(mode: BenchMode, engine: ServeEngine): Promise<TwoCoreResult> {
   const modelIndex = BENCH_MODELS.findIndex((model) => model.label === TWO_CORE_MODEL);
-  const result: TwoCoreResult = { label: TWO_CORE_MODEL, batch: TWO_CORE_BATCH, byWorkers: [] };
+  const result: TwoCoreResult = { label: TWO_CORE_MODEL, batch: TWO_CORE_BATCH, engine, byWorkers: [] };
   for (const workers of [1, 2]) {
-    progress(`two cores: ${workers} worker(s) serving ${TWO_CORE_MODEL} for ${TWO_CORE_SECONDS[mode]} s`);
+    progress(
+      `two cores, ${engine}: ${workers} worker(s) serving ${TWO_CORE_MODEL} for ${TWO_CORE_SECONDS[mode]} s`,
+    );
     try {
       const rate = await servedImagesPerSecond(
+        engine,
         modelIndex,
         TWO_CORE_BATCH,
         workers,
@@ -196,6 +200,19 @@ async function twoCoreRow(mode: BenchMode): Promise<TwoCoreResult> {
     }
   }
   return result;
+}
+
+/** The goal row of one engine's two-worker figure. */
+function twoCoreGoal(result: TwoCoreResult | undefined, engine: string): Goal {
+  const twoWorkers = result?.byWorkers.find((entry) => entry.workers === 2);
+  const measured = twoWorkers !== undefined && 'imagesPerSecond' in twoWorkers ? twoWorkers : undefined;
+  return {
+    goal: `${TWO_CORE_MODEL} inference, batch ${TWO_CORE_BATCH}, both cores, ${engine}`,
+    target: GOALS.twoCoreImagesPerSecond,
+    measured: measured?.imagesPerSecond,
+    fromCpuTime: measured === undefined ? undefined : measured.imagesPerCpuSecond * measured.workers,
+    unit: ' images/s',
+  };
 }
 
 function environmentLines(
@@ -235,11 +252,12 @@ async function main(): Promise<void> {
     }
     results.push(result);
   }
-  const twoCore = flags.twoCore ? await twoCoreRow(flags.mode) : undefined;
+  const twoCore = flags.twoCore
+    ? [await twoCoreRow(flags.mode, 'tfjs-wasm'), await twoCoreRow(flags.mode, 'onnxruntime')]
+    : [];
   const seconds = (performance.now() - started) / 1000;
 
   const resnet10 = results.find((result) => result.label === 'ResNet-10@96');
-  const twoWorkers = twoCore?.byWorkers.find((entry) => entry.workers === 2);
   const sections = [
     `## Vision benchmark (${flags.mode})`,
     '',
@@ -253,7 +271,9 @@ async function main(): Promise<void> {
     '',
     inferenceTable(results),
     '',
-    ...(twoCore === undefined ? [] : ['### Two cores', '', twoCoreTable(twoCore), '']),
+    ...(twoCore.length === 0
+      ? []
+      : ['### Two cores', '', ...twoCore.flatMap((result) => [twoCoreTable(result), ''])]),
     '### Goals',
     '',
     goalsTable([
@@ -279,19 +299,8 @@ async function main(): Promise<void> {
         ),
         unit: 'x',
       },
-      {
-        goal: `${TWO_CORE_MODEL} inference, batch ${TWO_CORE_BATCH}, both cores`,
-        target: GOALS.twoCoreImagesPerSecond,
-        measured:
-          twoWorkers !== undefined && 'imagesPerSecond' in twoWorkers
-            ? twoWorkers.imagesPerSecond
-            : undefined,
-        fromCpuTime:
-          twoWorkers !== undefined && 'imagesPerSecond' in twoWorkers
-            ? twoWorkers.imagesPerCpuSecond * twoWorkers.workers
-            : undefined,
-        unit: ' images/s',
-      },
+      twoCoreGoal(twoCore[0], 'TensorFlow.js wasm'),
+      twoCoreGoal(twoCore[1], 'ONNX Runtime'),
     ]),
     '',
   ];
