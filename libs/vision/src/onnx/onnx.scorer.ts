@@ -54,6 +54,9 @@ export class OnnxScorer {
       executionMode: 'sequential',
       // Errors only: ORT's warnings are about its own graph rewrites, not actionable by the service.
       logSeverityLevel: 3,
+      // A session with 2+ threads would otherwise keep its idle threads spinning between requests, burning CPU
+      // that decoding and the other sessions need on a small machine.
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
       ...(options.optimizedModelPath === undefined
         ? {}
         : { optimizedModelFilePath: options.optimizedModelPath }),
