@@ -151,10 +151,16 @@ describe('POST /predict', () => {
       expect.arrayContaining([expect.objectContaining({ id: override.id, role: 'line-override' })]),
     );
 
+    // Line settings are cached: a change is announced, as the API does (see line-settings.e2e.spec.ts).
     await setup.dataSource
       .getRepository(ProductionLineEntity)
       .update(line.id, { uncertainHigh: 0.5, operatingThreshold: 0.5, uncertainLow: 0.5 });
-    expect((await predict(service.url, secondJpeg, { lineId: line.id })).body.verdict).toBe('defect');
+    await notifyModels(setup.dataSource, { event: 'line', id: line.id });
+    await waitFor(
+      async () => (await predict(service.url, secondJpeg, { lineId: line.id })).body.verdict === 'defect',
+      5_000,
+      'the new line thresholds',
+    );
   });
 
   it('answers a bad image with a 4xx that names the problem, and keeps serving', async () => {

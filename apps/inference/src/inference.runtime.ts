@@ -6,8 +6,10 @@ import { type InferenceConfig, type InferenceEngineMode } from './config/inferen
 import { ONNX_ENGINE_NAME, onnxRuntimeInstalled, tfjsEngineName } from './engines/engine.choice';
 import { HeatmapRenderer } from './heatmaps/heatmap.renderer';
 import { InferenceMetrics } from './metrics/inference.metrics';
+import { LineSettingsCache } from './models/line-settings.cache';
 import { ModelChangeWatcher } from './models/model-change.watcher';
 import { type ModelDescription, ModelRegistry } from './models/model.registry';
+import { findLineSettings } from './models/serving-set.query';
 import { type ScoringContext, ScoringService } from './scoring/scoring.service';
 import { type ShadowOutcome, ShadowEvaluator } from './shadow/shadow.evaluator';
 import { WorkerPool, type WorkerStatus } from './workers/worker.pool';
@@ -96,7 +98,11 @@ export class InferenceRuntime implements OnApplicationShutdown {
         for (const ms of queueMs) metrics.queueWait.observe({ priority }, ms / 1000);
       },
     });
-    const scoring = new ScoringService({ dataSource, registry, batcher, metrics, maxImagePixels });
+    const lineSettings = new LineSettingsCache({
+      query: (lineId) => findLineSettings(dataSource, lineId),
+      listening: () => watcher.listening,
+    });
+    const scoring = new ScoringService({ lineSettings, registry, batcher, metrics, maxImagePixels });
     const shadow = new ShadowEvaluator({ dataSource, registry, batcher, metrics, logger, maxImagePixels });
     const heatmaps = new HeatmapRenderer({
       dataSource,
@@ -111,7 +117,11 @@ export class InferenceRuntime implements OnApplicationShutdown {
       databaseUrl: infra.config.database.url ?? '',
       pollMs: config.modelPollMs,
       logger,
-      onChange: (reason) => void registry.requestSync(reason),
+      onChange: (reason) => {
+        // Every reason may mean a line changed (or that a change went unheard): line settings are read again.
+        lineSettings.clear();
+        void registry.requestSync(reason);
+      },
     });
     return new InferenceRuntime(
       config,

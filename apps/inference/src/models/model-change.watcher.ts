@@ -17,7 +17,7 @@ const MAX_RECONNECT_MS = 30_000;
 /**
  * Hears about model changes: LISTEN on a dedicated connection (reconnected with backoff when it drops, with a
  * re-read after each reconnection since notifications sent meanwhile are lost), and a poll as the fallback for
- * anything a notification does not cover, such as a line's model override.
+ * anything a notification does not cover (a change made straight in the database).
  */
 export class ModelChangeWatcher {
   private client: Client | undefined;

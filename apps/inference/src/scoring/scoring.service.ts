@@ -1,18 +1,18 @@
 import { type Verdict } from '@linescope/db';
 import { verdictFor } from '@linescope/training/metrics';
-import { type DataSource } from 'typeorm';
 import { type MicroBatcher } from '../batching/micro.batcher';
 import { type InferenceMetrics } from '../metrics/inference.metrics';
 import { type DecisionRule, resolveDecisionRule } from '../models/decision-rule.resolve';
+import { type LineSettingsCache } from '../models/line-settings.cache';
 import { type ModelLease, type ModelRegistry } from '../models/model.registry';
-import { findLineSettings, type LineSettings } from '../models/serving-set.query';
+import { type LineSettings } from '../models/serving-set.query';
 import { defectScore } from './defect.score';
 import { type PreparedImage, prepareImage } from './image.prepare';
 import { type Prediction } from './prediction.types';
 import { ModelUnavailableError, NoModelError, UnknownLineError } from './scoring.errors';
 
 export interface ScoringDependencies {
-  dataSource: DataSource;
+  lineSettings: Pick<LineSettingsCache, 'get'>;
   registry: ModelRegistry;
   batcher: MicroBatcher;
   metrics: InferenceMetrics;
@@ -60,9 +60,9 @@ export class ScoringService {
     options: { lineId?: string | null; source: PredictionSource },
   ): Promise<ScoredImage> {
     const started = performance.now();
-    const { registry, batcher, metrics, dataSource } = this.deps;
+    const { registry, batcher, metrics, lineSettings } = this.deps;
     await registry.whenInitialised();
-    const line = options.lineId ? await findLineSettings(dataSource, options.lineId) : null;
+    const line = options.lineId ? await lineSettings.get(options.lineId) : null;
     if (options.lineId && line === null) throw new UnknownLineError(options.lineId);
     const lease = await this.leaseFor(line);
     try {
