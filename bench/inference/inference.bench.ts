@@ -12,6 +12,7 @@ import {
   findRepoRoot,
   startInferenceServer,
 } from './inference-server.harness';
+import { measuredPeakGflopsPerCore, simdFeatures } from '../support/cpu-features';
 import { mean, percentile } from './latency.stats';
 
 /**
@@ -27,8 +28,7 @@ import { mean, percentile } from './latency.stats';
  */
 const USAGE = `node dist/bench/inference/inference.bench.js [--quick] [--tfjs-sweep] [--alpha 1.0|0.75|0.5|0.35] [--size 224]`;
 
-/** Measured AVX-512 fp32 peak of one core of this machine. */
-const PEAK_GFLOPS_PER_CORE = 240;
+const PEAK_GFLOPS_PER_CORE = measuredPeakGflopsPerCore();
 
 interface ServerConfig {
   backend: 'wasm' | 'cpu';
@@ -78,11 +78,14 @@ function throughput(result: LoadResult): number {
   return (result.samples.filter((sample) => sample.ok).length * 1000) / result.elapsedMs;
 }
 
-/** Achieved GFLOP/s, and its share of the peak of the cores the workers can use. */
-function gflops(row: Row, flopsPerImage: number): { achieved: number; ofPeak: number } {
+/** Achieved GFLOP/s, and its share of the peak of the cores the workers can use (where a peak was measured). */
+function gflops(row: Row, flopsPerImage: number): { achieved: number; ofPeak: number | undefined } {
   const achieved = (throughput(row.result) * flopsPerImage) / 1e9;
   const cores = Math.min(availableParallelism(), row.config.workers * (row.config.onnxThreads ?? 1));
-  return { achieved, ofPeak: achieved / (cores * PEAK_GFLOPS_PER_CORE) };
+  return {
+    achieved,
+    ofPeak: PEAK_GFLOPS_PER_CORE === undefined ? undefined : achieved / (cores * PEAK_GFLOPS_PER_CORE),
+  };
 }
 
 function formatRow(row: Row, flopsPerImage: number): string[] {
@@ -95,7 +98,7 @@ function formatRow(row: Row, flopsPerImage: number): string[] {
     load,
     String(result.samples.length),
     throughput(result).toFixed(1),
-    `${achieved.toFixed(1)} (${(ofPeak * 100).toFixed(1)}%)`,
+    ofPeak === undefined ? achieved.toFixed(1) : `${achieved.toFixed(1)} (${(ofPeak * 100).toFixed(1)}%)`,
     percentile(latencies, 0.5).toFixed(0),
     percentile(latencies, 0.99).toFixed(0),
     mean(ok.map((sample) => sample.batchSize)).toFixed(1),
@@ -165,6 +168,7 @@ async function main(): Promise<void> {
     `MobileNetV2-${alpha} at ${size}px (random He weights), ${images.length} magnetic-tile JPEGs, loopback HTTP`,
   );
   console.log(`load average before (1, 5, 15 min): ${loadAverage()}, ${availableParallelism()} cores`);
+  console.log(`vector extensions: ${simdFeatures().join(', ') || 'unknown'}`);
 
   // Calibration images for the int8 model: a few of every class, apart from the ones the load sends.
   const deployment = await deployBenchModel({ alpha, size, calibrationImages: loadImages(12, 20) });
@@ -220,7 +224,10 @@ async function main(): Promise<void> {
       'and answers from another engine',
   );
   console.log(
-    `GFLOP/s: images/s x ${(deployment.flopsPerImage / 1e9).toFixed(3)} GFLOP, against ${PEAK_GFLOPS_PER_CORE} GFLOP/s per core used`,
+    `GFLOP/s: images/s x ${(deployment.flopsPerImage / 1e9).toFixed(3)} GFLOP, ` +
+      (PEAK_GFLOPS_PER_CORE === undefined
+        ? 'no share of peak: no fp32 peak was measured for a host without AVX-512'
+        : `against ${PEAK_GFLOPS_PER_CORE} GFLOP/s per core used`),
   );
   console.log(`load average after (1, 5, 15 min): ${loadAverage()}, ${availableParallelism()} cores`);
   summarise(rows);

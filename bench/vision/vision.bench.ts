@@ -27,6 +27,7 @@ import {
   type ModelResult,
   type TwoCoreResult,
 } from './results.table';
+import { simdFeatures } from '../support/cpu-features';
 import { servedImagesPerSecond } from './two-core.run';
 import { runWorker } from './worker.run';
 
@@ -225,7 +226,7 @@ function environmentLines(
   const load = (values: number[]) => values.map((value) => value.toFixed(2)).join(' / ');
   return [
     `- command: \`${['node dist/bench/vision/vision.bench.js', ...process.argv.slice(2)].join(' ')}\` (${flags.mode} run, ${seconds.toFixed(0)} s)`,
-    `- ${new Date().toISOString()}, Node ${process.version}, ${cpus.length} x ${cpus[0]?.model ?? 'unknown cpu'}`,
+    `- ${new Date().toISOString()}, Node ${process.version}, ${cpus.length} x ${cpus[0]?.model ?? 'unknown cpu'} (${simdFeatures().join(', ') || 'vector extensions unknown'})`,
     `- wasm: tfjs-backend-wasm, SIMD, one thread per worker; cpu: tfjs-backend-cpu (plain JavaScript)`,
     `- load average (1 / 5 / 15 min) before: ${load(loadBefore)}, after: ${load(loadAfter)}. Other processes share these cores: absolute numbers are noisy, ratios measured side by side less so.`,
   ];
