@@ -1,10 +1,15 @@
 /**
  * Full training runs of the engine, with their metrics and wall time:
- *   node dist/bench/train/train.bench.js [--runs mt-binary,mt-6class,neu-6class,vit-plain,vit-distilled]
+ *   node dist/bench/train/train.bench.js
+ *     [--runs mt-binary,mt-6class,neu-6class,vit-plain,vit-distilled,mt-binary-mnv2,mt-6class-mnv2]
  *     [--quick] [--epochs N] [--vit-epochs N] [--limit-per-class N] [--size N] [--seed N] [--out <folder>] [--json <file>]
  *     [--datasets <folder holding magnetic-tile/ and neu-cls/>] [--distill hard|soft] [--no-early-stopping]
+ *     [--freeze-up-to <layer>] [--pretrained-dir <folder>] [--recalibrate-batch-norms]
  * --quick shrinks every run (tiny models, 3 epochs) to check the bench end to end in a few minutes.
  * --out saves every model artifact through an FsObjectStore there. The ViT runs use the neu-cls CNN as teacher.
+ * The -mnv2 runs fine-tune nsfwjs' MobileNetV2 (a devDependency), exported first to --pretrained-dir (default in
+ * the temp folder); --freeze-up-to moves their last frozen layer (default block_12_add); --recalibrate-batch-norms
+ * re-estimates their batch-norm statistics on the tiles before training.
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -13,6 +18,7 @@ import { FsObjectStore } from '@linescope/storage';
 import { evaluationSummary, train, type TrainResult } from '@linescope/training/engine';
 import { saveModelArtifact } from '@linescope/vision/artifacts';
 import { initBackend } from '@linescope/vision/backend';
+import { exportNsfwjsMobileNet } from '@linescope/vision/pretrained';
 import { textTable } from '../../apps/trainer/src/cli/report.tables';
 import { benchRuns, RUN_IDS, type BenchRun, type RunId } from './bench.runs';
 
@@ -39,6 +45,9 @@ async function main(): Promise<void> {
       datasets: { type: 'string' },
       distill: { type: 'string' },
       'no-early-stopping': { type: 'boolean' },
+      'freeze-up-to': { type: 'string' },
+      'pretrained-dir': { type: 'string' },
+      'recalibrate-batch-norms': { type: 'boolean' },
     },
   });
   const optionalNumber = (text: string | undefined) => (text === undefined ? undefined : Number(text));
@@ -56,6 +65,10 @@ async function main(): Promise<void> {
     datasets: values.datasets,
     distill: values.distill === 'soft' ? 'soft' : 'hard',
     noEarlyStopping: values['no-early-stopping'] === true,
+    freezeUpTo: values['freeze-up-to'],
+    pretrainedDir:
+      values['pretrained-dir'] === undefined ? undefined : path.resolve(values['pretrained-dir']),
+    recalibrateBatchNorms: values['recalibrate-batch-norms'] === true,
   });
   // A distilled ViT needs its teacher's run even when only the ViT was asked for.
   const needed = new Set<RunId>(selected);
@@ -67,9 +80,14 @@ async function main(): Promise<void> {
   const outcomes = new Map<RunId, RunOutcome>();
   const metricsById = new Map<RunId, Record<string, number>>();
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const exported = new Set<string>();
 
   for (const run of runs.filter((r) => needed.has(r.id))) {
     const teacher = run.teacherRun ? outcomes.get(run.teacherRun)?.result : undefined;
+    if (run.nsfwjsExport && !exported.has(run.nsfwjsExport)) {
+      await exportNsfwjsMobileNet(run.nsfwjsExport);
+      exported.add(run.nsfwjsExport);
+    }
     console.error(`\n=== ${run.id}: ${run.title}${teacher ? ` (teacher: ${run.teacherRun})` : ''}`);
     const started = Date.now();
     const result = await train(run.config, {
@@ -133,7 +151,7 @@ function printTable(
     const totals = o.result.splitStats.totals;
     return [
       o.run.id,
-      `${arch}@${model.inputSize[0]}`,
+      `${arch}@${model.inputSize[0]}${o.result.config.fineTune.freezeUpTo ? ` frozen to ${o.result.config.fineTune.freezeUpTo}` : ''}`,
       `${totals.train}/${totals.validation}/${totals.test}`,
       `${o.result.history.length}${o.result.stopReason === 'early-stopped' ? '*' : ''}`,
       pct(m.accuracy),

@@ -247,6 +247,24 @@ const fineTuneSchema = z
       .optional(),
     /** Freeze every top-level layer up to and including this one. */
     freezeUpTo: z.string().min(1).optional(),
+    /**
+     * Also freeze the batch norms of the layers left trainable (they then normalise with their moving statistics,
+     * in training too), the Keras fine-tuning recipe. A trainable batch norm normalises with the batch's statistics
+     * while training but with moving ones at inference, and with Keras' momentum of 0.999 those take thousands of
+     * steps to leave the pretraining data's: a short fine-tune would be validated on other features than it trained.
+     */
+    freezeBatchNorms: z.boolean().optional(),
+    /**
+     * Moving-average momentum of the batch norms left trainable, instead of the model's (0.999 in MobileNetV2): with
+     * e.g. 0.9 their moving statistics follow the new data within a few dozen steps, so that validation and
+     * inference normalise like training does.
+     */
+    batchNormMomentum: z.number().gt(0).lt(1).optional(),
+    /**
+     * Before training, re-estimate every batch norm's moving statistics (frozen ones included) on the training
+     * images (AdaBN): for a backbone pretrained on very different images.
+     */
+    recalibrateBatchNorms: z.boolean().optional(),
   })
   .strict();
 

@@ -8,6 +8,7 @@ import {
   transferWeightsByName,
   type ModelManifestInput,
 } from '@linescope/vision/artifacts';
+import { FastBatchNorm } from '@linescope/vision/layers';
 import { buildModel } from '@linescope/vision/models';
 import { type PreprocessSpec } from '@linescope/vision/preprocess';
 import { readCurves } from '../checklist/curves.check';
@@ -17,7 +18,8 @@ import { type DatasetFingerprint } from '../data/dataset.fingerprint';
 import { type SplitStats } from '../data/split.stats';
 import { createDistillationTask, type Teacher } from '../distill/distillation.task';
 import { createSchedule } from '../schedules/lr.schedule';
-import { stepsPerEpoch as countStepsPerEpoch } from './batch.pipeline';
+import { chunkBatches, normalizedBatch, stepsPerEpoch as countStepsPerEpoch } from './batch.pipeline';
+import { recalibrateBatchNorms } from './batch-norm.recalibrate';
 import { INITIAL_EARLY_STOPPING, type EarlyStoppingState, updateEarlyStopping } from './early.stopping';
 import { toEpochRecord } from './epoch.records';
 import { scaleClassifierHeads } from './head.init';
@@ -179,6 +181,15 @@ export async function train(configInput: unknown, deps: TrainDeps = {}): Promise
       bestFolder = checkpoint.state.bestFolder;
       log(`resuming from the checkpoint after epoch ${startEpoch} (step ${globalStep})`);
     } else {
+      if (config.fineTune.recalibrateBatchNorms) {
+        const batches = chunkBatches(dataset.split.train, config.batchSize);
+        const norms = recalibrateBatchNorms(model, batches.length, (index) =>
+          normalizedBatch(dataset.cache, batches[index], preprocessing.normalization),
+        );
+        log(
+          `fine-tuning: re-estimated the moving statistics of ${norms} batch norms on ${dataset.split.train.length} training images`,
+        );
+      }
       const outcome = await runChecklist(ctx);
       findings = outcome.findings;
       config = outcome.config;
@@ -380,6 +391,20 @@ async function applyFineTuning(
   if (boundary) {
     const summary = freezeUpTo(model, boundary);
     log(`fine-tuning: froze ${summary.frozen.length} layers up to ${boundary}`);
+  }
+  if (config.fineTune.freezeBatchNorms) {
+    // The zoo's batch norms are all FastBatchNorm, which runs frozen in inference mode (tfjs' own would not).
+    const norms = model.layers.filter((layer) => layer instanceof FastBatchNorm);
+    for (const layer of norms) layer.trainable = false;
+    log(`fine-tuning: froze all ${norms.length} batch norms`);
+  }
+  const momentum = config.fineTune.batchNormMomentum;
+  if (momentum !== undefined) {
+    const trainable = model.layers.filter(
+      (layer): layer is FastBatchNorm => layer instanceof FastBatchNorm && layer.trainable,
+    );
+    for (const layer of trainable) layer.momentum = momentum;
+    log(`fine-tuning: moving-average momentum ${momentum} for the ${trainable.length} trainable batch norms`);
   }
   return copied;
 }

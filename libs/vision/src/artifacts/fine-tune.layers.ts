@@ -14,8 +14,9 @@ export interface TrainableSummary {
  *
  * Two tfjs facts to keep in mind:
  * - a compiled model keeps the trainable weights it had at `compile()`: compile again after changing them;
- * - unlike Keras, a frozen BatchNormalization layer still uses batch statistics and updates its moving mean and
- *   variance when called with `training: true` (as `fit` does).
+ * - unlike Keras, tfjs' own frozen BatchNormalization layer still uses batch statistics and updates its moving
+ *   mean and variance when called with `training: true` (as `fit` does); the zoo's FastBatchNorm does not: frozen,
+ *   it runs in inference mode.
  */
 export function setTrainable(
   model: tfl.LayersModel,

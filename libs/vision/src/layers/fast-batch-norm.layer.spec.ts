@@ -8,6 +8,10 @@ function random(shape: number[], seed: number, scale = 1, offset = 0): tf.Tensor
   return tf.add(tf.mul(tf.randomUniform(shape, -1, 1, 'float32', seed), scale), offset);
 }
 
+function maxAbsDifference(a: tf.Tensor, b: tf.Tensor): number {
+  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
+}
+
 function maxRelativeError(actual: tf.Tensor, expected: tf.Tensor): number {
   return tf.tidy(() => {
     const difference = tf.max(tf.abs(tf.sub(actual, expected))).dataSync()[0];
@@ -158,6 +162,45 @@ describe('FastBatchNorm', () => {
     expect(maxRelativeError(target.predict(x) as tf.Tensor, source.predict(x) as tf.Tensor)).toBeLessThan(
       1e-6,
     );
+  });
+
+  it('runs a frozen layer in inference mode: moving statistics used, and not updated, by a training call', () => {
+    const shape = [4, 3, 3, 2];
+    const { fast: frozen } = twinLayers(shape);
+    frozen.trainable = false;
+    const x = random(shape, 18, 3, 2);
+    // getWeights returns the live variables: copies, to compare with later.
+    const statsBefore = frozen
+      .getWeights()
+      .slice(2)
+      .map((stat) => tf.clone(stat));
+    const expected = frozen.apply(x, { training: false }) as tf.Tensor;
+    const output = frozen.apply(x, { training: true }) as tf.Tensor;
+    expect(maxAbsDifference(output, expected)).toBe(0);
+    frozen
+      .getWeights()
+      .slice(2)
+      .forEach((stat, index) => {
+        expect(maxAbsDifference(stat, statsBefore[index])).toBe(0);
+      });
+
+    // The same weights unfrozen: batch statistics (another output) and moved moving statistics.
+    frozen.trainable = true;
+    const unfrozenOutput = frozen.apply(x, { training: true }) as tf.Tensor;
+    expect(maxAbsDifference(unfrozenOutput, expected)).toBeGreaterThan(0.1);
+    expect(maxAbsDifference(frozen.getWeights()[2], statsBefore[0])).toBeGreaterThan(0.01);
+  });
+
+  it('freezes through a frozen parent model, whose training-mode calls leave its statistics alone', () => {
+    const model = tfl.sequential({
+      layers: [new FastBatchNorm({ inputShape: [3], momentum: 0.5, name: 'bn' })],
+    });
+    model.trainable = false;
+    const x = random([8, 3], 19, 3, 2);
+    const before = tf.clone(model.getLayer('bn').getWeights()[2]);
+    const output = model.apply(x, { training: true }) as tf.Tensor;
+    expect(maxAbsDifference(output, model.predict(x) as tf.Tensor)).toBe(0);
+    expect(maxAbsDifference(model.getLayer('bn').getWeights()[2], before)).toBe(0);
   });
 
   it('keeps no tensors from a training call beyond its output', () => {

@@ -23,11 +23,15 @@ const DEFAULT_EPSILON = 1e-3;
  * (`gamma`, `beta`, `moving_mean`, `moving_variance`), so Keras / tfjs weights load into it.
  * Training mode normalises with the batch statistics through one custom-gradient op and updates the moving
  * averages exactly as tfjs-layers does (biased batch variance); inference mode uses the moving statistics.
+ * A frozen layer (`trainable = false`) always runs in inference mode, as Keras does since TF 2.0: fine-tuning on
+ * top of a frozen pretrained backbone must neither overwrite its moving statistics nor normalise with the batch's
+ * (tfjs-layers' own BatchNormalization does both).
  */
 export class FastBatchNorm extends layers.Layer {
   static className = 'FastBatchNorm';
 
-  readonly momentum: number;
+  /** Writable so that a fine-tune can make a pretrained model's slow moving averages follow its new data. */
+  momentum: number;
   readonly epsilon: number;
 
   private gamma?: LayerVariable;
@@ -76,7 +80,7 @@ export class FastBatchNorm extends layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {
     const { gamma, beta, movingMean, movingVariance } = this.builtWeights();
     const input = Array.isArray(inputs) ? singleTensor(inputs) : inputs;
-    const training = kwargs['training'] === true;
+    const training = kwargs['training'] === true && !this.frozen(gamma, beta);
     return tf.tidy(() => {
       if (!training) {
         return tf.batchNorm(
@@ -106,6 +110,14 @@ export class FastBatchNorm extends layers.Layer {
 
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), momentum: this.momentum, epsilon: this.epsilon };
+  }
+
+  /**
+   * `layer.trainable = false` marks the layer; a frozen parent model (`model.trainable = false`) only marks the
+   * layers' weights, so a layer whose gamma and beta are both frozen counts as frozen too.
+   */
+  private frozen(gamma: LayerVariable, beta: LayerVariable): boolean {
+    return !this.trainable || (!gamma.trainable && !beta.trainable);
   }
 
   private builtWeights(): Record<'gamma' | 'beta' | 'movingMean' | 'movingVariance', LayerVariable> {

@@ -4,6 +4,7 @@ export {
   featureLayerName,
   transferBackbone,
 } from './backbone.transfer';
+export { exportNsfwjsMobileNet } from './nsfwjs-mobilenet.export';
 export {
   NSFWJS_MOBILENET_FEATURE_LAYER,
   NSFWJS_MOBILENET_FOLDER,
