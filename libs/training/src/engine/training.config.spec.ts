@@ -90,6 +90,11 @@ describe('resolveTrainingConfig', () => {
     ['an unknown field', { epochz: 3 }, 'Unrecognized key'],
     ['an unknown architecture', { model: { arch: 'vgg' } }, 'model'],
     [
+      'quarter turns of a non-square input',
+      { model: { arch: 'resnet', depth: 10, inputSize: [48, 64] }, augment: { rotate90: { p: 0.5 } } },
+      'augment.rotate90: needs a square input, model.inputSize is 48x64',
+    ],
+    [
       'a ViT input not divisible by its patch',
       { model: { arch: 'vit', patchSize: 16, inputSize: 40 } },
       'not divisible by patchSize',

@@ -378,6 +378,12 @@ function crossFieldIssues(config: TrainingConfig): string[] {
     if (model.dim % model.heads !== 0)
       issues.push(`model.dim: ${model.dim} is not divisible by ${model.heads} heads`);
   }
+  if (config.augment.rotate90 && model.inputSize[0] !== model.inputSize[1]) {
+    // A quarter turn swaps height and width: the batch would no longer fit the model's input.
+    issues.push(
+      `augment.rotate90: needs a square input, model.inputSize is ${model.inputSize[0]}x${model.inputSize[1]}`,
+    );
+  }
   if (distillation.mode !== 'none' && !(model.arch === 'vit' && model.distillationToken)) {
     issues.push('distillation: needs a ViT student with distillationToken: true');
   }
