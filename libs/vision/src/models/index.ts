@@ -22,12 +22,7 @@ export {
   type ViTSpec,
 } from './model.types';
 export { averageDistillationLogits, logitsToProbabilities, predictLogits } from './logits.helpers';
-export {
-  depthwiseKernelInitializer,
-  expectedKernelStd,
-  kernelInitializer,
-  withInitSeeds,
-} from './kernel.initializers';
+export { depthwiseKernelInitializer, expectedKernelStd, kernelInitializer } from './kernel.initializers';
 export { batchNormLayer } from './conv.blocks';
 export { makeDivisible } from './mobilenetv2.model';
 export { RESNET_LAYOUTS } from './resnet.model';
