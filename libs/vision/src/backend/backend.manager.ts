@@ -6,6 +6,7 @@ import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 // tfjs-core's CommonJS bundle registers no gradients; tfjs-layers' bundle registers all of them.
 import '@tensorflow/tfjs-layers';
 
+import { registerTrainingGradients } from './gradients/training-gradients.registry';
 import { registerWasmTrainingKernels } from './wasm-kernels/wasm-kernels.registry';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -49,6 +50,7 @@ export function currentBackend(): BackendInfo | undefined {
 
 async function selectBackend(options: InitBackendOptions): Promise<BackendInfo> {
   const log = options.logger ?? defaultLogger;
+  registerTrainingGradients();
   const wanted = options.preferred ?? current?.name;
   if (current !== undefined && wanted === current.name) {
     if (tf.getBackend() !== current.name) {

@@ -86,6 +86,21 @@ export function isPointwise(geometry: ConvGeometry): boolean {
 }
 
 /**
+ * True for a convolution over non-overlapping patches (filter = stride, larger than 1x1) that starts at the
+ * top-left pixel: every input pixel is read by at most one output, with one filter tap.
+ */
+export function isPatchwise(geometry: ConvGeometry): boolean {
+  const { filterHeight, filterWidth, strideHeight, strideWidth, padTop, padLeft } = geometry;
+  return (
+    filterHeight === strideHeight &&
+    filterWidth === strideWidth &&
+    filterHeight * filterWidth > 1 &&
+    padTop === 0 &&
+    padLeft === 0
+  );
+}
+
+/**
  * Every stride-th pixel of an NHWC tensor, starting at (0, 0). A 1x1 max pool is XNNPACK-backed on wasm
  * and ~40x faster there than `tf.stridedSlice`.
  */

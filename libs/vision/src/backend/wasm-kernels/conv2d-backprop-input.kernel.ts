@@ -4,6 +4,8 @@ import { composedKernel, requireInput } from './composed-kernel.util';
 import {
   assertChannelsLast,
   convGeometry,
+  fitSpatially,
+  isPatchwise,
   isPointwise,
   spreadForInputGradient,
   zeroInterleave,
@@ -14,15 +16,41 @@ import {
  * dx = the stride-1 convolution of dy spread onto the stride grid (zeros between) with the spatially
  * reversed filter, input and output channels swapped. wasm has its own Conv2DBackpropInput, but it is a
  * plain loop 5-10x slower than this XNNPACK convolution; 1x1 filters become one matMul.
+ *
+ * Patch embeddings (filter = stride, a ViT's first layer) also become one matMul: spread onto the stride grid,
+ * their dy is nearly all zeros (15 of 16 rows and columns at patch 16), and the convolution above multiplied
+ * those zeros for 250x the useful work. tfjs asks for this gradient even for the model's input, because the
+ * fused convolution's gradient computes every input's at once.
  */
 export function conv2dBackpropInput(
   dy: tf.Tensor4D,
   filter: tf.Tensor4D,
   geometry: ConvGeometry,
 ): tf.Tensor4D {
-  return isPointwise(geometry)
-    ? pointwiseInputGradient(dy, filter, geometry)
-    : spatialInputGradient(dy, filter, geometry);
+  if (isPointwise(geometry)) return pointwiseInputGradient(dy, filter, geometry);
+  if (isPatchwise(geometry)) return patchInputGradient(dy, filter, geometry);
+  return spatialInputGradient(dy, filter, geometry);
+}
+
+/** dx of each patch = dy at that patch times the filter, transposed: `[N*Ho*Wo, Cout] x [Cout, fh*fw*Cin]`. */
+function patchInputGradient(dy: tf.Tensor4D, filter: tf.Tensor4D, geometry: ConvGeometry): tf.Tensor4D {
+  const [batch, outHeight, outWidth, outChannels] = dy.shape;
+  const [filterHeight, filterWidth, inChannels] = filter.shape;
+  const filterTransposed = tf.transpose(
+    tf.reshape(filter, [filterHeight * filterWidth * inChannels, outChannels]),
+  );
+  const patches = tf.matMul(tf.reshape(dy, [batch * outHeight * outWidth, outChannels]), filterTransposed);
+  const grid = tf.transpose(
+    tf.reshape(patches, [batch, outHeight, outWidth, filterHeight, filterWidth * inChannels]),
+    [0, 1, 3, 2, 4],
+  );
+  const image = tf.reshape<tf.Rank.R4>(grid, [
+    batch,
+    outHeight * filterHeight,
+    outWidth * filterWidth,
+    inChannels,
+  ]);
+  return fitSpatially(image, geometry.inHeight, geometry.inWidth);
 }
 
 function pointwiseInputGradient(dy: tf.Tensor4D, filter: tf.Tensor4D, geometry: ConvGeometry): tf.Tensor4D {

@@ -9,7 +9,7 @@ interface ConvCase {
   input: [number, number, number, number];
   kernel: number;
   outChannels: number;
-  stride: 1 | 2;
+  stride: number;
   pad: 'same' | 'valid';
 }
 
@@ -24,6 +24,12 @@ for (const kernel of [1, 3]) {
   }
 }
 cases.push({ input: [1, 9, 9, 2], kernel: 5, outChannels: 3, stride: 2, pad: 'same' });
+// Patches (filter = stride, a ViT's patch embedding): exact tiling, rows left unread (valid), a padded last
+// patch (same, padding only at the bottom/right) and one padded at the top-left (same, 7 px in patches of 3).
+cases.push({ input: [2, 8, 8, 3], kernel: 4, outChannels: 5, stride: 4, pad: 'valid' });
+cases.push({ input: [2, 10, 9, 3], kernel: 4, outChannels: 5, stride: 4, pad: 'valid' });
+cases.push({ input: [2, 8, 8, 2], kernel: 3, outChannels: 4, stride: 3, pad: 'same' });
+cases.push({ input: [1, 7, 7, 2], kernel: 3, outChannels: 4, stride: 3, pad: 'same' });
 
 describe('wasm Conv2DBackpropFilter / Conv2DBackpropInput', () => {
   beforeAll(async () => {

@@ -1,0 +1,2 @@
+export { tileGradient } from './tile.gradient';
+export { registerTrainingGradients, trainingGradients } from './training-gradients.registry';
