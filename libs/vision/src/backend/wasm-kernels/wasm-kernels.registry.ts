@@ -7,6 +7,7 @@ import { depthwiseConv2dBackpropFilterKernel } from './depthwise-conv2d-backprop
 import { depthwiseConv2dBackpropInputKernel } from './depthwise-conv2d-backprop-input.kernel';
 import { einsumKernel } from './einsum.kernel';
 import { sharingIdentityKernel } from './identity.kernel';
+import { broadcastingTileKernel } from './tile.kernel';
 import { unsortedSegmentSumKernel } from './unsorted-segment-sum.kernel';
 
 /**
@@ -37,13 +38,14 @@ function install(kernel: tf.KernelConfig): void {
 }
 
 /**
- * Registers the kernels above for the `wasm` backend, and an Identity that shares memory instead of copying
- * (see identity.kernel.ts). Idempotent. Returns the names of the kernels it installed.
+ * Registers the kernels above for the `wasm` backend, an Identity that shares memory instead of copying
+ * (see identity.kernel.ts) and a Tile that broadcasts instead of looping (tile.kernel.ts). Idempotent. Returns the names of the kernels it installed.
  */
 export function registerWasmTrainingKernels(): string[] {
   if (installed.length === 0) {
     wasmTrainingKernels.forEach(install);
     install(sharingIdentityKernel(tf.getKernel(tf.Identity, WASM_BACKEND)));
+    install(broadcastingTileKernel(tf.getKernel(tf.Tile, WASM_BACKEND)));
   }
   return [...installed];
 }
