@@ -11,6 +11,7 @@ import {
   zeroInterleave,
   type ConvGeometry,
 } from './conv-geometry.util';
+import { phaseDecomposedInputGradient } from './phase-input-gradient.util';
 
 /**
  * dx = the stride-1 convolution of dy spread onto the stride grid (zeros between) with the spatially
@@ -72,6 +73,15 @@ function pointwiseInputGradient(dy: tf.Tensor4D, filter: tf.Tensor4D, geometry: 
 }
 
 function spatialInputGradient(dy: tf.Tensor4D, filter: tf.Tensor4D, geometry: ConvGeometry): tf.Tensor4D {
+  if (geometry.strideHeight > 1 || geometry.strideWidth > 1) {
+    return phaseDecomposedInputGradient(
+      dy,
+      filter,
+      geometry,
+      (source, reversed, padding) => tf.conv2d(source, tf.transpose(reversed, [0, 1, 3, 2]), 1, padding),
+      filter.shape[2],
+    );
+  }
   const { spread, padding } = spreadForInputGradient(dy, geometry);
   const flippedFilter = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]);
   return tf.conv2d(spread, flippedFilter, 1, padding);

@@ -30,6 +30,11 @@ cases.push({ input: [2, 8, 8, 3], kernel: 4, outChannels: 5, stride: 4, pad: 'va
 cases.push({ input: [2, 10, 9, 3], kernel: 4, outChannels: 5, stride: 4, pad: 'valid' });
 cases.push({ input: [2, 8, 8, 2], kernel: 3, outChannels: 4, stride: 3, pad: 'same' });
 cases.push({ input: [1, 7, 7, 2], kernel: 3, outChannels: 4, stride: 3, pad: 'same' });
+// Strided, decomposed into stride x stride phases: a ResNet stem, an even filter, and a filter smaller than its
+// stride (phases no tap reaches).
+cases.push({ input: [2, 12, 11, 3], kernel: 7, outChannels: 4, stride: 2, pad: 'same' });
+cases.push({ input: [1, 9, 10, 2], kernel: 4, outChannels: 3, stride: 2, pad: 'same' });
+cases.push({ input: [1, 10, 11, 2], kernel: 2, outChannels: 3, stride: 3, pad: 'valid' });
 
 describe('wasm Conv2DBackpropFilter / Conv2DBackpropInput', () => {
   beforeAll(async () => {
@@ -43,6 +48,25 @@ describe('wasm Conv2DBackpropFilter / Conv2DBackpropInput', () => {
     expect(tf.getKernel(tf.Conv2DBackpropInput, 'wasm')?.kernelFunc).toBe(
       conv2dBackpropInputKernel.kernelFunc,
     );
+  });
+
+  it('compute a strided input gradient without spreading dy onto the stride grid', async () => {
+    const x = tf.randomNormal<tf.Rank.R4>([1, 32, 32, 3]);
+    const filter = tf.randomNormal<tf.Rank.R4>([7, 7, 3, 8]);
+    const dy = tf.randomNormal<tf.Rank.R4>([1, 16, 16, 8]);
+    const profile = await tf.profile(() =>
+      tf.grad((input: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(input as tf.Tensor4D, filter, 2, 'same'), dy)))(
+        x,
+      ),
+    );
+    // The forward pass reads x (3 channels); the input gradient's convolutions read dy (8 channels).
+    const convolutions = profile.kernels.filter(
+      (kernel) => kernel.name === tf.Conv2D && kernel.inputShapes[0]?.[3] === 8,
+    );
+    // Four phases, each reading dy (16x16) plus the sub-filter's reach, never the 32x32 spread grid.
+    expect(convolutions).toHaveLength(4);
+    for (const convolution of convolutions) expect(convolution.inputShapes[0]?.[1]).toBeLessThan(20);
+    tf.dispose([x, filter, dy, profile.result as tf.Tensor]);
   });
 
   it.each(cases)(
