@@ -13,6 +13,8 @@ describe('parseTrainArgs', () => {
         'resnet10',
         '--width',
         '16',
+        '--pooling',
+        'max',
         '--epochs',
         '12',
         '--batch',
@@ -55,7 +57,7 @@ describe('parseTrainArgs', () => {
     expect(config).toMatchObject({
       seed: 4,
       data: { source: { kind: 'folder', path: '/data/tiles' }, task: 'multiclass', limitPerClass: 30 },
-      model: { arch: 'resnet', depth: 10, width: 16, inputSize: [96, 96] },
+      model: { arch: 'resnet', depth: 10, width: 16, pooling: 'max', inputSize: [96, 96] },
       epochs: 12,
       batchSize: 24,
       optimizer: { kind: 'sgd', momentum: 0.8, nesterov: true },
@@ -135,6 +137,12 @@ describe('parseTrainArgs', () => {
   ])('rejects %j', (argv, message) => {
     expect(() => parseTrainArgs(argv, {}, NOW)).toThrow(CliUsageError);
     expect(() => parseTrainArgs(argv, {}, NOW)).toThrow(message);
+  });
+
+  it('refuses --pooling for a model without that choice', () => {
+    expect(() => parseTrainArgs(['--data', '/d', '--arch', 'vit', '--pooling', 'max'], {}, NOW)).toThrow(
+      /--pooling applies to --arch resnet/,
+    );
   });
 
   it('returns null for --help', () => {

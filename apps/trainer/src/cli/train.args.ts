@@ -36,6 +36,7 @@ data
 model
   --arch <a>                 resnet10 | resnet18 | resnet34 | resnet50 | mobilenetv2 | vit (default resnet18)
   --width <n>                ResNet stem width (default 64)
+  --pooling <p>              ResNet global pooling: avg (default) | max (small defects on large parts)
   --alpha <a>                MobileNetV2 width multiplier: 0.35 | 0.5 | 0.75 | 1
   --vit <patch,dim,depth,heads>  ViT shape, e.g. 8,64,4,4 (a distillation token is added with --distill)
   --size <n | HxW>           input size (default: the architecture's)
@@ -80,6 +81,7 @@ const FLAGS = {
   seed: { type: 'string' },
   arch: { type: 'string' },
   width: { type: 'string' },
+  pooling: { type: 'string' },
   alpha: { type: 'string' },
   vit: { type: 'string' },
   size: { type: 'string' },
@@ -186,7 +188,12 @@ export function parseTrainArgs(
   const arch = str('arch');
   if (arch !== undefined || config.model === undefined) config.model = modelFor(arch ?? 'resnet18');
   const model = section('model');
-  if (model.arch === 'resnet') set(model, 'width', num('width'));
+  if (model.arch === 'resnet') {
+    set(model, 'width', num('width'));
+    set(model, 'pooling', str('pooling'));
+  } else if (str('pooling') !== undefined) {
+    throw new CliUsageError('--pooling applies to --arch resnet* only');
+  }
   if (model.arch === 'mobilenetv2') set(model, 'alpha', num('alpha'));
   const vit = str('vit');
   if (vit !== undefined) {

@@ -81,6 +81,7 @@ const modelSchema = z.discriminatedUnion('arch', [
       depth: z.union([z.literal(10), z.literal(18), z.literal(34), z.literal(50)]).default(18),
       residual: z.boolean().default(true),
       width: positiveInt.default(64),
+      pooling: z.enum(['avg', 'max']).default('avg'),
       inputSize: inputSizeSchema.optional(),
       name: z.string().min(1).optional(),
     })
@@ -471,7 +472,14 @@ export function modelSpecFor(
     case 'mobilenetv2':
       return { ...common, arch: 'mobilenetv2', alpha: model.alpha };
     case 'resnet':
-      return { ...common, arch: 'resnet', depth: model.depth, residual: model.residual, width: model.width };
+      return {
+        ...common,
+        arch: 'resnet',
+        depth: model.depth,
+        residual: model.residual,
+        width: model.width,
+        pooling: model.pooling,
+      };
     case 'vit':
       return {
         ...common,

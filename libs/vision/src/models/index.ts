@@ -17,6 +17,7 @@ export {
   type MobileNetV2Spec,
   type ModelSpec,
   type PreprocessingFamily,
+  type GlobalPooling,
   type ResNetDepth,
   type ResNetSpec,
   type ViTSpec,

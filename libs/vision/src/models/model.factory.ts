@@ -41,7 +41,8 @@ function buildChecked(spec: ModelSpec): tfl.LayersModel {
     case 'resnet': {
       const residual = spec.residual ?? true;
       const name = spec.name ?? `${residual ? 'resnet' : 'plain'}${spec.depth}`;
-      return buildResNet({ ...common, depth: spec.depth, residual, width: spec.width ?? 64, name });
+      const pooling = spec.pooling ?? 'avg';
+      return buildResNet({ ...common, depth: spec.depth, residual, width: spec.width ?? 64, pooling, name });
     }
     case 'vit':
       return buildViT({

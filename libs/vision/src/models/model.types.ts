@@ -33,6 +33,12 @@ export interface MobileNetV2Spec extends CommonSpec {
   alpha?: MobileNetV2Alpha;
 }
 
+/**
+ * Global pooling before the classifier. 'avg' (the papers') averages the evidence over the whole image; 'max'
+ * keeps the strongest location, for defects that cover a few pixels of a large part, which averaging dilutes.
+ */
+export type GlobalPooling = 'avg' | 'max';
+
 export type ResNetDepth = 10 | 18 | 34 | 50;
 
 export interface ResNetSpec extends CommonSpec {
@@ -42,6 +48,8 @@ export interface ResNetSpec extends CommonSpec {
   residual?: boolean;
   /** Channels of the stem and of the first stage (torchvision: 64). */
   width?: number;
+  /** How the last feature map becomes one vector; default 'avg' (torchvision). */
+  pooling?: GlobalPooling;
 }
 
 export interface ViTSpec extends CommonSpec {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 
 import { buildModel, describeModel, type ResNetDepth } from './index';
 import { layersOfClass, maxAbsDifference, saveAndLoad, useTestBackend } from './zoo.testing';
@@ -67,6 +68,33 @@ describe('ResNet', () => {
     expect(plain.outputs[0].shape).toEqual([null, 2]);
     residual.dispose();
     plain.dispose();
+  });
+
+  it("pooling: 'max' keeps the strongest location of the last feature map", () => {
+    const spec = { arch: 'resnet', depth: 10, width: 4, inputSize: 32, numClasses: 2, seed: 3 } as const;
+    const averaged = buildModel(spec);
+    const maximal = buildModel({ ...spec, pooling: 'max' });
+    expect(layersOfClass(averaged, 'GlobalAveragePooling2D')).toHaveLength(1);
+    expect(layersOfClass(maximal, 'GlobalMaxPooling2D')).toHaveLength(1);
+    expect(layersOfClass(maximal, 'GlobalAveragePooling2D')).toHaveLength(0);
+    // Same seed, same weights: the pooled features differ exactly as max and mean of the same map.
+    const lastMap = (model: tfl.LayersModel): tfl.LayersModel =>
+      tfl.model({
+        inputs: model.inputs,
+        outputs: model.getLayer('global_maxpool').input as tfl.SymbolicTensor,
+      });
+    const image = tf.randomNormal<tf.Rank.R4>([1, 32, 32, 3], 0, 1, 'float32', 9);
+    const features = lastMap(maximal).predict(image) as tf.Tensor4D;
+    const pooled = tfl.model({
+      inputs: maximal.inputs,
+      outputs: maximal.getLayer('global_maxpool').output as tfl.SymbolicTensor,
+    });
+    const expected = tf.max(features, [1, 2]);
+    const actual = pooled.predict(image) as tf.Tensor;
+    expect(maxAbsDifference(actual, expected)).toBeLessThan(1e-6);
+    tf.dispose([image, features, expected, actual]);
+    averaged.dispose();
+    maximal.dispose();
   });
 
   it('width sets the stem and stage channels', () => {

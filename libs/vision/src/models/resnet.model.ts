@@ -10,12 +10,13 @@ import {
   relu,
   type SymbolicTensor,
 } from './conv.blocks';
-import { type InitScheme, type ResNetDepth } from './model.types';
+import { type GlobalPooling, type InitScheme, type ResNetDepth } from './model.types';
 
 export interface ResNetOptions {
   depth: ResNetDepth;
   residual: boolean;
   width: number;
+  pooling: GlobalPooling;
   inputSize: [number, number];
   numClasses: number;
   dropout: number;
@@ -129,7 +130,12 @@ export function buildResNet(options: ResNetOptions): tfl.LayersModel {
     }
   });
 
-  x = applyLayer(tfl.layers.globalAveragePooling2d({ name: 'avgpool' }), x);
+  x = applyLayer(
+    options.pooling === 'max'
+      ? tfl.layers.globalMaxPooling2d({ name: 'global_maxpool' })
+      : tfl.layers.globalAveragePooling2d({ name: 'avgpool' }),
+    x,
+  );
   const logits = classifier(x, {
     name: 'fc',
     dropoutName: 'dropout',

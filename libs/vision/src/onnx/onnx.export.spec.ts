@@ -39,6 +39,10 @@ const architectures: [string, ModelSpec][] = [
       { arch: 'resnet', depth, residual, width: depth === 50 ? 4 : 8, inputSize: SIZE, numClasses: CLASSES },
     ]),
   ),
+  [
+    'resnet10 with global max pooling',
+    { arch: 'resnet', depth: 10, width: 8, pooling: 'max', inputSize: SIZE, numClasses: CLASSES },
+  ],
   ['vit with a class token', vit(false)],
   ['deit with a distillation token', vit(true)],
 ];

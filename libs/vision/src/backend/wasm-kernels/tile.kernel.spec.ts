@@ -33,6 +33,13 @@ describe('wasm Tile', () => {
     expect(Array.from(onWasm)).toEqual(Array.from(onCpu));
   });
 
+  it('tiles booleans (the masks tf.where broadcasts) and keeps the dtype', () => {
+    const tiled = tf.tile(tf.tensor2d([true, false], [2, 1], 'bool'), [1, 3]);
+    expect(tiled.dtype).toBe('bool');
+    expect(Array.from(tiled.dataSync())).toEqual([1, 1, 1, 0, 0, 0]);
+    tiled.dispose();
+  });
+
   it('tiles int32 and keeps the dtype', () => {
     const tiled = tf.tile(tf.tensor1d([1, 2], 'int32'), [3]);
     expect(tiled.dtype).toBe('int32');

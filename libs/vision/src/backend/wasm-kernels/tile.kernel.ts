@@ -41,7 +41,9 @@ export function tileShapes(
 /**
  * Tile through a broadcasting add: wasm 4.22's Tile copies element by element in JavaScript, 13-20x slower than
  * the add on LayerNormalization's shapes (measured 4.3-4.6 ms vs 0.2-0.3 ms for [32, 17, 48]); a ViT's layer
- * norms tile four tensors each, so Tile was a third of a training step. Other dtypes and ranks keep the original.
+ * norms tile four tensors each, so Tile was a third of a training step, and tf.where tiles every per-image mask
+ * of the augmentations. Other dtypes (int32 would lose precision through float32) and ranks that do not fold
+ * keep the original.
  */
 export function broadcastingTileKernel(original: tf.KernelConfig | undefined): tf.KernelConfig {
   return {
@@ -51,16 +53,19 @@ export function broadcastingTileKernel(original: tf.KernelConfig | undefined): t
       const x = args.inputs['x'];
       if (x === undefined) throw new Error('Tile: missing input x');
       const { reps } = args.attrs as unknown as tf.TileAttrs;
-      const shapes = x.dtype === 'float32' || x.dtype === 'int32' ? tileShapes(x.shape, reps) : null;
+      const shapes = x.dtype === 'float32' || x.dtype === 'bool' ? tileShapes(x.shape, reps) : null;
       if (shapes === null) {
         if (original === undefined)
           throw new Error(`Tile on wasm has no kernel for ${x.dtype} x ${x.shape.length}-d`);
         return original.kernelFunc(args);
       }
       const outShape = x.shape.map((size, axis) => size * (reps[axis] ?? 1));
+      // Booleans (tf.where broadcasts its per-image masks through Tile) go through float32, exact for 0 and 1:
+      // wasm has no boolean add, and its broadcasting int32 add is as slow as the original Tile.
       return tf.tidy(() => {
-        const view = tf.reshape(asTensor(x), shapes.x);
-        return tf.reshape(tf.add(view, tf.zeros(shapes.partner, x.dtype)), outShape);
+        const view = tf.reshape(tf.cast(asTensor(x), 'float32'), shapes.x);
+        const tiled = tf.reshape(tf.add(view, tf.zeros(shapes.partner)), outShape);
+        return x.dtype === 'bool' ? tf.cast(tiled, 'bool') : tiled;
       });
     },
   };
