@@ -31,6 +31,8 @@ export interface CheckpointState {
   fingerprint: string;
   /** The config actually trained with (after the lr-range test or candidate runs may have changed it). */
   config: TrainingConfig;
+  /** The config the run was started with; a resume asked for with another is refused. Absent before 2026-11. */
+  requestedConfig?: TrainingConfig;
   /** Folder (under the prefix) of this epoch's weights and optimizer state. */
   folder: string;
   /** Folder holding the best epoch's weights, for early stopping's restore. */

@@ -171,6 +171,33 @@ describe('train', () => {
     resumed.model.dispose();
   });
 
+  it('refuses to resume a checkpoint with other settings, and names them', async () => {
+    const store = new FsObjectStore(path.join(workDir, 'changed-settings'));
+    await store.init();
+    const checkpoint = { store, prefix: 'runs/same-name/checkpoint' };
+    const config = neuConfig({ epochs: 3, checklist: NO_CHECKLIST });
+    const first = train(config, {
+      checkpoint,
+      hooks: {
+        shouldStop: (() => {
+          let steps = 0;
+          return () => ++steps > 6;
+        })(),
+      },
+    });
+    await expect(first).rejects.toThrow(TrainingCancelledError);
+    const before: string[] = [];
+    for await (const object of store.list('runs/same-name/')) before.push(object.key);
+    expect(before.some((key) => key.endsWith(CHECKPOINT_FILE))).toBe(true);
+
+    await expect(train({ ...config, epochs: 5, weightDecay: 0.01 }, { checkpoint })).rejects.toThrow(
+      /other settings \(epochs, weightDecay differ\)/,
+    );
+    const after: string[] = [];
+    for await (const object of store.list('runs/same-name/')) after.push(object.key);
+    expect(after.sort()).toEqual(before.sort());
+  });
+
   it('resumes after the process was SIGKILLed after its second checkpoint', async () => {
     const root = path.join(workDir, 'killed');
     const config = neuConfig({ epochs: 4 });

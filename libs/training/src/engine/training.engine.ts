@@ -97,6 +97,7 @@ export async function train(configInput: unknown, deps: TrainDeps = {}): Promise
   const log = (line: string): void => hooks.onLog?.(line);
   const throttle = new ProgressThrottle(hooks.onProgress?.bind(hooks), deps.progressIntervalMs ?? 1000);
   let config = resolveTrainingConfig(configInput);
+  const requestedConfig = config;
   const preprocessing = preprocessSpecFor(config);
 
   throttle.report({ phase: 'loading-data' }, true);
@@ -171,6 +172,13 @@ export async function train(configInput: unknown, deps: TrainDeps = {}): Promise
       if (checkpoint.state.fingerprint !== dataset.fingerprint.sha256) {
         throw new Error(
           'the checkpoint was made from other data (dataset fingerprint differs): refusing to resume',
+        );
+      }
+      const changed = changedSettings(checkpoint.state.requestedConfig, requestedConfig);
+      if (changed.length > 0) {
+        throw new Error(
+          `the checkpoint was made by a run with other settings (${changed.join(', ')} differ): refusing to ` +
+            'resume it with these; start the run under another name, or remove its checkpoint to start over',
         );
       }
       assignWeights(model, checkpoint.weights);
@@ -269,6 +277,7 @@ export async function train(configInput: unknown, deps: TrainDeps = {}): Promise
             earlyStopping,
             findings,
             config,
+            requestedConfig,
             fingerprint: dataset.fingerprint.sha256,
           },
           isBest: config.earlyStopping.enabled && update.improved,
@@ -468,4 +477,13 @@ function manifestFor(input: {
     },
     ...(input.teacherId ? { teacherVersion: input.teacherId } : {}),
   };
+}
+
+/** Top-level settings in which two requested configs differ; none when the checkpoint predates the record. */
+function changedSettings(saved: TrainingConfig | undefined, requested: TrainingConfig): string[] {
+  if (saved === undefined) return [];
+  const keys = new Set([...Object.keys(saved), ...Object.keys(requested)]);
+  const field = (config: TrainingConfig, key: string): string =>
+    JSON.stringify((config as unknown as Record<string, unknown>)[key]) ?? 'undefined';
+  return [...keys].filter((key) => field(saved, key) !== field(requested, key));
 }
