@@ -81,13 +81,13 @@ describe('ResNet', () => {
     const lastMap = (model: tfl.LayersModel): tfl.LayersModel =>
       tfl.model({
         inputs: model.inputs,
-        outputs: model.getLayer('global_maxpool').input as tfl.SymbolicTensor,
+        outputs: model.getLayer('global_maxpool').input,
       });
     const image = tf.randomNormal<tf.Rank.R4>([1, 32, 32, 3], 0, 1, 'float32', 9);
     const features = lastMap(maximal).predict(image) as tf.Tensor4D;
     const pooled = tfl.model({
       inputs: maximal.inputs,
-      outputs: maximal.getLayer('global_maxpool').output as tfl.SymbolicTensor,
+      outputs: maximal.getLayer('global_maxpool').output,
     });
     const expected = tf.max(features, [1, 2]);
     const actual = pooled.predict(image) as tf.Tensor;
