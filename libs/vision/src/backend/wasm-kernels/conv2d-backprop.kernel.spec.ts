@@ -66,7 +66,7 @@ describe('wasm Conv2DBackpropFilter / Conv2DBackpropInput', () => {
     // Four phases, each reading dy (16x16) plus the sub-filter's reach, never the 32x32 spread grid.
     expect(convolutions).toHaveLength(4);
     for (const convolution of convolutions) expect(convolution.inputShapes[0]?.[1]).toBeLessThan(20);
-    tf.dispose([x, filter, dy, profile.result as tf.Tensor]);
+    tf.dispose([x, filter, dy, profile.result]);
   });
 
   it.each(cases)(
