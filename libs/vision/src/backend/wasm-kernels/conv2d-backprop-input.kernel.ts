@@ -14,14 +14,11 @@ import {
 import { phaseDecomposedInputGradient } from './phase-input-gradient.util';
 
 /**
- * dx = the stride-1 convolution of dy spread onto the stride grid (zeros between) with the spatially
- * reversed filter, input and output channels swapped. wasm has its own Conv2DBackpropInput, but it is a
- * plain loop 5-10x slower than this XNNPACK convolution; 1x1 filters become one matMul.
- *
- * Patch embeddings (filter = stride, a ViT's first layer) also become one matMul: spread onto the stride grid,
- * their dy is nearly all zeros (15 of 16 rows and columns at patch 16), and the convolution above multiplied
- * those zeros for 250x the useful work. tfjs asks for this gradient even for the model's input, because the
- * fused convolution's gradient computes every input's at once.
+ * dx = the convolution of dy with the spatially reversed filter, input and output channels swapped, as XNNPACK
+ * convolutions (wasm has its own Conv2DBackpropInput, but it is a plain loop 5-10x slower). Stride 1: one
+ * convolution. Strided: one per stride phase (phase-input-gradient.util.ts), never dy spread with zeros. 1x1
+ * filters and patch embeddings (filter = stride, a ViT's first layer) are one matMul. tfjs asks for this gradient
+ * even for the model's input, because the fused convolution's gradient computes every input's at once.
  */
 export function conv2dBackpropInput(
   dy: tf.Tensor4D,

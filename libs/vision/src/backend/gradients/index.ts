@@ -1,2 +1,0 @@
-export { tileGradient } from './tile.gradient';
-export { registerTrainingGradients, trainingGradients } from './training-gradients.registry';
