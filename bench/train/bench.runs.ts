@@ -224,9 +224,9 @@ export function benchRuns(scale: BenchScale): BenchRun[] {
   const mtSix = cnn('magnetic-tile', 'multiclass', scale, { ...tiles, imbalance: 'none' });
   const neu = cnn('neu-cls', 'multiclass', scale, {
     size: 64,
-    epochs: 40,
+    epochs: 50,
     imbalance: 'none',
-    augment: { ...turns, shift: { p: 0.5, maxFraction: 0.1 } },
+    augment: { ...turns, shift: { p: 0.5, maxFraction: 0.1 }, rotation: { p: 0.5, maxDegrees: 15 } },
     labelSmoothing: 0.1,
     patience: 12,
   });
