@@ -112,6 +112,33 @@ describe('worker pool', () => {
     await expect(pool.predict(a.id, batchOf(inputs.slice(0, 1)), 1)).rejects.toThrow(/not loaded/);
   });
 
+  it('scores a version with test-time views as the mean of its views, each image on its own', async () => {
+    const [a] = models;
+    const id = 'version-a-views';
+    await pool.loadEverywhere(id, {
+      ...a.artifact,
+      testTimeViews: ['identity', 'hflip', 'rot90', 'transpose'],
+    });
+    const images = inputs.slice(0, 3);
+    const result = await pool.predict(id, batchOf(images), images.length);
+    expect(result.classes).toBe(3);
+    expect(result.probabilities).toHaveLength(images.length * 3);
+    // The views written independently, with tfjs' reverse and transpose.
+    const expected = tf.tidy(() => {
+      const batch = tf.tensor4d(batchOf(images), [images.length, SIZE, SIZE, 3]);
+      const transposed = tf.transpose(batch, [0, 2, 1, 3]);
+      const views = [batch, tf.reverse(batch, 2), tf.reverse(transposed, 1), transposed];
+      const probabilities = views.map((view) => logitsToProbabilities(predictLogits(a.model, view)));
+      return tf.div(tf.addN(probabilities), views.length).dataSync();
+    });
+    result.probabilities.forEach((value, index) => expect(value).toBeCloseTo(expected[index], 4));
+    const identityOnly = expectedProbabilities(a.model, images);
+    expect(
+      Array.from(result.probabilities).some((value, index) => Math.abs(value - identityOnly[index]) > 1e-4),
+    ).toBe(true);
+    await pool.unloadEverywhere(id);
+  });
+
   it('explains an image with a Grad-CAM map normalised to [0, 1]', async () => {
     const [, b] = models;
     const explanation = await pool.explain(b.id, inputs[0], 1);

@@ -12,3 +12,4 @@ export * from './onnx';
 export * from './preprocess';
 export * from './pretrained';
 export * from './serving';
+export * from './test-time';

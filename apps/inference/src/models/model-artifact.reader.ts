@@ -24,6 +24,7 @@ export async function readModelArtifact(
       weightSpecs: artifacts.weightSpecs ?? [],
       weightData: Array.isArray(weightData) ? tf.io.CompositeArrayBuffer.join(weightData) : weightData,
       inputSize: manifest.inputSize,
+      testTimeViews: manifest.testTimeViews ?? ['identity'],
     },
   };
 }

@@ -6,6 +6,7 @@ import { explainPrediction } from '@linescope/vision/explain';
 // The zoo import also registers the custom layer classes (ViT, fast batch norm) that model.json may name.
 import { logitsToProbabilities } from '@linescope/vision/models';
 import { compileForServing, type ServingModel } from '@linescope/vision/serving';
+import { averageViews, expandViews } from '@linescope/vision/test-time';
 import { softmaxRows } from '../engines/logits.softmax';
 import {
   type ExplainRequest,
@@ -112,31 +113,48 @@ async function unload(versionId: string): Promise<{ unloaded: boolean }> {
   return { unloaded: true };
 }
 
+/**
+ * Scores `count` images; with test-time views, each image is scored under every view of its model and the
+ * probabilities averaged (the same functions evaluation uses), whichever engine runs the forward pass.
+ */
 async function predict({ versionId, images, count }: PredictRequest): Promise<PredictResult> {
   const model = modelOf(versionId);
   const started = performance.now();
   const [height, width] = model.inputSize;
+  const views = model.artifact.testTimeViews;
+  const inputs = expandViews(images, count, height, width, views);
+  const scored = count * views.length;
+  const { probabilities, classes } = await forward(model, inputs, scored);
+  return {
+    probabilities: averageViews(probabilities, count, classes, views.length),
+    classes,
+    forwardMs: performance.now() - started,
+  };
+}
+
+async function forward(
+  model: WorkerModel,
+  images: Float32Array,
+  count: number,
+): Promise<{ probabilities: Float32Array; classes: number }> {
+  const [height, width] = model.inputSize;
   if (model.onnx !== undefined) {
     const logits = await model.onnx.run(images, count, height, width);
     const classes = logits.length / count;
-    return {
-      probabilities: softmaxRows(logits, classes),
-      classes,
-      forwardMs: performance.now() - started,
-    };
+    return { probabilities: softmaxRows(logits, classes), classes };
   }
   const serving = (model.tfjs as TfjsModel).serving;
   const probabilities = tf.tidy(() =>
     logitsToProbabilities(serving.predict(tf.tensor4d(images, [count, height, width, 3]))),
   );
   try {
-    const values = (await probabilities.data()) as Float32Array;
-    return { probabilities: values, classes: probabilities.shape[1], forwardMs: performance.now() - started };
+    return { probabilities: (await probabilities.data()) as Float32Array, classes: probabilities.shape[1] };
   } finally {
     probabilities.dispose();
   }
 }
 
+/** Grad-CAM of the image as it is (the identity view), also for a model scored under test-time views. */
 async function explain({ versionId, image, classIndex }: ExplainRequest): Promise<ExplainResult> {
   const model = modelOf(versionId);
   // Kept once built: a version that needed one heatmap is likely to need more.

@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { type BackendInfo, type BackendName } from '@linescope/vision/backend';
+import { type TestTimeView } from '@linescope/vision/test-time';
 
 /** What a worker is started with (`workerData`). */
 export interface WorkerInit {
@@ -15,6 +16,8 @@ export interface ModelArtifactBytes {
   weightData: ArrayBuffer;
   /** [height, width] of the input, for the warm-up batch. */
   inputSize: [number, number];
+  /** The manifest's test-time views: each image is scored under every one, the probabilities averaged. */
+  testTimeViews: TestTimeView[];
 }
 
 /** An ONNX export of the same weights, and how its ONNX Runtime session runs. */

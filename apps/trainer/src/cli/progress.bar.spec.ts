@@ -118,10 +118,14 @@ describe('report tables', () => {
             },
           },
         },
+        views: ['identity', 'hflip'],
+        singleView: { loss: 0.6, accuracy: 0.5, rocAuc: 0.8 },
       },
       ['ok', 'defect'],
     );
     expect(text).toMatch(/ROC AUC \(defect score\)\s+0\.9000/);
+    expect(text).toMatch(/test-time views averaged\s+2\n/);
+    expect(text).toMatch(/ROC AUC, image alone\s+0\.8000/);
     expect(text).toMatch(/defect\s+1\s+1/);
     expect(text).toContain('test review rate');
   });

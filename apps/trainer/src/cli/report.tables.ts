@@ -44,6 +44,14 @@ export function evaluationReport(evaluation: Evaluation, classNames: readonly st
   ];
   if (defect)
     headline.push(['ROC AUC (defect score)', defect.rocAuc], ['PR AUC (defect score)', defect.prAuc]);
+  const single = evaluation.singleView;
+  if (single) {
+    headline.push(
+      ['test-time views averaged', evaluation.views.length],
+      ['accuracy, image alone', single.accuracy],
+    );
+    if (single.rocAuc !== undefined) headline.push(['ROC AUC, image alone', single.rocAuc]);
+  }
   lines.push(textTable(['metric', 'value'], headline));
   lines.push('');
   lines.push(

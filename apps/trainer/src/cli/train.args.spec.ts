@@ -1,4 +1,5 @@
-import { resolveTrainingConfig } from '@linescope/training/engine';
+import { resolveTrainingConfig, testTimeViewsFor } from '@linescope/training/engine';
+import { TEST_TIME_VIEWS } from '@linescope/vision/test-time';
 import { CliUsageError, configFileOf, parseTrainArgs } from './train.args';
 
 const NOW = new Date('2026-01-02T03:04:05.000Z');
@@ -46,6 +47,7 @@ describe('parseTrainArgs', () => {
         '3',
         '--lr-range',
         'apply',
+        '--tta',
         '--out',
         '/tmp/out',
       ],
@@ -66,7 +68,9 @@ describe('parseTrainArgs', () => {
       imbalance: 'balanced-sampling',
       earlyStopping: { patience: 3 },
       checklist: { lrRange: { enabled: true, apply: true } },
+      evaluation: { testTimeAugmentation: true },
     });
+    expect(testTimeViewsFor(config)).toEqual([...TEST_TIME_VIEWS]);
     expect(options?.out).toBe('/tmp/out');
     expect(options?.name).toBe('resnet10-2026-01-02T03-04-05-000Z');
     expect(options?.checkpoints).toBe(true);

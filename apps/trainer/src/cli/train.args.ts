@@ -57,6 +57,9 @@ optimisation
   --label-smoothing <e>
   --patience <n>             early-stopping patience (default 5); --no-early-stopping
   --early-metric <m>         valLoss | valAccuracy | valRocAuc
+evaluation
+  --tta                      test-time augmentation: score each image under the flips and quarter turns it was
+                             trained with, average the probabilities (evaluation and inference; up to 8x compute)
 checklist
   --no-checklist             skip initial-loss, overfit and lr-range checks
   --lr-range <off|report|apply>  lr range test (default report)
@@ -105,6 +108,7 @@ const FLAGS = {
   patience: { type: 'string' },
   'no-early-stopping': { type: 'boolean' },
   'early-metric': { type: 'string' },
+  tta: { type: 'boolean' },
   'no-checklist': { type: 'boolean' },
   'lr-range': { type: 'string' },
   teacher: { type: 'string' },
@@ -232,6 +236,7 @@ export function parseTrainArgs(
   set(early, 'patience', num('patience'));
   set(early, 'metric', str('early-metric'));
   if (values['no-early-stopping']) early.enabled = false;
+  if (values.tta) section('evaluation').testTimeAugmentation = true;
 
   const checklist = section('checklist');
   if (values['no-checklist']) {

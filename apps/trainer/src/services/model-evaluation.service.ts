@@ -56,6 +56,7 @@ export class ModelEvaluationService {
         { cache, labels, normalization: manifest.preprocessing.normalization },
         labels.map((_, i) => i),
         16,
+        manifest.testTimeViews,
       );
       const scoring = defectScoring(manifest.classNames, manifest.positiveClasses);
       const summary = splitMetrics(probabilities, labels, scoring);

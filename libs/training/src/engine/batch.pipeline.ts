@@ -15,6 +15,20 @@ export function normalizedBatch(
   indices: readonly number[],
   family: NormalizationFamily,
 ): tf.Tensor4D {
+  return tf.tensor4d(normalizedPixels(cache, indices, family), [
+    indices.length,
+    cache.height,
+    cache.width,
+    3,
+  ]);
+}
+
+/** `normalizedBatch`'s values as NHWC float32, before they become a tensor. */
+export function normalizedPixels(
+  cache: ImageCache,
+  indices: readonly number[],
+  family: NormalizationFamily,
+): Float32Array {
   const imageSize = cache.height * cache.width * 3;
   const data = new Float32Array(indices.length * imageSize);
   indices.forEach((index, position) => {
@@ -24,7 +38,7 @@ export function normalizedBatch(
       data.subarray(position * imageSize, (position + 1) * imageSize),
     );
   });
-  return tf.tensor4d(data, [indices.length, cache.height, cache.width, 3], 'float32');
+  return data;
 }
 
 /** Raw pixels in [0, 255] as float32, for augmentation. */

@@ -69,6 +69,7 @@ export {
   preprocessSpecFor,
   resolveTrainingConfig,
   scheduleOptionsFor,
+  testTimeViewsFor,
   trainingConfigSchema,
   type TrainingConfig,
   type TrainingConfigInput,

@@ -1,4 +1,5 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { type TestTimeView } from '@linescope/vision/test-time';
 import { classificationReport, type ClassificationReport } from '../metrics/classification.report';
 import {
   operatingThreshold,
@@ -11,7 +12,14 @@ import {
 } from '../metrics/operating-point.metrics';
 import { averagePrecision, rocAuc, rocCurve, type RocPoint } from '../metrics/ranking.metrics';
 import { type BatchSource } from './batch.pipeline';
-import { defectLabels, defectScores, defectScoring, predictProbabilities } from './model.predict';
+import {
+  defectLabels,
+  defectScores,
+  defectScoring,
+  predictProbabilities,
+  splitMetrics,
+  type SplitMetrics,
+} from './model.predict';
 
 export interface EvaluationOptions {
   classNames: readonly string[];
@@ -22,6 +30,8 @@ export interface EvaluationOptions {
   band: UncertainBandOptions;
   calibrationBins?: number;
   batchSize?: number;
+  /** Test-time views whose probabilities are averaged (default: the image alone). */
+  views?: readonly TestTimeView[];
 }
 
 export interface DefectEvaluation {
@@ -48,6 +58,10 @@ export interface Evaluation {
   defect: DefectEvaluation | null;
   /** Set when the model's outputs are not finite (a diverged run): nothing else is measured. */
   diverged?: true;
+  /** The views averaged for every number above; `['identity']` without test-time augmentation. */
+  views: TestTimeView[];
+  /** With several views: the same model on the test split scoring the image alone, for comparison. */
+  singleView?: SplitMetrics;
 }
 
 /**
@@ -62,8 +76,9 @@ export async function evaluate(
   options: EvaluationOptions,
 ): Promise<Evaluation> {
   const batchSize = options.batchSize ?? 32;
+  const views = [...(options.views ?? ['identity'])];
   const testLabels = split.test.map((i) => source.labels[i]);
-  const testProbabilities = await predictProbabilities(model, source, split.test, batchSize);
+  const testProbabilities = await predictProbabilities(model, source, split.test, batchSize, views);
   if (!testProbabilities.every((row) => row.every(Number.isFinite))) {
     const uniform = testProbabilities.map(() => options.classNames.map(() => 1 / options.classNames.length));
     return {
@@ -71,13 +86,26 @@ export async function evaluate(
       report: classificationReport(uniform, testLabels, options.classNames),
       defect: null,
       diverged: true,
+      views,
     };
   }
   const report = classificationReport(testProbabilities, testLabels, options.classNames, {
     calibrationBins: options.calibrationBins,
   });
   const scoring = defectScoring(options.classNames, options.positiveClasses);
-  if (!scoring) return { testCount: split.test.length, report, defect: null };
+  const base = { testCount: split.test.length, report, views };
+  const evaluated: Omit<Evaluation, 'defect'> =
+    views.length > 1
+      ? {
+          ...base,
+          singleView: splitMetrics(
+            await predictProbabilities(model, source, split.test, batchSize),
+            testLabels,
+            scoring,
+          ),
+        }
+      : base;
+  if (!scoring) return { ...evaluated, defect: null };
 
   const testScores = defectScores(testProbabilities, scoring);
   const testBinary = defectLabels(testLabels, scoring);
@@ -88,7 +116,7 @@ export async function evaluate(
     rocCurve: bothKinds ? rocCurve(testScores, testBinary) : [],
     operatingPoint: null,
   };
-  const valProbabilities = await predictProbabilities(model, source, split.validation, batchSize);
+  const valProbabilities = await predictProbabilities(model, source, split.validation, batchSize, views);
   const valScores = defectScores(valProbabilities, scoring);
   const valBinary = defectLabels(
     split.validation.map((i) => source.labels[i]),
@@ -96,7 +124,7 @@ export async function evaluate(
   );
   if (!valBinary.includes(1) || !valScores.every(Number.isFinite)) {
     defect.note = 'the validation split has no defect (or no finite score): no operating threshold';
-    return { testCount: split.test.length, report, defect };
+    return { ...evaluated, defect };
   }
   const threshold = operatingThreshold(valScores, valBinary, options.targetRecall);
   const band = uncertainBand(valScores, valBinary, threshold.threshold, options.band);
@@ -105,7 +133,7 @@ export async function evaluate(
     band,
     test: verdictCounts(testScores, testBinary, threshold.threshold, band),
   };
-  return { testCount: split.test.length, report, defect };
+  return { ...evaluated, defect };
 }
 
 /** The headline numbers, flat, for manifests, tables and the model_versions row. */
@@ -119,7 +147,12 @@ export function evaluationSummary(evaluation: Evaluation): Record<string, number
     macroPrecision: report.macro.precision,
     macroRecall: report.macro.recall,
     ece: report.calibration.expectedCalibrationError,
+    testTimeViews: evaluation.views.length,
   };
+  if (evaluation.singleView) {
+    summary.singleViewAccuracy = evaluation.singleView.accuracy;
+    if (evaluation.singleView.rocAuc !== undefined) summary.singleViewRocAuc = evaluation.singleView.rocAuc;
+  }
   if (defect) {
     summary.rocAuc = defect.rocAuc;
     summary.prAuc = defect.prAuc;

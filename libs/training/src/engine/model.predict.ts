@@ -1,29 +1,50 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { predictLogits } from '@linescope/vision/models';
+import { averageViews, expandViews, type TestTimeView } from '@linescope/vision/test-time';
 import { accuracy, argmaxRows } from '../metrics/classification.metrics';
 import { logLoss } from '../metrics/log-loss.metrics';
 import { rocAuc } from '../metrics/ranking.metrics';
-import { chunkBatches, normalizedBatch, type BatchSource } from './batch.pipeline';
+import { chunkBatches, normalizedPixels, type BatchSource } from './batch.pipeline';
 import { yieldToEventLoop } from './training.step';
 
 /**
  * Class probabilities in inference mode, exactly as the inference service computes them: cached pixels through
- * `normalizePixels`, the zoo's `predictLogits` (DeiT heads averaged), softmax.
+ * `normalizePixels`, the zoo's `predictLogits` (DeiT heads averaged), softmax; with test-time views, the
+ * probabilities of each image's views averaged (`expandViews` / `averageViews`, the inference workers' own).
+ * `batchSize` bounds the images of one forward pass, views included.
  */
 export async function predictProbabilities(
   model: tfl.LayersModel,
   source: BatchSource,
   indices: readonly number[],
   batchSize: number,
+  views: readonly TestTimeView[] = ['identity'],
 ): Promise<number[][]> {
   const rows: number[][] = [];
-  for (const batch of chunkBatchesKeepAll(indices, batchSize)) {
-    const inputs = normalizedBatch(source.cache, batch, source.normalization);
-    const probabilities = tf.tidy(() => tf.softmax(predictLogits(model, inputs)));
-    const values = await probabilities.array();
-    tf.dispose([inputs, probabilities]);
-    rows.push(...values);
+  const { height, width } = source.cache;
+  const imagesPerPass = Math.max(1, Math.floor(batchSize / views.length));
+  for (const batch of chunkBatchesKeepAll(indices, imagesPerPass)) {
+    const pixels = expandViews(
+      normalizedPixels(source.cache, batch, source.normalization),
+      batch.length,
+      height,
+      width,
+      views,
+    );
+    const probabilities = tf.tidy(() =>
+      tf.softmax(predictLogits(model, tf.tensor4d(pixels, [batch.length * views.length, height, width, 3]))),
+    );
+    const classes = probabilities.shape[1];
+    const averaged = averageViews(
+      (await probabilities.data()) as Float32Array,
+      batch.length,
+      classes,
+      views.length,
+    );
+    probabilities.dispose();
+    for (let i = 0; i < batch.length; i++)
+      rows.push(Array.from(averaged.subarray(i * classes, (i + 1) * classes)));
     await yieldToEventLoop();
   }
   return rows;

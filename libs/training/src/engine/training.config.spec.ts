@@ -7,6 +7,7 @@ import {
   preprocessSpecFor,
   resolveTrainingConfig,
   scheduleOptionsFor,
+  testTimeViewsFor,
 } from './training.config';
 
 const minimal = {
@@ -93,6 +94,11 @@ describe('resolveTrainingConfig', () => {
       'quarter turns of a non-square input',
       { model: { arch: 'resnet', depth: 10, inputSize: [48, 64] }, augment: { rotate90: { p: 0.5 } } },
       'augment.rotate90: needs a square input, model.inputSize is 48x64',
+    ],
+    [
+      'test-time augmentation without a flip or quarter turn to average over',
+      { evaluation: { testTimeAugmentation: true }, augment: { shift: { p: 0.5, maxFraction: 0.1 } } },
+      'evaluation.testTimeAugmentation: needs a horizontalFlip, verticalFlip or rotate90 augmentation',
     ],
     [
       'a ViT input not divisible by its patch',
@@ -186,6 +192,30 @@ describe('derived specs', () => {
       resize: 'letterbox',
       normalization: 'mobilenet',
     });
+  });
+
+  it('gives the test-time views of the trained symmetries only when test-time augmentation is on', () => {
+    const flips = {
+      horizontalFlip: { p: 0.5 },
+      verticalFlip: { p: 0.5 },
+      shift: { p: 0.5, maxFraction: 0.1 },
+    };
+    expect(testTimeViewsFor(resolveTrainingConfig({ ...minimal, augment: flips }))).toEqual(['identity']);
+    expect(
+      testTimeViewsFor(
+        resolveTrainingConfig({ ...minimal, augment: flips, evaluation: { testTimeAugmentation: true } }),
+      ),
+    ).toEqual(['identity', 'hflip', 'vflip', 'rot180']);
+    // A flip that is never drawn (p = 0) is not a trained symmetry.
+    expect(
+      testTimeViewsFor(
+        resolveTrainingConfig({
+          ...minimal,
+          augment: { horizontalFlip: { p: 0.5 }, rotate90: { p: 0 } },
+          evaluation: { testTimeAugmentation: true },
+        }),
+      ),
+    ).toEqual(['identity', 'hflip']);
   });
 
   it('fills totalSteps of cosine and linear schedules from the run length', () => {

@@ -10,6 +10,7 @@ import {
   type ModelSpec,
 } from '@linescope/vision/models';
 import { NORMALIZATION_FAMILIES, RESIZE_POLICIES, type PreprocessSpec } from '@linescope/vision/preprocess';
+import { viewsFromSymmetries, type TestTimeView } from '@linescope/vision/test-time';
 
 const probability = z.number().min(0).max(1);
 const fraction = z.number().min(0).max(1);
@@ -235,6 +236,12 @@ const evaluationSchema = z
       .strict()
       .default({}),
     calibrationBins: positiveInt.default(10),
+    /**
+     * Score every test, validation and served image under each symmetry the model was trained under (the views
+     * `horizontalFlip`, `verticalFlip` and `rotate90` generate) and average the probabilities: up to 8 forward
+     * passes per image at the line, so off by default. Per-epoch validation (early stopping) scores single views.
+     */
+    testTimeAugmentation: z.boolean().default(false),
   })
   .strict();
 
@@ -385,6 +392,11 @@ function crossFieldIssues(config: TrainingConfig): string[] {
       `augment.rotate90: needs a square input, model.inputSize is ${model.inputSize[0]}x${model.inputSize[1]}`,
     );
   }
+  if (config.evaluation.testTimeAugmentation && testTimeViewsFor(config).length === 1) {
+    issues.push(
+      'evaluation.testTimeAugmentation: needs a horizontalFlip, verticalFlip or rotate90 augmentation (the views are the symmetries the model is trained under)',
+    );
+  }
   if (distillation.mode !== 'none' && !(model.arch === 'vit' && model.distillationToken)) {
     issues.push('distillation: needs a ViT student with distillationToken: true');
   }
@@ -422,6 +434,17 @@ function hasOkClassPossible(config: TrainingConfig): boolean {
  * The `ScheduleOptions` for a run of `totalSteps` optimisation steps: fields that do not belong to the kind are
  * dropped, cosine and linear get `totalSteps` when the config left it out. Throws a ZodError when invalid.
  */
+/** The test-time views of a run: the identity alone unless `evaluation.testTimeAugmentation` is on. */
+export function testTimeViewsFor(config: TrainingConfig): TestTimeView[] {
+  if (!config.evaluation.testTimeAugmentation) return ['identity'];
+  const { horizontalFlip, verticalFlip, rotate90 } = config.augment;
+  return viewsFromSymmetries({
+    horizontalFlip: horizontalFlip !== undefined && horizontalFlip.p > 0,
+    verticalFlip: verticalFlip !== undefined && verticalFlip.p > 0,
+    quarterTurns: rotate90 !== undefined && rotate90.p > 0,
+  });
+}
+
 export function scheduleOptionsFor(schedule: ScheduleConfig, totalSteps: number): ScheduleOptions {
   const common = { lr: schedule.lr, ...(schedule.warmup ? { warmup: schedule.warmup } : {}) };
   const steps = schedule.totalSteps ?? totalSteps;

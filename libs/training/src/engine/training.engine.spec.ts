@@ -55,17 +55,24 @@ describe('train', () => {
     const epochs: EpochSummary[] = [];
     const tensorsAtEpochEnd: number[] = [];
     const lines: string[] = [];
-    const result = await train(neuConfig({ epochs: 4, augment: { horizontalFlip: { p: 0.5 } } }), {
-      progressIntervalMs: 0,
-      hooks: {
-        onProgress: (p) => progress.push(p),
-        onEpoch: (summary) => {
-          epochs.push(summary);
-          tensorsAtEpochEnd.push(tf.memory().numTensors);
+    const result = await train(
+      neuConfig({
+        epochs: 4,
+        augment: { horizontalFlip: { p: 0.5 } },
+        evaluation: { testTimeAugmentation: true },
+      }),
+      {
+        progressIntervalMs: 0,
+        hooks: {
+          onProgress: (p) => progress.push(p),
+          onEpoch: (summary) => {
+            epochs.push(summary);
+            tensorsAtEpochEnd.push(tf.memory().numTensors);
+          },
+          onLog: (line) => lines.push(line),
         },
-        onLog: (line) => lines.push(line),
       },
-    });
+    );
     expect(result.history).toHaveLength(4);
     expect(epochs).toEqual(result.history);
     expect(new Set(tensorsAtEpochEnd).size).toBe(1);
@@ -86,11 +93,20 @@ describe('train', () => {
     );
     // No ok class in neu-cls: no defect score, so no operating point.
     expect(result.evaluation.defect).toBeNull();
+    // Scored with the one trained symmetry, and also alone for comparison; the views are served from the manifest.
+    expect(result.evaluation.views).toEqual(['identity', 'hflip']);
+    expect(result.evaluation.singleView?.accuracy).toBeGreaterThanOrEqual(0);
+    expect(result.manifest.testTimeViews).toEqual(['identity', 'hflip']);
+    expect(result.manifest.metrics).toMatchObject({
+      testTimeViews: 2,
+      singleViewAccuracy: result.evaluation.singleView?.accuracy,
+    });
 
     const store = new FsObjectStore(path.join(workDir, 'store'));
     await store.init();
     const manifest = await saveModelArtifact(store, 'models/neu', result.model, result.manifest);
     expect(manifest.trainingConfig).toEqual(JSON.parse(JSON.stringify(result.config)));
+    expect(manifest.testTimeViews).toEqual(['identity', 'hflip']);
     const loaded = await loadModelArtifact(store, 'models/neu');
     const files = (await listSamples(result.config)).samples.slice(0, 3).map((s) => s.path);
     const images = await preprocessBatch(

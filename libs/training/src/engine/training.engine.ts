@@ -41,6 +41,7 @@ import {
   preprocessSpecFor,
   resolveTrainingConfig,
   scheduleOptionsFor,
+  testTimeViewsFor,
   type TrainingConfig,
 } from './training.config';
 import { type RunContext } from './training.context';
@@ -319,6 +320,7 @@ export async function train(configInput: unknown, deps: TrainDeps = {}): Promise
       band: config.evaluation.band,
       calibrationBins: config.evaluation.calibrationBins,
       batchSize: config.batchSize,
+      views: testTimeViewsFor(config),
     });
     const charts = await renderTrainingCharts(
       history,
@@ -476,6 +478,7 @@ function manifestFor(input: {
       datasetSha256: dataset.fingerprint.sha256,
     },
     ...(input.teacherId ? { teacherVersion: input.teacherId } : {}),
+    ...(evaluation.views.length > 1 ? { testTimeViews: evaluation.views } : {}),
   };
 }
 

@@ -169,6 +169,8 @@ describe('saveModelArtifact / loadModelArtifact', () => {
       'operatingPoint',
     ],
     ['duplicate class names', { classNames: ['ok', 'ok', 'crack'] }, 'classNames'],
+    ['an unknown test-time view', { testTimeViews: ['identity', 'mirror'] }, 'testTimeViews'],
+    ['an empty list of test-time views', { testTimeViews: [] }, 'testTimeViews'],
     [
       'an unknown normalisation',
       { preprocessing: { inputSize: [TINY_SIZE, TINY_SIZE], resize: 'squash', normalization: 'caffe' } },
@@ -203,6 +205,13 @@ describe('readManifest', () => {
     const manifest = await readManifest(store, prefix);
     expect(manifest.operatingPoint).toEqual({ threshold: 0.5, uncertainBand: { low: 0.3, high: 0.7 } });
     expect(manifest.teacherVersion).toBe('teacher-001');
+    expect(manifest.testTimeViews).toBeUndefined();
+  });
+
+  it('reads the test-time views a model is served with', async () => {
+    const viewed = nextPrefix();
+    await saveModelArtifact(store, viewed, model, manifestInput({ testTimeViews: ['identity', 'hflip'] }));
+    expect((await readManifest(store, viewed)).testTimeViews).toEqual(['identity', 'hflip']);
   });
 
   it('rejects an unknown schema version', async () => {

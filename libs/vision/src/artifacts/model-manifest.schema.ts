@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { preprocessSpecSchema, type PreprocessSpec } from '../preprocess';
+import { checkViews, TEST_TIME_VIEWS, type TestTimeView } from '../test-time';
 import { ModelArtifactError } from './model-artifact.error';
 
 export const MODEL_MANIFEST_SCHEMA_VERSION = 1;
@@ -43,6 +44,11 @@ export interface ModelManifest {
   teacherVersion?: string;
   /** Object key of an ONNX export of the same weights. */
   onnxKey?: string;
+  /**
+   * Test-time augmentation: every image is scored under each of these views and the probabilities averaged, by
+   * evaluation and by every inference engine alike. Absent: the image alone.
+   */
+  testTimeViews?: TestTimeView[];
 }
 
 /** What a caller provides when saving: the rest (schema version, files, default date) is filled in. */
@@ -93,12 +99,13 @@ const manifestBodySchema = z
     createdAt: z.string().datetime({ offset: true }),
     teacherVersion: z.string().min(1).optional(),
     onnxKey: z.string().min(1).optional(),
+    testTimeViews: z.array(z.enum(TEST_TIME_VIEWS)).min(1).optional(),
   })
   .strict();
 
 type CrossCheckedFields = Pick<
   z.infer<typeof manifestBodySchema>,
-  'inputSize' | 'preprocessing' | 'classNames' | 'positiveClasses' | 'operatingPoint'
+  'inputSize' | 'preprocessing' | 'classNames' | 'positiveClasses' | 'operatingPoint' | 'testTimeViews'
 >;
 
 function checkConsistency(body: CrossCheckedFields, context: z.RefinementCtx): void {
@@ -111,6 +118,13 @@ function checkConsistency(body: CrossCheckedFields, context: z.RefinementCtx): v
       ['inputSize'],
       `[${height}, ${width}] differs from preprocessing.inputSize [${specHeight}, ${specWidth}]`,
     );
+  }
+  if (body.testTimeViews !== undefined) {
+    try {
+      checkViews(body.testTimeViews, height, width);
+    } catch (error) {
+      issue(['testTimeViews'], (error as Error).message);
+    }
   }
   const classes = new Set(body.classNames);
   if (classes.size !== body.classNames.length) issue(['classNames'], 'class names must be unique');

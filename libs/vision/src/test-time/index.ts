@@ -1,0 +1,10 @@
+export {
+  averageViews,
+  checkViews,
+  expandViews,
+  TEST_TIME_VIEWS,
+  TestTimeViewError,
+  viewsFromSymmetries,
+  type TestTimeView,
+  type TrainedSymmetries,
+} from './test-time.views';
