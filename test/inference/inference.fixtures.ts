@@ -20,6 +20,7 @@ import { buildModel } from '@linescope/vision/models';
 import { exportToOnnx } from '@linescope/vision/onnx/onnx.export';
 import { saveOnnxArtifact } from '@linescope/vision/onnx/onnx-artifact.store';
 import { type PreprocessSpec } from '@linescope/vision/preprocess';
+import { type TestTimeView } from '@linescope/vision/test-time';
 import { type DataSource } from 'typeorm';
 import { inferenceApp } from '../../apps/inference/src/inference.app';
 import { MODELS_CHANNEL } from '@linescope/db';
@@ -80,6 +81,8 @@ export interface PublishOptions {
    * manifest's `onnxKey` ('manifest'). Without it the version has no ONNX artifact.
    */
   onnx?: 'row' | 'manifest';
+  /** The manifest's test-time views (none: the image alone). */
+  testTimeViews?: TestTimeView[];
   /** The version row's own threshold and band (null: the manifest's). */
   rowThresholds?: {
     operatingThreshold: number | null;
@@ -105,6 +108,7 @@ export async function publishModel(
     options.onnx === undefined ? undefined : await saveOnnxArtifact(store, prefix, exportToOnnx(model).bytes);
   await saveModelArtifact(store, prefix, model, {
     ...(options.onnx === 'manifest' && onnx !== undefined ? { onnxKey: onnx.key } : {}),
+    ...(options.testTimeViews ? { testTimeViews: options.testTimeViews } : {}),
     architecture: { arch: 'resnet', depth: 10, width: 8 },
     inputSize: [TINY_INPUT, TINY_INPUT],
     preprocessing: TINY_PREPROCESSING,

@@ -1,3 +1,4 @@
+import { type TestTimeView } from '@linescope/vision/test-time';
 import { InferenceRuntime } from '../../apps/inference/src/inference.runtime';
 import { prepareImage } from '../../apps/inference/src/scoring/image.prepare';
 import {
@@ -33,6 +34,9 @@ describe('ONNX Runtime engine', () => {
   let tfjsLine: { id: string };
   let manifestLine: { id: string };
   let plainLine: { id: string };
+  let onnxViewsLine: { id: string };
+  let tfjsViewsLine: { id: string };
+  let tfjsViews: { id: string };
   const images = [...tileImages('ok', 3), ...tileImages('crack', 3)];
 
   beforeAll(async () => {
@@ -55,6 +59,18 @@ describe('ONNX Runtime engine', () => {
     tfjsLine = await createLine(setup.dataSource, { modelVersionId: sameWeightsTfjs.id });
     manifestLine = await createLine(setup.dataSource, { modelVersionId: manifestOnnx.id });
     plainLine = await createLine(setup.dataSource, { modelVersionId: withoutOnnx.id });
+    const views: TestTimeView[] = ['identity', 'hflip', 'vflip', 'rot180'];
+    const onnxViews = await publishModel(setup.dataSource, setup.store, model, {
+      classNames,
+      onnx: 'row',
+      testTimeViews: views,
+    });
+    tfjsViews = await publishModel(setup.dataSource, setup.store, model, {
+      classNames,
+      testTimeViews: views,
+    });
+    onnxViewsLine = await createLine(setup.dataSource, { modelVersionId: onnxViews.id });
+    tfjsViewsLine = await createLine(setup.dataSource, { modelVersionId: tfjsViews.id });
   });
   afterAll(async () => {
     await service?.stop();
@@ -123,6 +139,22 @@ describe('ONNX Runtime engine', () => {
     );
   });
 
+  it('averages test-time views alike under ONNX Runtime and TensorFlow.js', async () => {
+    if (!service) throw new Error('the service did not start in the first test');
+    for (const image of images.slice(0, 4)) {
+      const [onnx, tfjs, single] = await Promise.all([
+        predict(service.url, image, { lineId: onnxViewsLine.id }),
+        predict(service.url, image, { lineId: tfjsViewsLine.id }),
+        predict(service.url, image),
+      ]);
+      expect([onnx.status, tfjs.status, single.status]).toEqual([200, 200, 200]);
+      expect([onnx.body.engine, tfjs.body.engine]).toEqual([ORT, TFJS]);
+      expect(Math.abs(onnx.body.score - tfjs.body.score)).toBeLessThan(1e-4);
+      // The same weights scoring the image alone answer otherwise: the views were averaged.
+      expect(Math.abs(onnx.body.score - single.body.score)).toBeGreaterThan(1e-4);
+    }
+  });
+
   it('serves a version without an ONNX artifact with TensorFlow.js', async () => {
     const answer = await predict(service!.url, images[0], { lineId: plainLine.id });
     expect(answer.status).toBe(200);
@@ -169,10 +201,10 @@ describe('ONNX Runtime engine', () => {
     service = await setup.start({ INFERENCE_ENGINE: 'onnx', INFERENCE_MODEL_POLL_MS: '600000' });
     const report = await ping(service.url);
     expect(report.engine).toBe('onnx');
-    expect(report.failedModels).toHaveLength(2);
+    expect(report.failedModels).toHaveLength(3);
     expect(report.failedModels).toEqual(
       expect.arrayContaining(
-        [withoutOnnx.id, sameWeightsTfjs.id].map((id) => ({
+        [withoutOnnx.id, sameWeightsTfjs.id, tfjsViews.id].map((id) => ({
           id,
           error: expect.stringMatching(/^INFERENCE_ENGINE=onnx, but this model version has no ONNX artifact/),
         })),
