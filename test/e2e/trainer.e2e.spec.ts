@@ -86,7 +86,10 @@ describe('trainer app', () => {
     const trainer = startTrainer();
     const id = await createJob(
       { kind: 'folder', path: path.join(DATASETS, 'magnetic-tile') },
-      tinyTraining(2),
+      tinyTraining(2, {
+        augment: { horizontalFlip: { p: 0.5 } },
+        evaluation: { testTimeAugmentation: true },
+      }),
     );
     await waitFor(
       async () => (await job(id)).status === 'succeeded',
@@ -133,6 +136,7 @@ describe('trainer app', () => {
     const store = new FsObjectStore(path.join(dataDir, 'storage'));
     const artifact = await loadModelArtifact(store, model.artifact_key);
     expect(artifact.manifest.classNames).toEqual(model.class_names);
+    expect(artifact.manifest.testTimeViews).toEqual(['identity', 'hflip']);
     artifact.model.dispose();
     for (const chart of ['loss', 'accuracy', 'learningRate']) {
       expect((await store.get(`${model.artifact_key}charts/${chart}.png`)).subarray(1, 4).toString()).toBe(
@@ -157,6 +161,8 @@ describe('trainer app', () => {
       accuracyChangePoints: expect.any(Number),
     });
     expect(variant.metrics.quantization.testImages).toBeGreaterThan(0);
+    // Both measured as served, under the test-time views: ONNX Runtime's fp32 accuracy is the evaluation's.
+    expect(variant.metrics.quantization.fp32Accuracy).toBeCloseTo(model.metrics.accuracy, 6);
   }, 180_000);
 
   it('freezes the QA reviews into a label set and trains on the stored images', async () => {

@@ -15,7 +15,6 @@ export {
   ONNX_ENGINE_NAME,
   OnnxEngineUnavailableError,
   onnxRuntimeInstalled,
-  softmaxRows,
   tfjsEngineName,
 } from './engines';
 export {

@@ -6,4 +6,3 @@ export {
   onnxRuntimeInstalled,
   tfjsEngineName,
 } from './engine.choice';
-export { softmaxRows } from './logits.softmax';

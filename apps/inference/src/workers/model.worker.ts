@@ -4,10 +4,9 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { initBackend } from '@linescope/vision/backend';
 import { explainPrediction } from '@linescope/vision/explain';
 // The zoo import also registers the custom layer classes (ViT, fast batch norm) that model.json may name.
-import { logitsToProbabilities } from '@linescope/vision/models';
+import { logitsToProbabilities, softmaxRows } from '@linescope/vision/models';
 import { compileForServing, type ServingModel } from '@linescope/vision/serving';
 import { averageViews, expandViews } from '@linescope/vision/test-time';
-import { softmaxRows } from '../engines/logits.softmax';
 import {
   type ExplainRequest,
   type ExplainResult,

@@ -7,7 +7,9 @@ import {
   normalizedBatch,
   prepareDataset,
 } from '@linescope/training/engine';
+import { softmaxRows } from '@linescope/vision/models';
 import { OnnxScorer, exportToOnnx, quantizeOnnx } from '@linescope/vision/onnx';
+import { averageViews, expandViews } from '@linescope/vision/test-time';
 import { type Logger } from 'pino';
 
 const CALIBRATION_IMAGES = 32;
@@ -69,15 +71,27 @@ export class ModelExportService {
     const int8 = await quantizeOnnx(fp32, calibration);
     const test = dataset.split.test;
     const labels = test.map((i) => dataset.samples[i].label);
+    // Scored as the version will be served: under its test-time views, if it has any.
+    const views = result.manifest.testTimeViews ?? ['identity'];
+    const imagesPerBatch = Math.max(1, Math.floor(BATCH / views.length));
     const accuracyOf = async (bytes: Uint8Array) => {
       const scorer = await OnnxScorer.create(bytes, { threads: 1 });
       try {
         const predictions: number[] = [];
-        for (let start = 0; start < test.length; start += BATCH) {
-          const indices = test.slice(start, start + BATCH);
-          const logits = await scorer.run(await batchOf(indices), indices.length, height, width);
-          const classes = logits.length / indices.length;
-          const rows = indices.map((_, r) => Array.from(logits.subarray(r * classes, (r + 1) * classes)));
+        for (let start = 0; start < test.length; start += imagesPerBatch) {
+          const indices = test.slice(start, start + imagesPerBatch);
+          const inputs = expandViews(await batchOf(indices), indices.length, height, width, views);
+          const logits = await scorer.run(inputs, indices.length * views.length, height, width);
+          const classes = logits.length / (indices.length * views.length);
+          const probabilities = averageViews(
+            softmaxRows(logits, classes),
+            indices.length,
+            classes,
+            views.length,
+          );
+          const rows = indices.map((_, r) =>
+            Array.from(probabilities.subarray(r * classes, (r + 1) * classes)),
+          );
           predictions.push(...argmaxRows(rows));
         }
         return predictions.filter((p, i) => p === labels[i]).length / Math.max(1, labels.length);

@@ -22,7 +22,12 @@ export {
   type ResNetSpec,
   type ViTSpec,
 } from './model.types';
-export { averageDistillationLogits, logitsToProbabilities, predictLogits } from './logits.helpers';
+export {
+  averageDistillationLogits,
+  logitsToProbabilities,
+  predictLogits,
+  softmaxRows,
+} from './logits.helpers';
 export { depthwiseKernelInitializer, expectedKernelStd, kernelInitializer } from './kernel.initializers';
 export { batchNormLayer } from './conv.blocks';
 export { makeDivisible } from './mobilenetv2.model';

@@ -1,4 +1,4 @@
-import { softmaxRows } from './logits.softmax';
+import { softmaxRows } from './logits.helpers';
 
 describe('softmaxRows', () => {
   it('turns each row of logits into probabilities summing to one', () => {
