@@ -2,14 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FsObjectStore } from '@linescope/storage';
 import { train, TrainingCancelledError, type TrainDeps } from '@linescope/training/engine';
-import * as tfl from '@tensorflow/tfjs-layers';
-import {
-  DiskFolderModelHandler,
-  MANIFEST_FILE,
-  parseModelManifest,
-  saveModelArtifact,
-  type ModelManifest,
-} from '@linescope/vision/artifacts';
+import { loadModelFolder, saveModelArtifact } from '@linescope/vision/artifacts';
 import { initBackend } from '@linescope/vision/backend';
 import { configFileOf, CliUsageError, parseTrainArgs, USAGE } from './train.args';
 import { createProgressWriter } from './progress.bar';
@@ -71,7 +64,7 @@ export async function runTrainCli(argv: readonly string[], io: CliIo): Promise<n
   };
   if (options.teacher) {
     const folder = path.resolve(options.teacher);
-    const { model, manifest } = await loadArtifactFolder(folder);
+    const { model, manifest } = await loadModelFolder(folder);
     deps.teacher = { model, preprocessing: manifest.preprocessing, id: path.basename(folder) };
     say(
       `teacher: ${folder} (${String(manifest.architecture.arch)}, classes ${manifest.classNames.join(', ')})`,
@@ -116,15 +109,6 @@ export async function runTrainCli(argv: readonly string[], io: CliIo): Promise<n
   } finally {
     deps.teacher?.model.dispose();
   }
-}
-
-/** A model artifact folder on disk (manifest.json, model.json, weights), e.g. one this command wrote. */
-async function loadArtifactFolder(
-  folder: string,
-): Promise<{ model: tfl.LayersModel; manifest: ModelManifest }> {
-  const manifest = parseModelManifest(JSON.parse(await readFile(path.join(folder, MANIFEST_FILE), 'utf8')));
-  const model = await tfl.loadLayersModel(new DiskFolderModelHandler(folder));
-  return { model, manifest };
 }
 
 if (require.main === module) {

@@ -16,6 +16,7 @@ export { ModelArtifactError, type ModelArtifactErrorCode } from './model-artifac
 export {
   checkModelMatchesManifest,
   loadModelArtifact,
+  loadModelFolder,
   MANIFEST_FILE,
   modelVersionPrefix,
   readManifest,

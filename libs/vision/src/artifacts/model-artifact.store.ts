@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
 // Registers the zoo's custom layers (FastBatchNorm, the ViT's token layers) so saved models deserialize.
 import '../models';
@@ -10,6 +12,7 @@ import {
   type ModelManifestInput,
   parseModelManifest,
 } from './model-manifest.schema';
+import { DiskFolderModelHandler } from './disk-folder.io-handler';
 import { normalizeModelPrefix, ObjectStoreModelHandler } from './object-store.io-handler';
 
 export const MANIFEST_FILE = 'manifest.json';
@@ -128,5 +131,14 @@ export async function loadModelArtifact(
 ): Promise<{ model: tfl.LayersModel; manifest: ModelManifest }> {
   const manifest = await readManifest(store, prefix);
   const model = await tfl.loadLayersModel(new ObjectStoreModelHandler(store, prefix, manifest.files));
+  return { model, manifest };
+}
+
+/** A model artifact folder on disk (manifest.json, model.json, weights), e.g. one `npm run train` wrote. */
+export async function loadModelFolder(
+  folder: string,
+): Promise<{ model: tfl.LayersModel; manifest: ModelManifest }> {
+  const manifest = parseModelManifest(JSON.parse(await readFile(path.join(folder, MANIFEST_FILE), 'utf8')));
+  const model = await tfl.loadLayersModel(new DiskFolderModelHandler(folder));
   return { model, manifest };
 }
