@@ -130,6 +130,8 @@ function cnn(
       patience: recipe.patience,
     },
     checklist: benchChecklist,
+    // Scored under the flips and quarter turns every recipe here trains with; the image alone is reported beside.
+    evaluation: { testTimeAugmentation: true },
   };
 }
 
