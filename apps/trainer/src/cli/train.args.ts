@@ -52,7 +52,7 @@ optimisation
   --step-every <steps>       step schedule: multiply the rate by 0.1 every n steps
   --warmup <steps>           linear warm-up steps
   --clip-norm <x>            global gradient-norm clipping
-  --augment <list>           hflip,vflip,rot90,rotate,shift,crop,brightness,contrast,noise
+  --augment <list>           hflip,vflip,rot90,rotate,shift,crop,brightness,contrast,noise,mixup,cutmix
   --imbalance <i>            none | weighted-loss | balanced-sampling
   --label-smoothing <e>
   --patience <n>             early-stopping patience (default 5); --no-early-stopping
@@ -135,6 +135,9 @@ const AUGMENTATIONS: Record<string, object> = {
   brightness: { brightness: { p: 0.5, maxDelta: 0.1 } },
   contrast: { contrast: { p: 0.5, range: [0.8, 1.2] } },
   noise: { noise: { p: 0.3, std: 0.02 } },
+  // DeiT's alphas; with both, each batch draws one of the two, so about half the batches are mixed.
+  mixup: { mixup: { p: 0.5, alpha: 0.8 } },
+  cutmix: { cutmix: { p: 0.5, alpha: 1 } },
 };
 
 type Json = Record<string, unknown>;

@@ -61,6 +61,13 @@ export const augmentOptionsSchema = z
       .object({ p: probability, std: z.number().min(0).max(1) })
       .strict()
       .optional(),
+    /**
+     * Batch-level mixing (DeiT's recipe; see batch.mixing.ts): with probability p a batch is blended with a
+     * shuffled copy of itself (mixup) or gets a box pasted from it (cutmix), the labels mixed in proportion,
+     * lambda ~ Beta(alpha, alpha). With both on, each batch draws one of the two.
+     */
+    mixup: z.object({ p: probability, alpha: z.number().positive() }).strict().optional(),
+    cutmix: z.object({ p: probability, alpha: z.number().positive() }).strict().optional(),
   })
   .strict();
 

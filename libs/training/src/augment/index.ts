@@ -17,3 +17,16 @@ export {
 } from './geometry.ops';
 export { createAugmenter, drawCropBox, type Augmenter } from './image.augmenter';
 export { addGaussianNoise, adjustBrightness, adjustContrast, clipPixels } from './photometric.ops';
+export {
+  createBatchMixer,
+  cutmixBox,
+  drawMixPlan,
+  mixImages,
+  mixLabels,
+  sampleBeta,
+  sampleGamma,
+  type BatchMixer,
+  type MixedLabels,
+  type MixingOptions,
+  type MixPlan,
+} from './batch.mixing';

@@ -36,6 +36,21 @@ describe('distillationLoss', () => {
     tf.dispose([loss, ...Object.values(t)]);
   });
 
+  it('hard on a mixed image: the class head learns the mixed labels, the distillation head the teacher label', () => {
+    // Label 0 weighs 0.75, label 1 0.25: CE(class, 1) = ln(e^2 + 2) = 2 + 0.2395447662, so the class term is
+    // 0.75 * 0.2395447662 + 0.25 * 2.2395447662 = 0.7395447662; the teacher term is unchanged (1.5514447139).
+    const t = one();
+    const others = tf.tensor1d([1], 'int32');
+    const loss = distillationLoss(t.classLogits, t.distLogits, t.labels, t.teacher, {
+      mode: 'hard',
+      alpha: 0.5,
+      tau: 3,
+      crossEntropy: { mix: { labels: others, weight: 0.75 } },
+    });
+    expect(loss.dataSync()[0]).toBeCloseTo(0.5 * 0.7395447662 + 0.5 * 1.5514447139, 5);
+    tf.dispose([loss, others, ...Object.values(t)]);
+  });
+
   it('soft: (1 - alpha) CE(class, y) + alpha tau^2 KL(teacher/tau || dist/tau), by hand', () => {
     const t = one();
     const loss = distillationLoss(t.classLogits, t.distLogits, t.labels, t.teacher, {

@@ -75,7 +75,7 @@ export function createDistillationTask(options: DistillationTaskOptions): LossTa
         mode,
         alpha,
         tau,
-        crossEntropy: { labelSmoothing: options.labelSmoothing ?? 0, classWeights },
+        crossEntropy: { labelSmoothing: options.labelSmoothing ?? 0, classWeights, mix: batch.mix },
       });
       return { loss, outputs, logits: inferenceLogits(outputs) };
     },

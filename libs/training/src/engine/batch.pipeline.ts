@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { NORMALIZATIONS, normalizePixels, type NormalizationFamily } from '@linescope/vision/preprocess';
 import { createBalancedSampler } from '../data/balanced.sampler';
+import { type BatchMixer } from '../augment/batch.mixing';
 import { type Augmenter } from '../augment/image.augmenter';
 import { createRng, deriveSeed } from '../random/rng';
 import { type ImageCache } from './training.dataset';
@@ -105,25 +106,33 @@ export interface BatchSource {
 export function makeBatch(
   source: BatchSource,
   indices: readonly number[],
-  options: { augmenter?: Augmenter | null; keepPixels?: boolean } = {},
+  options: { augmenter?: Augmenter | null; mixer?: BatchMixer | null; keepPixels?: boolean } = {},
 ): TaskBatch {
-  const labels = tf.tensor1d(
-    indices.map((i) => source.labels[i]),
-    'int32',
-  );
-  if (!options.augmenter) {
+  const labelValues = indices.map((i) => source.labels[i]);
+  if (!options.augmenter && !options.mixer) {
+    const labels = tf.tensor1d(labelValues, 'int32');
     const inputs = normalizedBatch(source.cache, indices, source.normalization);
     return options.keepPixels
       ? { inputs, labels, pixels: pixelBatch(source.cache, indices) }
       : { inputs, labels };
   }
   const raw = pixelBatch(source.cache, indices);
-  const pixels = options.augmenter(raw);
-  raw.dispose();
+  let pixels = options.augmenter ? options.augmenter(raw) : raw;
+  if (pixels !== raw) raw.dispose();
+  const mixed = options.mixer ? options.mixer(pixels, labelValues) : null;
+  if (mixed) {
+    pixels.dispose();
+    pixels = mixed.images;
+  }
+  const labels = tf.tensor1d(mixed ? mixed.labels.labels : labelValues, 'int32');
+  const mix = mixed
+    ? { labels: tf.tensor1d(mixed.labels.others, 'int32'), weight: mixed.labels.weight }
+    : undefined;
   const inputs = normalizeTensor(pixels, source.normalization);
-  if (options.keepPixels) return { inputs, labels, pixels };
+  const batch: TaskBatch = { inputs, labels, ...(mix ? { mix } : {}) };
+  if (options.keepPixels) return { ...batch, pixels };
   pixels.dispose();
-  return { inputs, labels };
+  return batch;
 }
 
 export function disposeBatch(batch: TaskBatch): void {
@@ -132,5 +141,6 @@ export function disposeBatch(batch: TaskBatch): void {
     batch.labels,
     ...(batch.pixels ? [batch.pixels] : []),
     ...(batch.teacherLogits ? [batch.teacherLogits] : []),
+    ...(batch.mix ? [batch.mix.labels] : []),
   ]);
 }

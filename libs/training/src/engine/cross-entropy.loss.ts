@@ -5,9 +5,14 @@ export interface CrossEntropyOptions {
   labelSmoothing?: number;
   /** Per-class loss weights; the mean is then taken over the weights, so a uniform prediction still costs ln(C). */
   classWeights?: tf.Tensor1D | null;
+  /** Mixed targets: `weight` on the labels, 1 - weight on `labels` here; class weights are mixed alike. */
+  mix?: { labels: tf.Tensor1D; weight: number };
 }
 
-/** Softmax cross-entropy of logits [N, C] against integer labels [N], averaged (weighted by class when asked). */
+/**
+ * Softmax cross-entropy of logits [N, C] against integer labels [N] (or a mix of two labels per row), averaged
+ * (weighted by class when asked).
+ */
 export function softmaxCrossEntropy(
   logits: tf.Tensor2D,
   labels: tf.Tensor1D,
@@ -16,12 +21,20 @@ export function softmaxCrossEntropy(
   return tf.tidy(() => {
     const numClasses = logits.shape[1];
     const smoothing = options.labelSmoothing ?? 0;
-    let targets = tf.cast(tf.oneHot(tf.cast<tf.Tensor1D>(labels, 'int32'), numClasses), 'float32');
+    const oneHot = (values: tf.Tensor1D) =>
+      tf.cast(tf.oneHot(tf.cast<tf.Tensor1D>(values, 'int32'), numClasses), 'float32');
+    const mix = options.mix;
+    let targets = mix
+      ? tf.add(tf.mul(oneHot(labels), mix.weight), tf.mul(oneHot(mix.labels), 1 - mix.weight))
+      : oneHot(labels);
     if (smoothing > 0) targets = tf.add(tf.mul(targets, 1 - smoothing), smoothing / numClasses);
     const perSample = tf.neg(tf.sum(tf.mul(targets, tf.logSoftmax(logits)), 1));
     const weights = options.classWeights;
     if (!weights) return tf.mean(perSample);
-    const sampleWeights = tf.gather(weights, tf.cast(labels, 'int32'));
+    const weightOf = (values: tf.Tensor1D) => tf.gather(weights, tf.cast(values, 'int32'));
+    const sampleWeights = mix
+      ? tf.add(tf.mul(weightOf(labels), mix.weight), tf.mul(weightOf(mix.labels), 1 - mix.weight))
+      : weightOf(labels);
     return tf.div(tf.sum(tf.mul(perSample, sampleWeights)), tf.sum(sampleWeights));
   });
 }

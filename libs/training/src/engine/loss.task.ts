@@ -7,8 +7,10 @@ import { softmaxCrossEntropy, type CrossEntropyOptions } from './cross-entropy.l
 export interface TaskBatch {
   /** Normalised model input, NHWC. */
   inputs: tf.Tensor4D;
-  /** Integer class labels [N]. */
+  /** Integer class labels [N]; for a mixed batch, each image's dominant label. */
   labels: tf.Tensor1D;
+  /** Mixup/cutmix: the other label of each image and the dominant one's weight (targets w y + (1 - w) other). */
+  mix?: { labels: tf.Tensor1D; weight: number };
   /** The same (augmented) images in [0, 255] before normalisation; present when the task `needsPixels`. */
   pixels?: tf.Tensor4D;
   /** Filled by `prepare` of a distillation task. */
@@ -63,7 +65,9 @@ export function crossEntropyTask(
     prepare: (batch) => batch,
     compute(model, batch, training) {
       const outputs = modelOutputs(model, batch.inputs, training);
-      const losses = outputs.map((logits) => softmaxCrossEntropy(logits, batch.labels, lossOptions));
+      const losses = outputs.map((logits) =>
+        softmaxCrossEntropy(logits, batch.labels, { ...lossOptions, mix: batch.mix }),
+      );
       const loss = losses.length === 1 ? losses[0] : tf.div<tf.Scalar>(tf.addN(losses), losses.length);
       return { loss, outputs, logits: inferenceLogits(outputs) };
     },

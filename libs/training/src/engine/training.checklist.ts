@@ -12,7 +12,7 @@ import { chunkBatches, disposeBatch, makeBatch, stepsPerEpoch } from './batch.pi
 import { correctCount, softmaxCrossEntropy } from './cross-entropy.loss';
 import { crossEntropyTask, inferenceLogits, modelOutputs } from './loss.task';
 import { assignWeights, snapshotWeights } from './training.checkpoint';
-import { augmenterFor, type RunContext } from './training.context';
+import { augmenterFor, mixerFor, type RunContext } from './training.context';
 import {
   modelSpecFor,
   scheduleOptionsFor,
@@ -215,6 +215,7 @@ async function lrRangeFinding(ctx: RunContext): Promise<Finding & { evidence: Fi
       }
       const batch = makeBatch(ctx.source, batches[cursor++], {
         augmenter: augmenterFor(config, step, 'augment-lr-range'),
+        mixer: mixerFor(config, step, 'mix-lr-range'),
         keepPixels: ctx.task.needsPixels,
       });
       try {

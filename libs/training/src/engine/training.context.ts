@@ -1,4 +1,5 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { createBatchMixer, type BatchMixer } from '../augment/batch.mixing';
 import { createAugmenter, type Augmenter } from '../augment/image.augmenter';
 import { createRng, deriveSeed } from '../random/rng';
 import { type BatchSource } from './batch.pipeline';
@@ -29,10 +30,18 @@ export interface RunContext {
   log(line: string): void;
 }
 
-const NON_AUGMENTING_KEYS = new Set(['pixelMax', 'fill']);
+/** Settings of the per-image augmenter that augment nothing themselves; mixing is per batch (`mixerFor`). */
+const NON_AUGMENTING_KEYS = new Set(['pixelMax', 'fill', 'mixup', 'cutmix']);
 
 /** The epoch's augmenter (seeded by (seed, epoch), so a resumed epoch draws the same), or null when none is on. */
 export function augmenterFor(config: TrainingConfig, epoch: number, stream = 'augment'): Augmenter | null {
   const enabled = Object.keys(config.augment).some((key) => !NON_AUGMENTING_KEYS.has(key));
   return enabled ? createAugmenter(config.augment, createRng(deriveSeed(config.seed, stream, epoch))) : null;
+}
+
+/** The epoch's mixup/cutmix, seeded like the augmenter, or null when neither is on. */
+export function mixerFor(config: TrainingConfig, epoch: number, stream = 'mix'): BatchMixer | null {
+  const { mixup, cutmix } = config.augment;
+  if (!mixup && !cutmix) return null;
+  return createBatchMixer({ mixup, cutmix }, createRng(deriveSeed(config.seed, stream, epoch)));
 }

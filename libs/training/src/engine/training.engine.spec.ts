@@ -121,6 +121,27 @@ describe('train', () => {
     result.model.dispose();
   });
 
+  it('trains on mixup and cutmix batches without leaking their tensors', async () => {
+    const tensorsAtEpochEnd: number[] = [];
+    // No dropout: its masks are the one unseeded draw, and the two runs below must differ by the mixing alone.
+    const mixed = await train(
+      neuConfig({
+        epochs: 3,
+        dropout: 0,
+        augment: { mixup: { p: 0.5, alpha: 0.8 }, cutmix: { p: 1, alpha: 1 } },
+      }),
+      { hooks: { onEpoch: () => tensorsAtEpochEnd.push(tf.memory().numTensors) } },
+    );
+    expect(new Set(tensorsAtEpochEnd).size).toBe(1);
+    expect(mixed.history.every((epoch) => Number.isFinite(epoch.trainLoss))).toBe(true);
+    expect(mixed.history[2].trainLoss).toBeLessThan(mixed.history[0].trainLoss);
+    const plain = await train(neuConfig({ epochs: 1, dropout: 0 }));
+    const plainAgain = await train(neuConfig({ epochs: 1, dropout: 0 }));
+    expect(plainAgain.history[0].trainLoss).toBe(plain.history[0].trainLoss);
+    expect(mixed.history[0].trainLoss).not.toBe(plain.history[0].trainLoss);
+    for (const result of [mixed, plain, plainAgain]) result.model.dispose();
+  });
+
   it('resumes a cancelled run from its last checkpoint and finishes with the full history', async () => {
     const store = new FsObjectStore(path.join(workDir, 'checkpoints'));
     await store.init();

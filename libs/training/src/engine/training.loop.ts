@@ -3,7 +3,7 @@ import { type Schedule } from '../schedules/lr.schedule';
 import { chunkBatches, disposeBatch, epochOrder, makeBatch } from './batch.pipeline';
 import { type LossTask } from './loss.task';
 import { predictProbabilities, splitMetrics, type SplitMetrics } from './model.predict';
-import { augmenterFor, type RunContext } from './training.context';
+import { augmenterFor, mixerFor, type RunContext } from './training.context';
 import { TrainingCancelledError, type EpochSummary, type TrainingPhase } from './training.hooks';
 import { type TrainingOptimizer } from './training.optimizer';
 import { trainStep, yieldToEventLoop } from './training.step';
@@ -59,6 +59,7 @@ export async function trainEpoch(
 }> {
   const batches = epochBatches(ctx, plan.epoch, plan.stream);
   const augmenter = augmenterFor(ctx.config, plan.epoch, plan.stream ? `augment-${plan.stream}` : 'augment');
+  const mixer = mixerFor(ctx.config, plan.epoch, plan.stream ? `mix-${plan.stream}` : 'mix');
   let globalStep = plan.globalStep;
   let lossSum = 0;
   let correct = 0;
@@ -67,7 +68,7 @@ export async function trainEpoch(
   for (const [stepInEpoch, indices] of batches.entries()) {
     await checkCancelled(ctx, plan.epoch);
     lr = schedule(globalStep);
-    const batch = makeBatch(ctx.source, indices, { augmenter, keepPixels: task.needsPixels });
+    const batch = makeBatch(ctx.source, indices, { augmenter, mixer, keepPixels: task.needsPixels });
     try {
       const result = await trainStep(ctx.model, task, optimizer, batch, lr, { clipNorm });
       lossSum += result.loss * result.count;
