@@ -130,7 +130,13 @@ describe('train', () => {
         dropout: 0,
         augment: { mixup: { p: 0.5, alpha: 0.8 }, cutmix: { p: 1, alpha: 1 } },
       }),
-      { hooks: { onEpoch: () => tensorsAtEpochEnd.push(tf.memory().numTensors) } },
+      {
+        hooks: {
+          onEpoch: () => {
+            tensorsAtEpochEnd.push(tf.memory().numTensors);
+          },
+        },
+      },
     );
     expect(new Set(tensorsAtEpochEnd).size).toBe(1);
     expect(mixed.history.every((epoch) => Number.isFinite(epoch.trainLoss))).toBe(true);
