@@ -73,13 +73,17 @@ describe('JobQueue (pg-boss on a real PostgreSQL)', () => {
       'evaluate-model': async () => ({ status: 'skipped', reason: 'model version is gone' }),
     });
 
-    // Retries fast for the test: the kind's own delay is 30 s.
+    // Retries fast for the test: the kind's own delay is 30 s. The worker may already have failed the job once
+    // (a loaded machine) and scheduled its retry 30 s ahead: that retry is brought forward too.
     const send = (id: string) =>
       queue.send('train-model', { trainingJobId: id }).then(async (jobId) => {
         const client = new Client({ connectionString: db.url });
         await client.connect();
         await client.query(
-          `UPDATE pgboss.job SET retry_delay = 0, retry_backoff = false, retry_limit = 1 WHERE id = $1`,
+          `UPDATE pgboss.job
+              SET retry_delay = 0, retry_backoff = false, retry_limit = 1,
+                  start_after = CASE WHEN state = 'retry' THEN now() ELSE start_after END
+            WHERE id = $1`,
           [jobId],
         );
         await client.end();
