@@ -6,7 +6,7 @@ import { explainPrediction } from '@linescope/vision/explain';
 // The zoo import also registers the custom layer classes (ViT, fast batch norm) that model.json may name.
 import { logitsToProbabilities, softmaxRows } from '@linescope/vision/models';
 import { compileForServing, type ServingModel } from '@linescope/vision/serving';
-import { averageViews, expandViews } from '@linescope/vision/test-time';
+import { scoreViews, type ScoredRows } from '@linescope/vision/test-time';
 import {
   type ExplainRequest,
   type ExplainResult,
@@ -119,23 +119,17 @@ async function unload(versionId: string): Promise<{ unloaded: boolean }> {
 async function predict({ versionId, images, count }: PredictRequest): Promise<PredictResult> {
   const model = modelOf(versionId);
   const started = performance.now();
-  const [height, width] = model.inputSize;
-  const views = model.artifact.testTimeViews;
-  const inputs = expandViews(images, count, height, width, views);
-  const scored = count * views.length;
-  const { probabilities, classes } = await forward(model, inputs, scored);
-  return {
-    probabilities: averageViews(probabilities, count, classes, views.length),
-    classes,
-    forwardMs: performance.now() - started,
-  };
+  const { probabilities, classes } = await scoreViews(
+    images,
+    count,
+    model.inputSize,
+    model.artifact.testTimeViews,
+    (inputs, n) => forward(model, inputs, n),
+  );
+  return { probabilities, classes, forwardMs: performance.now() - started };
 }
 
-async function forward(
-  model: WorkerModel,
-  images: Float32Array,
-  count: number,
-): Promise<{ probabilities: Float32Array; classes: number }> {
+async function forward(model: WorkerModel, images: Float32Array, count: number): Promise<ScoredRows> {
   const [height, width] = model.inputSize;
   if (model.onnx !== undefined) {
     const logits = await model.onnx.run(images, count, height, width);

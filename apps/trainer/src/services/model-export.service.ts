@@ -9,7 +9,7 @@ import {
 } from '@linescope/training/engine';
 import { softmaxRows } from '@linescope/vision/models';
 import { OnnxScorer, exportToOnnx, quantizeOnnx } from '@linescope/vision/onnx';
-import { averageViews, expandViews } from '@linescope/vision/test-time';
+import { scoreViews } from '@linescope/vision/test-time';
 import { type Logger } from 'pino';
 
 const CALIBRATION_IMAGES = 32;
@@ -80,14 +80,15 @@ export class ModelExportService {
         const predictions: number[] = [];
         for (let start = 0; start < test.length; start += imagesPerBatch) {
           const indices = test.slice(start, start + imagesPerBatch);
-          const inputs = expandViews(await batchOf(indices), indices.length, height, width, views);
-          const logits = await scorer.run(inputs, indices.length * views.length, height, width);
-          const classes = logits.length / (indices.length * views.length);
-          const probabilities = averageViews(
-            softmaxRows(logits, classes),
+          const { probabilities, classes } = await scoreViews(
+            await batchOf(indices),
             indices.length,
-            classes,
-            views.length,
+            [height, width],
+            views,
+            async (inputs, n) => {
+              const logits = await scorer.run(inputs, n, height, width);
+              return { probabilities: softmaxRows(logits, logits.length / n), classes: logits.length / n };
+            },
           );
           const rows = indices.map((_, r) =>
             Array.from(probabilities.subarray(r * classes, (r + 1) * classes)),

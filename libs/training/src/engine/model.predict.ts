@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { predictLogits } from '@linescope/vision/models';
-import { averageViews, expandViews, type TestTimeView } from '@linescope/vision/test-time';
+import { scoreViews, type TestTimeView } from '@linescope/vision/test-time';
 import { accuracy, argmaxRows } from '../metrics/classification.metrics';
 import { logLoss } from '../metrics/log-loss.metrics';
 import { rocAuc } from '../metrics/ranking.metrics';
@@ -11,7 +11,7 @@ import { yieldToEventLoop } from './training.step';
 /**
  * Class probabilities in inference mode, exactly as the inference service computes them: cached pixels through
  * `normalizePixels`, the zoo's `predictLogits` (DeiT heads averaged), softmax; with test-time views, the
- * probabilities of each image's views averaged (`expandViews` / `averageViews`, the inference workers' own).
+ * probabilities of each image's views averaged (`scoreViews`, as the inference workers score them).
  * `batchSize` bounds the images of one forward pass, views included.
  */
 export async function predictProbabilities(
@@ -25,26 +25,25 @@ export async function predictProbabilities(
   const { height, width } = source.cache;
   const imagesPerPass = Math.max(1, Math.floor(batchSize / views.length));
   for (const batch of chunkBatchesKeepAll(indices, imagesPerPass)) {
-    const pixels = expandViews(
-      normalizedPixels(source.cache, batch, source.normalization),
+    const pixels = normalizedPixels(source.cache, batch, source.normalization);
+    const { probabilities, classes } = await scoreViews(
+      pixels,
       batch.length,
-      height,
-      width,
+      [height, width],
       views,
+      async (inputs, n) => {
+        const softmax = tf.tidy(() =>
+          tf.softmax(predictLogits(model, tf.tensor4d(inputs, [n, height, width, 3]))),
+        );
+        try {
+          return { probabilities: (await softmax.data()) as Float32Array, classes: softmax.shape[1] };
+        } finally {
+          softmax.dispose();
+        }
+      },
     );
-    const probabilities = tf.tidy(() =>
-      tf.softmax(predictLogits(model, tf.tensor4d(pixels, [batch.length * views.length, height, width, 3]))),
-    );
-    const classes = probabilities.shape[1];
-    const averaged = averageViews(
-      (await probabilities.data()) as Float32Array,
-      batch.length,
-      classes,
-      views.length,
-    );
-    probabilities.dispose();
     for (let i = 0; i < batch.length; i++)
-      rows.push(Array.from(averaged.subarray(i * classes, (i + 1) * classes)));
+      rows.push(Array.from(probabilities.subarray(i * classes, (i + 1) * classes)));
     await yieldToEventLoop();
   }
   return rows;

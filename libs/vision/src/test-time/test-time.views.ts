@@ -152,3 +152,28 @@ export function averageViews(
     }
   return out;
 }
+
+/** Class probabilities of `count` images as rows of `classes`. */
+export interface ScoredRows {
+  probabilities: Float32Array;
+  classes: number;
+}
+
+/**
+ * Scores `count` NHWC images under `views`: expands them, runs `forward` (probabilities of the `n` images it is
+ * given) once on all the views, and averages each image's rows. The one path of the evaluation, the inference
+ * workers and the int8 check, whatever computes the forward pass.
+ */
+export async function scoreViews(
+  images: Float32Array,
+  count: number,
+  [height, width]: readonly [number, number],
+  views: readonly TestTimeView[],
+  forward: (inputs: Float32Array, n: number) => Promise<ScoredRows>,
+): Promise<ScoredRows> {
+  const { probabilities, classes } = await forward(
+    expandViews(images, count, height, width, views),
+    count * views.length,
+  );
+  return { probabilities: averageViews(probabilities, count, classes, views.length), classes };
+}
