@@ -4,7 +4,7 @@ import { argmaxRows } from '@linescope/training/metrics';
 import {
   type ImageReader,
   type TrainResult,
-  normalizedBatch,
+  normalizedPixels,
   prepareDataset,
 } from '@linescope/training/engine';
 import { softmaxRows } from '@linescope/vision/models';
@@ -61,13 +61,8 @@ export class ModelExportService {
     const dataset = await prepareDataset(result.config, result.preprocessing, { readImage });
     const family = result.preprocessing.normalization;
     const [height, width] = result.preprocessing.inputSize;
-    const batchOf = async (indices: number[]) => {
-      const tensor = normalizedBatch(dataset.cache, indices, family);
-      const data = (await tensor.data()) as Float32Array;
-      tensor.dispose();
-      return data;
-    };
-    const calibration = [await batchOf(dataset.split.train.slice(0, CALIBRATION_IMAGES))];
+    const batchOf = (indices: number[]) => normalizedPixels(dataset.cache, indices, family);
+    const calibration = [batchOf(dataset.split.train.slice(0, CALIBRATION_IMAGES))];
     const int8 = await quantizeOnnx(fp32, calibration);
     const test = dataset.split.test;
     const labels = test.map((i) => dataset.samples[i].label);
@@ -81,13 +76,14 @@ export class ModelExportService {
         for (let start = 0; start < test.length; start += imagesPerBatch) {
           const indices = test.slice(start, start + imagesPerBatch);
           const { probabilities, classes } = await scoreViews(
-            await batchOf(indices),
+            batchOf(indices),
             indices.length,
             [height, width],
             views,
             async (inputs, n) => {
               const logits = await scorer.run(inputs, n, height, width);
-              return { probabilities: softmaxRows(logits, logits.length / n), classes: logits.length / n };
+              const classes = logits.length / n;
+              return { probabilities: softmaxRows(logits, classes), classes };
             },
           );
           const rows = indices.map((_, r) =>

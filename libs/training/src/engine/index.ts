@@ -4,6 +4,7 @@ export {
   epochOrder,
   makeBatch,
   normalizedBatch,
+  normalizedPixels,
   normalizeTensor,
   pixelBatch,
   stepsPerEpoch,
