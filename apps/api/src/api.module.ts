@@ -2,6 +2,7 @@ import { type DynamicModule, Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { type Infrastructure, InfrastructureModule } from '@linescope/platform';
 import { AuthGuard } from './auth/auth.guard';
+import { AuthController } from './controllers/auth.controller';
 import { CamerasController } from './controllers/cameras.controller';
 import { FilesController } from './controllers/files.controller';
 import { InspectionsController } from './controllers/inspections.controller';
@@ -16,6 +17,10 @@ import { InferenceClient } from './inference/inference.client';
 import { ApiJobHandlers } from './jobs/api.job-handlers';
 import { AuditRepository } from './repositories/audit.repository';
 import { CredentialsRepository } from './repositories/credentials.repository';
+import { LoginFailureRepository } from './repositories/login-failure.repository';
+import { SessionRepository } from './repositories/session.repository';
+import { UserRepository } from './repositories/user.repository';
+import { AuthService } from './services/auth.service';
 import { CameraLastSeen } from './services/camera-last-seen';
 import { CameraService } from './services/camera.service';
 import { InspectionFilesService } from './services/inspection-files.service';
@@ -40,6 +45,7 @@ export class ApiModule {
       module: ApiModule,
       imports: [InfrastructureModule.forRoot(infra)],
       controllers: [
+        AuthController,
         LinesController,
         CamerasController,
         UsersController,
@@ -72,6 +78,10 @@ export class ApiModule {
         },
         AuditRepository,
         CredentialsRepository,
+        LoginFailureRepository,
+        SessionRepository,
+        UserRepository,
+        AuthService,
         CameraLastSeen,
         CameraService,
         InferenceClient,
