@@ -8,6 +8,7 @@ import { FilesController } from './controllers/files.controller';
 import { InspectionsController } from './controllers/inspections.controller';
 import { LinesController } from './controllers/lines.controller';
 import { ModelsController } from './controllers/models.controller';
+import { ReviewQueueController } from './controllers/review-queue.controller';
 import { ReviewsController } from './controllers/reviews.controller';
 import { TrainingJobsController } from './controllers/training-jobs.controller';
 import { UsersController } from './controllers/users.controller';
@@ -18,6 +19,8 @@ import { ApiJobHandlers } from './jobs/api.job-handlers';
 import { AuditRepository } from './repositories/audit.repository';
 import { CredentialsRepository } from './repositories/credentials.repository';
 import { LoginFailureRepository } from './repositories/login-failure.repository';
+import { ReviewQueueRepository } from './repositories/review-queue.repository';
+import { ReviewRepository } from './repositories/review.repository';
 import { SessionRepository } from './repositories/session.repository';
 import { UserRepository } from './repositories/user.repository';
 import { AuthService } from './services/auth.service';
@@ -30,7 +33,9 @@ import { LineService } from './services/line.service';
 import { ModelLifecycleService } from './services/model-lifecycle.service';
 import { OrphanSweepService } from './services/orphan-sweep.service';
 import { RateLimiter } from './services/rate-limiter';
+import { ReviewQueueService } from './services/review-queue.service';
 import { ReviewService } from './services/review.service';
+import { ThumbnailService } from './services/thumbnail.service';
 import { TrainingJobService } from './services/training-job.service';
 import { SignedUrlService } from './services/signed-url.service';
 import { UserService } from './services/user.service';
@@ -53,6 +58,7 @@ export class ApiModule {
         FilesController,
         ModelsController,
         ReviewsController,
+        ReviewQueueController,
         TrainingJobsController,
       ],
       providers: [
@@ -79,6 +85,8 @@ export class ApiModule {
         AuditRepository,
         CredentialsRepository,
         LoginFailureRepository,
+        ReviewQueueRepository,
+        ReviewRepository,
         SessionRepository,
         UserRepository,
         AuthService,
@@ -93,7 +101,9 @@ export class ApiModule {
         OrphanSweepService,
         RateLimiter,
         ReviewService,
+        ReviewQueueService,
         TrainingJobService,
+        ThumbnailService,
         SignedUrlService,
         UserService,
         WebhookService,

@@ -39,6 +39,7 @@ import { ApiError } from '../errors/api-error';
 import { InspectionFilesService } from '../services/inspection-files.service';
 import { InspectionIntakeService } from '../services/inspection-intake.service';
 import { InspectionQueryService } from '../services/inspection-query.service';
+import { ThumbnailService } from '../services/thumbnail.service';
 import { CameraRateLimitGuard } from '../upload/rate-limit.guard';
 import { UploadInterceptor, type UploadRequest } from '../upload/upload.interceptor';
 
@@ -49,6 +50,7 @@ export class InspectionsController {
     private readonly intake: InspectionIntakeService,
     private readonly queries: InspectionQueryService,
     private readonly files: InspectionFilesService,
+    private readonly thumbnails: ThumbnailService,
   ) {}
 
   @Post()
@@ -161,6 +163,18 @@ export class InspectionsController {
   ): Promise<void> {
     const row = await this.queries.get(id, principal);
     await this.files.stream(row.imageKey, response);
+  }
+
+  @Get(':id/thumbnail')
+  @Allow('camera', 'admin', 'ml_engineer', 'qa')
+  @ApiOkResponse({ description: 'WebP thumbnail, longest side 256 px, made once and stored' })
+  async thumbnail(
+    @Param('id', ParseUUIDPipe) id: string,
+    @CurrentPrincipal() principal: Principal,
+    @Res() response: Response,
+  ): Promise<void> {
+    const key = await this.thumbnails.ensure(await this.queries.get(id, principal));
+    await this.files.stream(key, response, 86_400);
   }
 
   @Get(':id/heatmap')
