@@ -113,7 +113,7 @@ export class WebConsole1764730800000 implements MigrationInterface {
             'id', NEW.id, 'lineId', NEW.line_id, 'cameraId', NEW.camera_id, 'status', NEW.status,
             'verdict', NEW.verdict, 'score', NEW.score, 'modelVersionId', NEW.model_version_id,
             'receivedAt', NEW.received_at,
-            'needsReview', NEW.review_count = 0 AND NEW.verdict IN ('uncertain', 'defect')));
+            'needsReview', coalesce(NEW.review_count = 0 AND NEW.verdict IN ('uncertain', 'defect'), false)));
         END IF;
         IF NEW.heatmap_key IS NOT NULL AND (TG_OP = 'INSERT' OR OLD.heatmap_key IS NULL) THEN
           PERFORM emit_event('heatmap', jsonb_build_object('inspectionId', NEW.id));

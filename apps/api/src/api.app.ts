@@ -1,6 +1,7 @@
 import { type AppDefinition } from '@linescope/platform';
 import { ApiModule } from './api.module';
 import { ApiJobHandlers } from './jobs/api.job-handlers';
+import { EventHubService } from './services/event-hub.service';
 
 /** Hourly: objects older than the grace period with no row are removed. */
 const ORPHAN_SWEEP_CRON = '17 * * * *';
@@ -15,4 +16,5 @@ export const apiApp: AppDefinition = {
     await infra.queue.work('api', app.get(ApiJobHandlers).handlers());
     await infra.queue.schedule('sweep-orphans', ORPHAN_SWEEP_CRON, {});
   },
+  beforeShutdown: (app) => app.get(EventHubService).closeStreams(),
 };

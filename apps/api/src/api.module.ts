@@ -4,6 +4,7 @@ import { type Infrastructure, InfrastructureModule } from '@linescope/platform';
 import { AuthGuard } from './auth/auth.guard';
 import { AuthController } from './controllers/auth.controller';
 import { CamerasController } from './controllers/cameras.controller';
+import { EventsController } from './controllers/events.controller';
 import { FilesController } from './controllers/files.controller';
 import { InspectionsController } from './controllers/inspections.controller';
 import { LinesController } from './controllers/lines.controller';
@@ -18,6 +19,8 @@ import { InferenceClient } from './inference/inference.client';
 import { ApiJobHandlers } from './jobs/api.job-handlers';
 import { AuditRepository } from './repositories/audit.repository';
 import { CredentialsRepository } from './repositories/credentials.repository';
+import { EventListenerRepository } from './repositories/event-listener.repository';
+import { EventRepository } from './repositories/event.repository';
 import { LoginFailureRepository } from './repositories/login-failure.repository';
 import { ReviewQueueRepository } from './repositories/review-queue.repository';
 import { ReviewRepository } from './repositories/review.repository';
@@ -26,6 +29,9 @@ import { UserRepository } from './repositories/user.repository';
 import { AuthService } from './services/auth.service';
 import { CameraLastSeen } from './services/camera-last-seen';
 import { CameraService } from './services/camera.service';
+import { EventHubService } from './services/event-hub.service';
+import { EventStreamService } from './services/event-stream.service';
+import { HousekeepingService } from './services/housekeeping.service';
 import { InspectionFilesService } from './services/inspection-files.service';
 import { InspectionIntakeService } from './services/inspection-intake.service';
 import { InspectionQueryService } from './services/inspection-query.service';
@@ -59,6 +65,7 @@ export class ApiModule {
         ModelsController,
         ReviewsController,
         ReviewQueueController,
+        EventsController,
         TrainingJobsController,
       ],
       providers: [
@@ -84,6 +91,8 @@ export class ApiModule {
         },
         AuditRepository,
         CredentialsRepository,
+        EventListenerRepository,
+        EventRepository,
         LoginFailureRepository,
         ReviewQueueRepository,
         ReviewRepository,
@@ -104,6 +113,9 @@ export class ApiModule {
         ReviewQueueService,
         TrainingJobService,
         ThumbnailService,
+        EventHubService,
+        EventStreamService,
+        HousekeepingService,
         SignedUrlService,
         UserService,
         WebhookService,

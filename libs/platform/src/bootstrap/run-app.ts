@@ -20,6 +20,8 @@ export interface AppDefinition {
   startWorkers(app: INestApplication, infra: Infrastructure): Promise<void>;
   /** Checks of this app's own, reported by `GET /health/ready` beside database, storage and queue. */
   readinessChecks?(app: INestApplication): Record<string, DependencyCheck>;
+  /** Called first at shutdown, before the server stops accepting: end long-lived responses (event streams). */
+  beforeShutdown?(app: INestApplication): void;
 }
 
 export interface RunningApp {
@@ -65,7 +67,15 @@ export async function startApp(
     const actualPort = typeof address === 'object' && address ? address.port : port;
     const url = `http://${config.host}:${actualPort}`;
     logger.info({ url }, `${definition.role} listening`);
-    return { app, infra, url, shutdown: (reason) => shutdown(app!, infra, logger, reason) };
+    return {
+      app,
+      infra,
+      url,
+      shutdown: (reason) => {
+        definition.beforeShutdown?.(app!);
+        return shutdown(app!, infra, logger, reason);
+      },
+    };
   } catch (error) {
     await app?.close().catch(() => undefined);
     await infra.close().catch(() => undefined);
