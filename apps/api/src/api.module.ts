@@ -4,6 +4,7 @@ import { type Infrastructure, InfrastructureModule } from '@linescope/platform';
 import { AuthGuard } from './auth/auth.guard';
 import { AuthController } from './controllers/auth.controller';
 import { CamerasController } from './controllers/cameras.controller';
+import { DashboardsController } from './controllers/dashboards.controller';
 import { EventsController } from './controllers/events.controller';
 import { FilesController } from './controllers/files.controller';
 import { InspectionsController } from './controllers/inspections.controller';
@@ -19,6 +20,7 @@ import { InferenceClient } from './inference/inference.client';
 import { ApiJobHandlers } from './jobs/api.job-handlers';
 import { AuditRepository } from './repositories/audit.repository';
 import { CredentialsRepository } from './repositories/credentials.repository';
+import { DashboardRepository } from './repositories/dashboard.repository';
 import { EventListenerRepository } from './repositories/event-listener.repository';
 import { EventRepository } from './repositories/event.repository';
 import { LoginFailureRepository } from './repositories/login-failure.repository';
@@ -29,6 +31,7 @@ import { UserRepository } from './repositories/user.repository';
 import { AuthService } from './services/auth.service';
 import { CameraLastSeen } from './services/camera-last-seen';
 import { CameraService } from './services/camera.service';
+import { DashboardService } from './services/dashboard.service';
 import { EventHubService } from './services/event-hub.service';
 import { EventStreamService } from './services/event-stream.service';
 import { HousekeepingService } from './services/housekeeping.service';
@@ -66,6 +69,7 @@ export class ApiModule {
         ReviewsController,
         ReviewQueueController,
         EventsController,
+        DashboardsController,
         TrainingJobsController,
       ],
       providers: [
@@ -91,6 +95,7 @@ export class ApiModule {
         },
         AuditRepository,
         CredentialsRepository,
+        DashboardRepository,
         EventListenerRepository,
         EventRepository,
         LoginFailureRepository,
@@ -113,6 +118,7 @@ export class ApiModule {
         ReviewQueueService,
         TrainingJobService,
         ThumbnailService,
+        DashboardService,
         EventHubService,
         EventStreamService,
         HousekeepingService,
