@@ -1,5 +1,6 @@
 import { type AppDefinition } from '@linescope/platform';
 import { ApiModule } from './api.module';
+import { addSecuritySchemes } from './auth/auth.decorators';
 import { ApiJobHandlers } from './jobs/api.job-handlers';
 import { EventHubService } from './services/event-hub.service';
 
@@ -16,5 +17,6 @@ export const apiApp: AppDefinition = {
     await infra.queue.work('api', app.get(ApiJobHandlers).handlers());
     await infra.queue.schedule('sweep-orphans', ORPHAN_SWEEP_CRON, {});
   },
+  openApi: addSecuritySchemes,
   beforeShutdown: (app) => app.get(EventHubService).closeStreams(),
 };

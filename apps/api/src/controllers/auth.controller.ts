@@ -1,9 +1,9 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
-import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { type AppConfig } from '@linescope/config';
 import { APP_CONFIG } from '@linescope/platform';
 import { type Request, type Response } from 'express';
-import { Allow, CurrentPrincipal } from '../auth/auth.decorators';
+import { Allow, CurrentPrincipal, SECURITY_SCHEMES } from '../auth/auth.decorators';
 import { assertSameSite } from '../auth/csrf';
 import { type UserPrincipal } from '../auth/principals';
 import {
@@ -47,6 +47,8 @@ export class AuthController {
   }
 
   @Get('session')
+  // Reads the cookie itself (a bearer token has no session), so it is documented here rather than by @Allow.
+  @ApiSecurity(SECURITY_SCHEMES.session)
   @ApiOperation({ summary: 'The session of the cookie, with its CSRF token (401 when signed out)' })
   @ApiOkResponse({ type: SessionDto })
   session(@Req() request: Request): Promise<SessionDto> {

@@ -12,14 +12,12 @@ import {
 } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
-  ApiBearerAuth,
   ApiBody,
   ApiConsumes,
   ApiCreatedResponse,
   ApiHeader,
   ApiOkResponse,
   ApiOperation,
-  ApiSecurity,
   ApiTags,
 } from '@nestjs/swagger';
 import { plainToInstance } from 'class-transformer';
@@ -57,7 +55,6 @@ export class InspectionsController {
   @Allow('camera')
   @UseGuards(CameraRateLimitGuard)
   @UseInterceptors(UploadInterceptor)
-  @ApiSecurity('api-key')
   @ApiOperation({
     summary: 'Upload a product image',
     description:
@@ -116,7 +113,6 @@ export class InspectionsController {
 
   @Get()
   @Allow('admin', 'ml_engineer', 'qa')
-  @ApiBearerAuth()
   @ApiOkResponse({ type: InspectionPageDto })
   list(@Query() query: InspectionQueryDto): Promise<InspectionPageDto> {
     return this.queries.list(query);
@@ -124,8 +120,6 @@ export class InspectionsController {
 
   @Get(':id')
   @Allow('camera', 'admin', 'ml_engineer', 'qa')
-  @ApiBearerAuth()
-  @ApiSecurity('api-key')
   @ApiOkResponse({ type: InspectionDto })
   async get(
     @Param('id', ParseUUIDPipe) id: string,
@@ -136,7 +130,6 @@ export class InspectionsController {
 
   @Get(':id/links')
   @Allow('camera', 'admin', 'ml_engineer', 'qa')
-  @ApiBearerAuth()
   @ApiOkResponse({
     type: InspectionLinksDto,
     description: 'Short-lived signed URLs of the image and heatmap',
@@ -154,7 +147,6 @@ export class InspectionsController {
 
   @Get(':id/image')
   @Allow('camera', 'admin', 'ml_engineer', 'qa')
-  @ApiBearerAuth()
   @ApiOkResponse({ description: 'The stored image, streamed' })
   async image(
     @Param('id', ParseUUIDPipe) id: string,
@@ -179,7 +171,6 @@ export class InspectionsController {
 
   @Get(':id/heatmap')
   @Allow('admin', 'ml_engineer', 'qa')
-  @ApiBearerAuth()
   @ApiOkResponse({ description: 'The explanation heatmap (PNG), streamed' })
   async heatmap(
     @Param('id', ParseUUIDPipe) id: string,

@@ -20,6 +20,8 @@ export interface AppDefinition {
   startWorkers(app: INestApplication, infra: Infrastructure): Promise<void>;
   /** Checks of this app's own, reported by `GET /health/ready` beside database, storage and queue. */
   readinessChecks?(app: INestApplication): Record<string, DependencyCheck>;
+  /** Adds to the OpenAPI document (security schemes) before it is built. */
+  openApi?(builder: DocumentBuilder): DocumentBuilder;
   /** Called first at shutdown, before the server stops accepting: end long-lived responses (event streams). */
   beforeShutdown?(app: INestApplication): void;
 }
@@ -46,13 +48,13 @@ export async function startApp(
       abortOnError: false,
     });
     app.use(infra.metrics.httpMiddleware());
+    const builder = new DocumentBuilder()
+      .setTitle(definition.title)
+      .setDescription(definition.description)
+      .setVersion('1');
     const document = SwaggerModule.createDocument(
       app,
-      new DocumentBuilder()
-        .setTitle(definition.title)
-        .setDescription(definition.description)
-        .setVersion('1')
-        .build(),
+      (definition.openApi ? definition.openApi(builder) : builder).build(),
     );
     SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs.json' });
     await definition.startWorkers(app, infra);
