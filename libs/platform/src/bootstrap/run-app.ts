@@ -113,6 +113,8 @@ export function runApp(definition: AppDefinition): void {
       };
       process.once('SIGTERM', onSignal);
       process.once('SIGINT', onSignal);
+      // Started by the launcher with an IPC channel: if the launcher dies, the channel closes and the app stops.
+      if (process.connected) process.once('disconnect', () => onSignal('SIGTERM'));
     },
     (error: unknown) => {
       const message = error instanceof Error ? error.message.split('\n')[0] : String(error);

@@ -26,9 +26,7 @@ export class InfrastructureModule {
         {
           provide: READINESS_CHECKS,
           useValue: {
-            database: async () => {
-              await infra.dataSource.query('SELECT 1');
-            },
+            database: () => infra.checkDatabase(),
             storage: () => infra.store.ping(),
             queue: () => infra.queue.ping(),
           },

@@ -1,5 +1,11 @@
 import { type AppConfig } from '@linescope/config';
-import { createDataSource, describeDatabaseError, migrateUp, redactUrl } from '@linescope/db';
+import {
+  assertServerIdentity,
+  createDataSource,
+  describeDatabaseError,
+  migrateUp,
+  redactUrl,
+} from '@linescope/db';
 import { JobQueue, type WorkerRole } from '@linescope/queue';
 import { FsObjectStore, type ObjectStore, S3ObjectStore } from '@linescope/storage';
 import { type Logger } from 'pino';
@@ -18,6 +24,8 @@ export interface Infrastructure {
   dataSource: DataSource;
   store: ObjectStore;
   queue: JobQueue;
+  /** Checks the database answers and, when DATABASE_SYSTEM_ID is set, that it is this installation's cluster. */
+  checkDatabase(): Promise<void>;
   /** Stops the queue (waiting for in-flight jobs), then closes the database pool. */
   close(): Promise<void>;
 }
@@ -56,10 +64,12 @@ export async function connectInfrastructure(
       'DATABASE_URL is not set: `npm start` runs the whole product with an embedded PostgreSQL; an app started on its own needs DATABASE_URL',
     );
   }
+  const verifyConnection = identityCheck(config.database.systemIdentifier, logger);
   const dataSource = createDataSource({
     url,
     poolSize: config.database.poolSize,
     applicationName: `linescope-${app}`,
+    verifyConnection,
   });
   try {
     await dataSource.initialize();
@@ -90,6 +100,7 @@ export async function connectInfrastructure(
 
   const queue = new JobQueue({
     databaseUrl: url,
+    verifyConnection,
     onError: (error) => logger.error({ err: error }, 'job queue error'),
     log: (message, fields) => logger.info(fields ?? {}, message),
   });
@@ -113,10 +124,38 @@ export async function connectInfrastructure(
     dataSource,
     store,
     queue,
+    checkDatabase: async () => {
+      const expected = config.database.systemIdentifier;
+      if (expected) await assertServerIdentity(dataSource, expected);
+      else await dataSource.query('SELECT 1');
+    },
     close: async () => {
       await queue.stop(config.shutdownTimeoutMs);
       await dataSource.destroy();
     },
+  };
+}
+
+/**
+ * With DATABASE_SYSTEM_ID set, every new connection (pool, queue) first checks that the server is that cluster, so
+ * an app never reads or writes another installation's database that happens to answer on the same address.
+ */
+function identityCheck(
+  expected: string | undefined,
+  logger: Logger,
+): ((client: { query(text: string): Promise<unknown> }) => Promise<void>) | undefined {
+  if (!expected) return undefined;
+  let lastReported = '';
+  return async (client) => {
+    try {
+      await assertServerIdentity(client, expected);
+      lastReported = '';
+    } catch (error) {
+      const message = errorText(error);
+      if (message !== lastReported) logger.error(`refusing the database connection: ${message}`);
+      lastReported = message;
+      throw error;
+    }
   };
 }
 
