@@ -46,7 +46,8 @@ function parse(argv: string[]): Request {
   if (!USER_ROLES.includes(role))
     throw new UsageError(`--role must be one of ${USER_ROLES.join(', ')}; ${USAGE}`);
   const displayName = values.name?.trim() || email.split('@')[0];
-  if ([...displayName].some((char) => char.charCodeAt(0) < 0x20 || char.charCodeAt(0) === 0x7f)) throw new UsageError('--name must not contain control characters');
+  if ([...displayName].some((char) => char.charCodeAt(0) < 0x20 || char.charCodeAt(0) === 0x7f))
+    throw new UsageError('--name must not contain control characters');
   return { email, role, displayName };
 }
 

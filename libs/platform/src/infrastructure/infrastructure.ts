@@ -7,7 +7,7 @@ import {
   redactUrl,
 } from '@linescope/db';
 import { JobQueue, type WorkerRole } from '@linescope/queue';
-import { FsObjectStore, type ObjectStore, S3ObjectStore } from '@linescope/storage';
+import { BoundedObjectStore, FsObjectStore, type ObjectStore, S3ObjectStore } from '@linescope/storage';
 import { type Logger } from 'pino';
 import { type DataSource } from 'typeorm';
 import { Metrics } from '../metrics/metrics';
@@ -30,7 +30,7 @@ export interface Infrastructure {
   close(): Promise<void>;
 }
 
-export function createObjectStore(config: AppConfig): ObjectStore {
+export function createObjectStore(config: AppConfig): FsObjectStore | S3ObjectStore {
   const storage = config.storage;
   switch (storage.driver) {
     case 'fs':
@@ -42,8 +42,27 @@ export function createObjectStore(config: AppConfig): ObjectStore {
         accessKey: storage.accessKey,
         secretKey: storage.secretKey,
         region: storage.region,
+        idleTimeoutMs: config.storageTimeoutMs,
       });
   }
+}
+
+/** Sweeps what crashed writes left in the filesystem store's `.tmp/` at start and hourly. */
+const TMP_SWEEP_EVERY_MS = 60 * 60_000;
+const TMP_MAX_AGE_MS = 60 * 60_000;
+
+function sweepTemporaryFiles(store: FsObjectStore, logger: Logger): () => void {
+  const sweep = () =>
+    store.sweepTemporaryFiles(TMP_MAX_AGE_MS).then(
+      (removed) => {
+        if (removed) logger.info({ removed }, 'removed temporary files left by interrupted writes');
+      },
+      (error: unknown) => logger.warn({ err: error }, 'temporary files sweep failed'),
+    );
+  void sweep();
+  const timer = setInterval(() => void sweep(), TMP_SWEEP_EVERY_MS);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 function describeStore(config: AppConfig): string {
@@ -91,12 +110,20 @@ export async function connectInfrastructure(
     }
   }
 
-  const store = createObjectStore(config);
+  const backend = createObjectStore(config);
+  const store = new BoundedObjectStore(backend, {
+    timeoutMs: config.storageTimeoutMs,
+    describe: describeStore(config),
+    log: (message, fields) => logger.warn(fields, message),
+  });
   try {
     await store.init();
   } catch (error) {
     return fail(`cannot use the ${describeStore(config)}: ${errorText(error)}`);
   }
+  const stopSweeping =
+    backend instanceof FsObjectStore ? sweepTemporaryFiles(backend, logger) : () => undefined;
+  cleanup.push(async () => stopSweeping());
 
   const queue = new JobQueue({
     databaseUrl: url,
@@ -130,6 +157,8 @@ export async function connectInfrastructure(
       else await dataSource.query('SELECT 1');
     },
     close: async () => {
+      stopSweeping();
+      store.close();
       await queue.stop(config.shutdownTimeoutMs);
       await dataSource.destroy();
     },
