@@ -61,8 +61,22 @@ export class BoundedObjectStore implements ObjectStore {
     }
   }
 
-  get(key: string): Promise<Buffer> {
-    return this.bound('read', () => this.inner.get(key));
+  /** Opening is bounded, then every chunk must follow the previous one within the bound: large objects still load. */
+  async get(key: string): Promise<Buffer> {
+    const stream = await this.getStream(key);
+    const chunks: Buffer[] = [];
+    const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    try {
+      for (;;) {
+        const next = await this.bound('read', () => iterator.next());
+        if (next.done) break;
+        chunks.push(next.value);
+      }
+    } catch (error) {
+      stream.destroy();
+      throw error;
+    }
+    return Buffer.concat(chunks);
   }
 
   getStream(key: string): Promise<Readable> {

@@ -84,6 +84,7 @@ async function shutdown(
   reason: string,
 ): Promise<void> {
   logger.info({ reason }, 'shutting down');
+  infra.beginShutdown();
   const server = app.getHttpServer() as Server;
   const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();

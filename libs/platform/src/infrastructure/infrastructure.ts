@@ -24,6 +24,9 @@ export interface Infrastructure {
   dataSource: DataSource;
   store: ObjectStore;
   queue: JobQueue;
+  /** Aborted when shutdown begins, before requests and jobs are drained. */
+  shutdownSignal: AbortSignal;
+  beginShutdown(): void;
   /** Checks the database answers and, when DATABASE_SYSTEM_ID is set, that it is this installation's cluster. */
   checkDatabase(): Promise<void>;
   /** Stops the queue (waiting for in-flight jobs), then closes the database pool. */
@@ -142,6 +145,7 @@ export async function connectInfrastructure(
     { database: redactUrl(url), storage: describeStore(config), role: app },
     'infrastructure connected',
   );
+  const shutdown = new AbortController();
   return {
     app,
     config,
@@ -151,6 +155,8 @@ export async function connectInfrastructure(
     dataSource,
     store,
     queue,
+    shutdownSignal: shutdown.signal,
+    beginShutdown: () => shutdown.abort(),
     checkDatabase: async () => {
       const expected = config.database.systemIdentifier;
       if (expected) await assertServerIdentity(dataSource, expected);
