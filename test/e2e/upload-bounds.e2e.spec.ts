@@ -15,20 +15,23 @@ const STORAGE_TIMEOUT_MS = 1_500;
 const MAX_IMAGE_BYTES = 2 * 1024 * 1024;
 
 /** s3rver in a process of its own, so it can be stopped (SIGSTOP) like a stalled server. */
-async function startS3Process(directory: string): Promise<{ endpoint: string; process: Running['child'] }> {
+async function startS3Process(
+  directory: string,
+  port = 0,
+): Promise<{ endpoint: string; process: Running['child'] }> {
   const script = `
     const S3rver = require('s3rver');
-    new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: process.env.S3_DIR })
+    new S3rver({ address: '127.0.0.1', port: Number(process.env.S3_PORT), silent: true, directory: process.env.S3_DIR })
       .run().then((address) => process.stdout.write(address.port + '\\n'));`;
   const child = spawn(process.execPath, ['-e', script], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH, S3_DIR: directory },
+    env: { PATH: process.env.PATH, S3_DIR: directory, S3_PORT: String(port) },
   });
-  const port = await new Promise<number>((resolve, reject) => {
+  const listening = await new Promise<number>((resolve, reject) => {
     child.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
     child.once('exit', (code) => reject(new Error(`s3rver exited (${code})`)));
   });
-  return { endpoint: `http://127.0.0.1:${port}`, process: child };
+  return { endpoint: `http://127.0.0.1:${listening}`, process: child };
 }
 
 describe('bounded waits on the upload path', () => {
@@ -117,6 +120,25 @@ describe('bounded waits on the upload path', () => {
     // And the retry the camera makes now succeeds.
     expect((await upload({ 'idempotency-key': 'stalled-1' })).status).toBe(202);
     expect(await imageKeys()).toHaveLength(2);
+  }, 60_000);
+
+  it('answers 503 at once while the S3 server is dead (SIGKILL), and stores again once it is back', async () => {
+    const rowsBefore = await rows();
+    const keysBefore = await imageKeys();
+    s3.process.kill('SIGKILL');
+    await new Promise((resolve) => s3.process.once('exit', resolve));
+    const started = Date.now();
+    const refused = await upload({ 'idempotency-key': 'dead-1' });
+    expect(Date.now() - started).toBeLessThan(STORAGE_TIMEOUT_MS);
+    expect(refused.status).toBe(503);
+    expect(refused.body).toMatchObject({ statusCode: 503, error: 'storage_unavailable' });
+    expect(await rows()).toBe(rowsBefore);
+
+    s3 = await startS3Process(s3Dir, Number(new URL(s3.endpoint).port));
+    expect(await imageKeys()).toEqual(keysBefore);
+    expect((await upload({ 'idempotency-key': 'dead-1' })).status).toBe(202);
+    expect(await rows()).toBe(rowsBefore + 1);
+    expect(await imageKeys()).toHaveLength(keysBefore.length + 1);
   }, 60_000);
 
   it('refuses a multipart upload declaring 1 GB with 413 at once, without reading the body', async () => {
