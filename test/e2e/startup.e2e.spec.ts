@@ -89,12 +89,6 @@ describe('starting the product', () => {
       /^linescope-api: cannot start: DATABASE_URL is not set: `npm start` runs the whole product with an embedded PostgreSQL; an app started on its own needs DATABASE_URL$/,
     ],
     [
-      'a data folder the embedded PostgreSQL cannot enter',
-      'launcher',
-      { DATA_DIR: '/root/linescope-private-data' },
-      /^linescope: cannot start: the embedded PostgreSQL runs as the system user postgres, which cannot enter \/root: .+$/,
-    ],
-    [
       'an unreachable database URL given to the launcher',
       'launcher',
       { DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/linescope' },

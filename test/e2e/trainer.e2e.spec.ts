@@ -278,6 +278,55 @@ describe('trainer app', () => {
     expect(epochs.rows.map((r) => r.epoch)).toEqual([1, 2, 3, 4]);
   }, 300_000);
 
+  it('on SIGTERM stops a training at its checkpoint within 10 s, hands it over, and the next trainer resumes it', async () => {
+    const first = startTrainer();
+    const id = await createJob(
+      { kind: 'folder', path: path.join(DATASETS, 'magnetic-tile') },
+      tinyTraining(6, {
+        checklist: {
+          initialLoss: { enabled: false },
+          overfit: { enabled: false },
+          lrRange: { enabled: false },
+          curves: { enabled: false },
+        },
+      }),
+    );
+    await waitFor(async () => (await job(id)).checkpoint_key !== null, 120_000, 'a first checkpoint', first);
+    const stoppedAt = Date.now();
+    first.child.kill('SIGTERM');
+    const finished = await first.exited;
+    expect(Date.now() - stoppedAt).toBeLessThan(10_000);
+    expect(finished.code).toBe(0);
+    expect(finished.stderr).not.toMatch(/\n\s+at /);
+    const handedOver = await job(id);
+    expect(handedOver).toMatchObject({ status: 'running', worker_id: null });
+    expect(handedOver.log).toMatch(/stopped by a shutdown after [1-5] epoch\(s\); queued again/);
+
+    // The silence period is far away: the next trainer takes the job because it was handed over.
+    const second = runNode(builtEntry('trainer'), {
+      DATABASE_URL: db.url,
+      DATA_DIR: dataDir,
+      TRAINER_PORT: '0',
+      LOG_LEVEL: 'warn',
+      TRAINER_SILENT_AFTER_SECONDS: '3600',
+    });
+    trainers.push(second);
+    await waitFor(
+      async () => (await job(id)).status === 'succeeded',
+      150_000,
+      'the job resumed and finished',
+      second,
+    );
+    const done = await job(id);
+    expect(done.attempt).toBe(2);
+    expect(done.log).toMatch(/resuming from the checkpoint after epoch [1-5]/);
+    const epochs = await sql.query(
+      `SELECT epoch FROM training_epochs WHERE training_job_id = $1 ORDER BY epoch`,
+      [id],
+    );
+    expect(epochs.rows.map((r) => r.epoch)).toEqual([1, 2, 3, 4, 5, 6]);
+  }, 300_000);
+
   it('fails a job at once when its data cannot make a model, without retrying', async () => {
     const trainer = startTrainer();
     const id = await createJob(

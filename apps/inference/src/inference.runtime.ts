@@ -115,6 +115,7 @@ export class InferenceRuntime implements OnApplicationShutdown {
     });
     const watcher = new ModelChangeWatcher({
       databaseUrl: infra.config.database.url ?? '',
+      systemIdentifier: infra.config.database.systemIdentifier,
       pollMs: config.modelPollMs,
       logger,
       onChange: (reason) => {

@@ -1,99 +1,138 @@
 import { ConfigError, loadConfig } from '@linescope/config';
-import { createDataSource, describeDatabaseError, migrateUp, startEmbeddedPostgres } from '@linescope/db';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { assertServerIdentity, createDataSource, describeDatabaseError, migrateUp } from '@linescope/db';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { bootstrapFirstAdmin } from '@linescope/accounts';
+import { EmbeddedDatabase } from './embedded-database';
+import { writeFirstAdminToken } from './first-admin';
+import { firstLine, Supervisor } from './supervisor';
 
 /**
- * `npm start`: the whole product on one box. Starts an embedded PostgreSQL when DATABASE_URL is not set,
- * applies migrations once, then runs the api, inference and trainer apps as child processes and supervises them.
- * In a cluster each app is deployed on its own instead (see docker/).
+ * `npm start`: the whole product on one box. Starts this installation's embedded PostgreSQL when DATABASE_URL is
+ * not set, applies migrations once, then runs the api, inference and trainer apps as child processes, each kept
+ * running by a supervisor. SIGTERM or Ctrl-C stops them in order: the api (no new requests, in-flight ones
+ * finish), then inference and trainer (jobs finish or checkpoint), then the database. In a cluster each app is
+ * deployed on its own instead (see docker/).
  */
 const APPS = ['api', 'inference', 'trainer'] as const;
-/** A child that dies this soon after starting failed to start: restarting it would only loop. */
-const STARTUP_WINDOW_MS = 15_000;
+type AppName = (typeof APPS)[number];
 
 function say(message: string): void {
   process.stderr.write(`linescope: ${message}\n`);
 }
 
+let stopRequested: NodeJS.Signals | undefined;
+let stopNow: ((signal: NodeJS.Signals) => void) | undefined;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (stopRequested) return;
+    stopRequested = signal;
+    stopNow?.(signal);
+  });
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
-  let stopEmbedded: (() => Promise<void>) | undefined;
-  let databaseUrl = config.database.url;
-  if (!databaseUrl) {
-    const dataDir = path.join(config.dataDir, 'postgres');
-    say(`no DATABASE_URL: starting the embedded PostgreSQL in ${dataDir}`);
-    const embedded = await startEmbeddedPostgres({ dataDir });
-    databaseUrl = embedded.url;
-    stopEmbedded = () => embedded.stop();
-  }
+  const budget = config.shutdownTimeoutMs;
+  let database: EmbeddedDatabase | undefined;
+  const apps = new Map<AppName, Supervisor>();
 
+  const restartApps = () => {
+    for (const supervisor of apps.values()) supervisor.restart('the database moved to another port');
+  };
+  let databaseUrl = config.database.url;
+  let systemIdentifier = config.database.systemIdentifier;
+  if (!databaseUrl) {
+    say(`no DATABASE_URL: starting this installation's embedded PostgreSQL (data folder ${config.dataDir})`);
+    database = await EmbeddedDatabase.start(config.dataDir, config.database.embeddedPort, say, restartApps);
+    databaseUrl = database.url;
+    systemIdentifier = database.systemIdentifier;
+  }
+  const stopDatabase = () => database?.stop(Math.max(1_000, budget * 0.15)) ?? Promise.resolve();
+  if (stopRequested) return exitAfter(stopDatabase());
+
+  try {
+    await prepareDatabase(databaseUrl, systemIdentifier, config.dataDir);
+  } catch (error) {
+    await stopDatabase();
+    throw error;
+  }
+  if (stopRequested) return exitAfter(stopDatabase());
+
+  // Each app drains its HTTP requests, then its jobs, each for up to this long: two of them fit in its phase.
+  const childTimeoutMs = Math.floor(budget * 0.18);
+  for (const app of APPS) {
+    const entry = path.join(__dirname, '..', '..', app, 'src', 'main.js');
+    const supervisor = new Supervisor(
+      app,
+      () =>
+        spawn(process.execPath, [entry], {
+          env: {
+            ...process.env,
+            DATABASE_URL: database?.url ?? databaseUrl,
+            ...(systemIdentifier
+              ? { DATABASE_SYSTEM_ID: database?.systemIdentifier ?? systemIdentifier }
+              : {}),
+            MIGRATIONS_RUN: 'false',
+            SHUTDOWN_TIMEOUT_MS: String(childTimeoutMs),
+          },
+          // Own process group (a terminal's Ctrl-C reaches the launcher only, which stops the apps in order);
+          // the IPC channel closes if the launcher dies, and the app then stops itself.
+          detached: true,
+          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        }),
+      say,
+    );
+    apps.set(app, supervisor);
+    await supervisor.start();
+  }
+  say(`started ${APPS.join(', ')}; API on http://${config.host}:${config.ports.api}`);
+
+  const shutdown = async (signal: NodeJS.Signals) => {
+    const started = Date.now();
+    say(`${signal}: stopping the api, then inference and trainer, then the database (within ${budget} ms)`);
+    await apps.get('api')?.stop(budget * 0.4);
+    await Promise.all([apps.get('inference')?.stop(budget * 0.4), apps.get('trainer')?.stop(budget * 0.4)]);
+    await stopDatabase();
+    say(`stopped in ${Date.now() - started} ms`);
+  };
+  stopNow = (signal) => void exitAfter(shutdown(signal));
+  if (stopRequested) stopNow(stopRequested);
+}
+
+/** Applies migrations once, before any app starts, and makes the first admin of a fresh installation. */
+async function prepareDatabase(
+  url: string,
+  systemIdentifier: string | undefined,
+  dataDir: string,
+): Promise<void> {
   const dataSource = createDataSource({
-    url: databaseUrl,
+    url,
     poolSize: 2,
     applicationName: 'linescope-launcher',
+    verifyConnection: systemIdentifier
+      ? (client) => assertServerIdentity(client, systemIdentifier)
+      : undefined,
   });
   try {
     await dataSource.initialize();
     await migrateUp(dataSource);
-    const adminToken = await bootstrapFirstAdmin(dataSource);
-    if (adminToken) {
-      const file = path.join(config.dataDir, 'initial-admin-token');
-      await mkdir(config.dataDir, { recursive: true });
-      await writeFile(file, adminToken + '\n', { mode: 0o600 });
-      say(`fresh installation: the first admin's bearer token is in ${file}`);
-    }
+    const tokenFile = await writeFirstAdminToken(dataSource, dataDir);
+    if (tokenFile) say(`fresh installation: the first admin's bearer token is in ${tokenFile}`);
   } catch (error) {
-    await stopEmbedded?.();
-    throw new Error(describeDatabaseError(databaseUrl, error), { cause: error });
+    throw new Error(describeDatabaseError(url, error), { cause: error });
   } finally {
     if (dataSource.isInitialized) await dataSource.destroy();
   }
+}
 
-  const children = new Map<string, ChildProcess>();
-  let stopping = false;
-
-  const stopAll = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    const exits = [...children.values()].map(
-      (child) =>
-        new Promise<void>((resolve) =>
-          child.exitCode !== null ? resolve() : child.once('exit', () => resolve()),
-        ),
-    );
-    for (const child of children.values()) child.kill('SIGTERM');
-    await Promise.all(exits);
-    await stopEmbedded?.();
-    process.exit(code);
-  };
-
-  const launch = (app: (typeof APPS)[number], restarts = 0) => {
-    const started = Date.now();
-    const child = spawn(process.execPath, [path.join(__dirname, '..', '..', app, 'src', 'main.js')], {
-      env: { ...process.env, DATABASE_URL: databaseUrl, MIGRATIONS_RUN: 'false' },
-      stdio: 'inherit',
-    });
-    children.set(app, child);
-    child.once('exit', (code, signal) => {
-      if (stopping) return;
-      if (Date.now() - started < STARTUP_WINDOW_MS) {
-        say(`${app} could not start (exit ${code ?? signal}); stopping`);
-        void stopAll(1);
-        return;
-      }
-      const delay = Math.min(30_000, 1000 * 2 ** restarts);
-      say(`${app} exited (${code ?? signal}); restarting in ${delay} ms`);
-      setTimeout(() => launch(app, restarts + 1), delay);
-    });
-  };
-
-  for (const app of APPS) launch(app);
-  say(`started ${APPS.join(', ')}; API on http://${config.host}:${config.ports.api}`);
-  process.once('SIGTERM', () => void stopAll(0));
-  process.once('SIGINT', () => void stopAll(0));
+function exitAfter(work: Promise<void>): Promise<void> {
+  return work.then(
+    () => process.exit(0),
+    (error: unknown) => {
+      say(`unclean stop: ${firstLine(error)}`);
+      process.exit(1);
+    },
+  );
 }
 
 main().catch((error: unknown) => {

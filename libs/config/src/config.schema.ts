@@ -15,6 +15,15 @@ export const environmentSchema = z
       .string()
       .refine((value) => /^postgres(ql)?:\/\//.test(value), 'must be a postgres:// or postgresql:// URL')
       .optional(),
+    /** PostgreSQL system identifier of the cluster the apps must reach (set by the launcher for its embedded one). */
+    DATABASE_SYSTEM_ID: z
+      .string()
+      .regex(/^\d+$/, 'must be a PostgreSQL system identifier (digits)')
+      .optional(),
+    /** Bound on each object-store call on the request path: past it the call fails and the API answers 503. */
+    STORAGE_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+    /** First port the launcher's embedded PostgreSQL tries at first start (later starts reuse the recorded one). */
+    EMBEDDED_DATABASE_PORT: port.default(54329),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
     MIGRATIONS_RUN: z
       .enum(['true', 'false'])
@@ -104,8 +113,16 @@ export interface AppConfig {
   env: Environment['NODE_ENV'];
   logLevel: Environment['LOG_LEVEL'];
   dataDir: string;
-  database: { url: string | undefined; poolSize: number; runMigrations: boolean };
+  database: {
+    url: string | undefined;
+    poolSize: number;
+    runMigrations: boolean;
+    systemIdentifier: string | undefined;
+    embeddedPort: number;
+  };
   storage: StorageConfig;
+  /** Bound on one object-store call (inactivity for transfers); see STORAGE_TIMEOUT_MS. */
+  storageTimeoutMs: number;
   host: string;
   ports: { api: number; inference: number; trainer: number };
   inferenceUrls: string[];
@@ -139,8 +156,15 @@ export function toAppConfig(env: Environment): AppConfig {
     env: env.NODE_ENV,
     logLevel: env.LOG_LEVEL,
     dataDir,
-    database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE, runMigrations: env.MIGRATIONS_RUN },
+    database: {
+      url: env.DATABASE_URL,
+      poolSize: env.DATABASE_POOL_SIZE,
+      runMigrations: env.MIGRATIONS_RUN,
+      systemIdentifier: env.DATABASE_SYSTEM_ID,
+      embeddedPort: env.EMBEDDED_DATABASE_PORT,
+    },
     storage,
+    storageTimeoutMs: env.STORAGE_TIMEOUT_MS,
     host: env.HOST,
     ports: { api: env.API_PORT, inference: env.INFERENCE_PORT, trainer: env.TRAINER_PORT },
     inferenceUrls: env.INFERENCE_URLS.split(',')

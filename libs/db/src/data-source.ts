@@ -6,6 +6,11 @@ export interface DataSourceOptions {
   url: string;
   poolSize?: number;
   applicationName?: string;
+  /**
+   * Runs on every new pooled connection before it is used; a rejection closes the connection and fails the query
+   * that asked for it. Used to check the server is this installation's cluster (see `assertServerIdentity`).
+   */
+  verifyConnection?: (client: { query(text: string): Promise<unknown> }) => Promise<void>;
 }
 
 /** The one TypeORM DataSource factory: schema comes only from migrations, never from synchronize. */
@@ -19,7 +24,11 @@ export function createDataSource(options: DataSourceOptions): DataSource {
     migrationsRun: false,
     migrationsTableName: 'schema_migrations',
     applicationName: options.applicationName ?? 'linescope',
-    extra: { max: options.poolSize ?? 10, connectionTimeoutMillis: 5_000 },
+    extra: {
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: 5_000,
+      ...(options.verifyConnection ? { onConnect: options.verifyConnection } : {}),
+    },
   });
 }
 

@@ -20,6 +20,8 @@ export interface JobQueueOptions {
   /** How long failed jobs stay queryable before pg-boss archives them. */
   keepFailedForSeconds?: number;
   onError?: (error: Error) => void;
+  /** Runs on every new connection of the queue before it is used; a rejection refuses that connection. */
+  verifyConnection?: (client: { query(text: string): Promise<unknown> }) => Promise<void>;
   log?: (message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -58,6 +60,8 @@ export class JobQueue {
       application_name: 'linescope-queue',
       max: 4,
       archiveFailedAfterSeconds: options.keepFailedForSeconds ?? 14 * 24 * 3600,
+      // pg-boss hands its options to pg's Pool, whose onConnect hook runs before a new connection is used.
+      ...(options.verifyConnection ? ({ onConnect: options.verifyConnection } as object) : {}),
     });
     this.boss.on('error', (error) => (options.onError ?? (() => undefined))(error));
   }
@@ -69,6 +73,7 @@ export class JobQueue {
     const lock = new Client({ connectionString: this.options.databaseUrl });
     await lock.connect();
     try {
+      await this.options.verifyConnection?.(lock);
       await lock.query('SELECT pg_advisory_lock($1)', [QUEUE_SETUP_LOCK_ID]);
       await this.boss.start();
       for (const kind of ALL_JOB_KINDS) {

@@ -36,6 +36,21 @@ export class FsObjectStore implements ObjectStore {
     await mkdir(path.join(this.root, TMP_DIR), { recursive: true });
   }
 
+  /** Removes temporary files older than `olderThanMs`: what a write interrupted by a crash left. Returns how many. */
+  async sweepTemporaryFiles(olderThanMs: number): Promise<number> {
+    const dir = path.join(this.root, TMP_DIR);
+    const cutoff = Date.now() - olderThanMs;
+    let removed = 0;
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      const file = path.join(dir, name);
+      const info = await stat(file).catch(() => null);
+      if (!info || info.mtimeMs >= cutoff) continue;
+      await rm(file, { recursive: true, force: true });
+      removed += 1;
+    }
+    return removed;
+  }
+
   async put(key: string, body: Buffer, options: PutOptions = {}): Promise<ObjectInfo> {
     const file = this.fileFor(key);
     await mkdir(path.dirname(file), { recursive: true });

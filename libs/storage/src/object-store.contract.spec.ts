@@ -2,6 +2,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startS3Server, type TestS3Server } from '../../../test/support/s3-server';
+import { BoundedObjectStore } from './bounded-object-store';
 import { FsObjectStore } from './fs-object-store';
 import { InvalidObjectKeyError, ObjectNotFoundError, type ObjectStore } from './object-store';
 import { S3ObjectStore } from './s3-object-store';
@@ -27,6 +28,20 @@ async function s3Fixture(): Promise<StoreFixture> {
   return { store, teardown: () => server.stop() };
 }
 
+/** As the apps use it: every call bounded, S3 requests aborted when their connection stays silent. */
+async function boundedS3Fixture(): Promise<StoreFixture> {
+  const server: TestS3Server = await startS3Server();
+  const inner = new S3ObjectStore({
+    endpoint: server.endpoint,
+    bucket: 'linescope-test',
+    accessKey: server.accessKey,
+    secretKey: server.secretKey,
+    idleTimeoutMs: 5_000,
+  });
+  const store = new BoundedObjectStore(inner, { timeoutMs: 5_000, describe: 'S3 test bucket' });
+  return { store, teardown: () => server.stop() };
+}
+
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const item of items) out.push(item);
@@ -36,6 +51,7 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 describe.each([
   ['filesystem', fsFixture],
   ['s3 (minio client against s3rver)', s3Fixture],
+  ['s3, bounded', boundedS3Fixture],
 ])('ObjectStore contract: %s', (_name, makeFixture) => {
   let fixture: StoreFixture;
   let store: ObjectStore;

@@ -1,5 +1,8 @@
 import { Client, type ClientOptions } from 'minio';
+import http from 'node:http';
+import https from 'node:https';
 import { type Readable } from 'node:stream';
+import { StorageTimeoutError } from './bounded-object-store';
 import {
   assertValidKey,
   assertValidPrefix,
@@ -18,6 +21,8 @@ export interface S3StoreOptions {
   region?: string;
   /** Path-style addressing (bucket in the path): what MinIO and most self-hosted servers expect. */
   pathStyle?: boolean;
+  /** A request whose connection stays silent this long is aborted (a stalled server, not a slow transfer). */
+  idleTimeoutMs?: number;
 }
 
 const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
@@ -138,13 +143,32 @@ export function parseS3Endpoint(endpoint: string): { endPoint: string; port: num
 }
 
 function toClientOptions(options: S3StoreOptions): ClientOptions {
+  const endpoint = parseS3Endpoint(options.endpoint);
   return {
-    ...parseS3Endpoint(options.endpoint),
+    ...endpoint,
+    ...(options.idleTimeoutMs
+      ? { transport: abortingWhenIdle(endpoint.useSSL ? https : http, options.idleTimeoutMs) }
+      : {}),
     accessKey: options.accessKey,
     secretKey: options.secretKey,
     region: options.region ?? 'us-east-1',
     pathStyle: options.pathStyle ?? true,
   };
+}
+
+/** Really aborts a request whose socket is idle too long, so no connection to a stalled server is left waiting. */
+function abortingWhenIdle(
+  base: typeof http | typeof https,
+  idleTimeoutMs: number,
+): Pick<typeof http, 'request'> {
+  const request = (...args: Parameters<typeof http.request>) => {
+    const req = base.request(...args);
+    req.setTimeout(idleTimeoutMs, () =>
+      req.destroy(new StorageTimeoutError('request', idleTimeoutMs, 'S3 server')),
+    );
+    return req;
+  };
+  return { request: request as typeof http.request };
 }
 
 function errorCode(error: unknown): string | undefined {

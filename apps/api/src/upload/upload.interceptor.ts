@@ -61,6 +61,10 @@ export class UploadInterceptor implements NestInterceptor {
   }
 
   private readMultipart(request: UploadRequest): Promise<void> {
+    // Refused on the declared length, before a byte of the body is read: boundaries, part headers and the
+    // few small fields allowed beside the image never need more than MULTIPART_OVERHEAD_BYTES.
+    if (declaredLength(request) > this.maxBytes + MULTIPART_OVERHEAD_BYTES)
+      return Promise.reject(refuseUnread(request, this.maxBytes));
     return new Promise((resolve, reject) => {
       this.multipart(request, request.res!, (error: unknown) => {
         if (error) return reject(translateMulterError(error, this.maxBytes));
@@ -82,8 +86,7 @@ export class UploadInterceptor implements NestInterceptor {
   }
 
   private async readRaw(request: Request): Promise<Buffer> {
-    const declared = Number(request.headers['content-length']);
-    if (Number.isFinite(declared) && declared > this.maxBytes) throw tooLarge(this.maxBytes);
+    if (declaredLength(request) > this.maxBytes) throw refuseUnread(request, this.maxBytes);
     const chunks: Buffer[] = [];
     let total = 0;
     for await (const chunk of request as AsyncIterable<Buffer>) {
@@ -96,6 +99,20 @@ export class UploadInterceptor implements NestInterceptor {
     }
     return Buffer.concat(chunks);
   }
+}
+
+/** Room for what a multipart body holds besides the image: 10 fields of up to 4 KiB, part headers, boundaries. */
+const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
+
+function declaredLength(request: Request): number {
+  const declared = Number(request.headers['content-length']);
+  return Number.isFinite(declared) ? declared : 0;
+}
+
+/** The body is never read: the connection is closed after the answer instead of draining what the client sends. */
+function refuseUnread(request: Request, maxBytes: number): ApiError {
+  request.res?.setHeader('connection', 'close');
+  return tooLarge(maxBytes);
 }
 
 function tooLarge(maxBytes: number): ApiError {

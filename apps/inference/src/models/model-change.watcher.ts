@@ -1,9 +1,11 @@
-import { MODELS_CHANNEL } from '@linescope/db';
+import { assertServerIdentity, MODELS_CHANNEL } from '@linescope/db';
 import { Client } from 'pg';
 import { type Logger } from 'pino';
 
 export interface ModelChangeWatcherOptions {
   databaseUrl: string;
+  /** When set, a connection to a server with another system identifier is refused (see DATABASE_SYSTEM_ID). */
+  systemIdentifier?: string;
   pollMs: number;
   logger: Logger;
   /** Called on every notification, every poll and every (re)connection; the receiver coalesces. */
@@ -76,6 +78,7 @@ export class ModelChangeWatcher {
     });
     try {
       await client.connect();
+      if (this.options.systemIdentifier) await assertServerIdentity(client, this.options.systemIdentifier);
       await client.query(`LISTEN ${MODELS_CHANNEL}`);
     } catch (error) {
       onLost(error as Error);

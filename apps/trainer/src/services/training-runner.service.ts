@@ -6,8 +6,8 @@ import {
   type TrainingProgress,
 } from '@linescope/db';
 import { type AppConfig } from '@linescope/config';
-import { APP_CONFIG, LOGGER, OBJECT_STORE } from '@linescope/platform';
-import { JOB_KINDS, type JobContext, type JobOutcome } from '@linescope/queue';
+import { APP_CONFIG, LOGGER, OBJECT_STORE, SHUTDOWN_SIGNAL } from '@linescope/platform';
+import { JOB_KINDS, type JobContext, type JobOutcome, JobQueue } from '@linescope/queue';
 import { type ObjectStore } from '@linescope/storage';
 import { type Finding } from '@linescope/training/checklist';
 import { EmptyClassFolderError } from '@linescope/training/data';
@@ -56,6 +56,8 @@ export class TrainingRunnerService {
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly queue: JobQueue,
+    @Inject(SHUTDOWN_SIGNAL) private readonly shutdown: AbortSignal,
   ) {
     this.jobs = new TrainingJobRepository(dataSource, config.trainer.silentAfterSeconds);
   }
@@ -80,6 +82,8 @@ export class TrainingRunnerService {
         result.model.dispose();
       }
     } catch (error) {
+      if (error instanceof TrainingCancelledError && this.shutdown.aborted)
+        return this.handOver(job.id, error);
       if (error instanceof TrainingCancelledError) {
         const current = await this.jobs.findById(job.id);
         return {
@@ -100,6 +104,26 @@ export class TrainingRunnerService {
       }
       throw error;
     }
+  }
+
+  /**
+   * The trainer is stopping: the run stopped at its last checkpoint. The job is released and queued again, so the
+   * next trainer to start resumes it from that checkpoint (same job, same epoch) without waiting for it to look
+   * abandoned.
+   */
+  private async handOver(jobId: string, error: TrainingCancelledError): Promise<JobOutcome> {
+    if (await this.jobs.release(jobId, this.workerId)) {
+      await this.queue.send('train-model', { trainingJobId: jobId });
+      await this.jobs.appendLog(
+        jobId,
+        `stopped by a shutdown after ${error.completedEpochs} epoch(s); queued again\n`,
+      );
+    }
+    this.logger.info(
+      { trainingJobId: jobId },
+      'training stopped by shutdown; it resumes from its last checkpoint',
+    );
+    return { status: 'skipped', reason: 'stopped by shutdown; queued again to resume from its checkpoint' };
   }
 
   private async train(
@@ -198,7 +222,7 @@ export class TrainingRunnerService {
         await this.jobs.saveFindings(jobId, findings);
       },
       onCheckpoint: async ({ key }) => this.jobs.setCheckpoint(jobId, key),
-      shouldStop: () => stopRequested,
+      shouldStop: () => stopRequested || this.shutdown.aborted,
     };
     return {
       hooks,

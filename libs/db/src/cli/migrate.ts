@@ -1,5 +1,4 @@
 import { loadConfig } from '@linescope/config';
-import path from 'node:path';
 import { createDataSource, migrateDownAll, migrateUp } from '../data-source';
 import { describeDatabaseError } from '../database-errors';
 import { startEmbeddedPostgres } from '../embedded/embedded-postgres';
@@ -8,9 +7,7 @@ import { startEmbeddedPostgres } from '../embedded/embedded-postgres';
 async function main(direction: string | undefined): Promise<void> {
   if (direction !== 'up' && direction !== 'down') throw new Error('usage: migrate up|down');
   const config = loadConfig();
-  const embedded = config.database.url
-    ? undefined
-    : await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'postgres') });
+  const embedded = config.database.url ? undefined : await startEmbeddedPostgres({ dataDir: config.dataDir });
   const url = config.database.url ?? embedded!.url;
   const dataSource = createDataSource({ url, applicationName: 'linescope-migrate' });
   try {

@@ -95,6 +95,18 @@ export class TrainingJobRepository {
     return (result.affected ?? 0) > 0;
   }
 
+  /** Gives a running job up (its worker is stopping), so the next trainer claims it at once. */
+  async release(id: string, workerId: string): Promise<boolean> {
+    const rows = await updatedRows<{ id: string }>(
+      this.dataSource,
+      `UPDATE training_jobs SET worker_id = NULL, updated_at = now()
+        WHERE id = $1 AND worker_id = $2 AND status = 'running'
+        RETURNING id`,
+      [id, workerId],
+    );
+    return rows.length > 0;
+  }
+
   /** Running jobs whose worker stopped writing heartbeats; their worker is cleared so another can claim them. */
   async releaseSilent(): Promise<string[]> {
     const rows = await updatedRows<{ id: string }>(

@@ -96,6 +96,7 @@ async function shutdown(
   reason: string,
 ): Promise<void> {
   logger.info({ reason }, 'shutting down');
+  infra.beginShutdown();
   const server = app.getHttpServer() as Server;
   const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
@@ -125,6 +126,8 @@ export function runApp(definition: AppDefinition): void {
       };
       process.once('SIGTERM', onSignal);
       process.once('SIGINT', onSignal);
+      // Started by the launcher with an IPC channel: if the launcher dies, the channel closes and the app stops.
+      if (process.connected) process.once('disconnect', () => onSignal('SIGTERM'));
     },
     (error: unknown) => {
       const message = error instanceof Error ? error.message.split('\n')[0] : String(error);

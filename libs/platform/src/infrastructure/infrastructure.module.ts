@@ -1,5 +1,5 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
-import { APP_CONFIG, LOGGER, OBJECT_STORE } from './tokens';
+import { APP_CONFIG, LOGGER, OBJECT_STORE, SHUTDOWN_SIGNAL } from './tokens';
 import { JobQueue } from '@linescope/queue';
 import { DataSource } from 'typeorm';
 import { HealthController } from '../health/health.controller';
@@ -23,19 +23,18 @@ export class InfrastructureModule {
         { provide: DataSource, useValue: infra.dataSource },
         { provide: OBJECT_STORE, useValue: infra.store },
         { provide: JobQueue, useValue: infra.queue },
+        { provide: SHUTDOWN_SIGNAL, useValue: infra.shutdownSignal },
         {
           provide: READINESS_CHECKS,
           useValue: {
-            database: async () => {
-              await infra.dataSource.query('SELECT 1');
-            },
+            database: () => infra.checkDatabase(),
             storage: () => infra.store.ping(),
             queue: () => infra.queue.ping(),
           },
         },
         HealthService,
       ],
-      exports: [APP_CONFIG, LOGGER, Metrics, DataSource, OBJECT_STORE, JobQueue],
+      exports: [APP_CONFIG, LOGGER, Metrics, DataSource, OBJECT_STORE, JobQueue, SHUTDOWN_SIGNAL],
     };
   }
 }

@@ -1,7 +1,13 @@
 import { type AppConfig } from '@linescope/config';
-import { createDataSource, describeDatabaseError, migrateUp, redactUrl } from '@linescope/db';
+import {
+  assertServerIdentity,
+  createDataSource,
+  describeDatabaseError,
+  migrateUp,
+  redactUrl,
+} from '@linescope/db';
 import { JobQueue, type WorkerRole } from '@linescope/queue';
-import { FsObjectStore, type ObjectStore, S3ObjectStore } from '@linescope/storage';
+import { BoundedObjectStore, FsObjectStore, type ObjectStore, S3ObjectStore } from '@linescope/storage';
 import { type Logger } from 'pino';
 import { type DataSource } from 'typeorm';
 import { Metrics } from '../metrics/metrics';
@@ -18,11 +24,16 @@ export interface Infrastructure {
   dataSource: DataSource;
   store: ObjectStore;
   queue: JobQueue;
+  /** Aborted when shutdown begins, before requests and jobs are drained. */
+  shutdownSignal: AbortSignal;
+  beginShutdown(): void;
+  /** Checks the database answers and, when DATABASE_SYSTEM_ID is set, that it is this installation's cluster. */
+  checkDatabase(): Promise<void>;
   /** Stops the queue (waiting for in-flight jobs), then closes the database pool. */
   close(): Promise<void>;
 }
 
-export function createObjectStore(config: AppConfig): ObjectStore {
+export function createObjectStore(config: AppConfig): FsObjectStore | S3ObjectStore {
   const storage = config.storage;
   switch (storage.driver) {
     case 'fs':
@@ -34,8 +45,27 @@ export function createObjectStore(config: AppConfig): ObjectStore {
         accessKey: storage.accessKey,
         secretKey: storage.secretKey,
         region: storage.region,
+        idleTimeoutMs: config.storageTimeoutMs,
       });
   }
+}
+
+/** Sweeps what crashed writes left in the filesystem store's `.tmp/` at start and hourly. */
+const TMP_SWEEP_EVERY_MS = 60 * 60_000;
+const TMP_MAX_AGE_MS = 60 * 60_000;
+
+function sweepTemporaryFiles(store: FsObjectStore, logger: Logger): () => void {
+  const sweep = () =>
+    store.sweepTemporaryFiles(TMP_MAX_AGE_MS).then(
+      (removed) => {
+        if (removed) logger.info({ removed }, 'removed temporary files left by interrupted writes');
+      },
+      (error: unknown) => logger.warn({ err: error }, 'temporary files sweep failed'),
+    );
+  void sweep();
+  const timer = setInterval(() => void sweep(), TMP_SWEEP_EVERY_MS);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 function describeStore(config: AppConfig): string {
@@ -56,10 +86,12 @@ export async function connectInfrastructure(
       'DATABASE_URL is not set: `npm start` runs the whole product with an embedded PostgreSQL; an app started on its own needs DATABASE_URL',
     );
   }
+  const verifyConnection = identityCheck(config.database.systemIdentifier, logger);
   const dataSource = createDataSource({
     url,
     poolSize: config.database.poolSize,
     applicationName: `linescope-${app}`,
+    verifyConnection,
   });
   try {
     await dataSource.initialize();
@@ -81,15 +113,24 @@ export async function connectInfrastructure(
     }
   }
 
-  const store = createObjectStore(config);
+  const backend = createObjectStore(config);
+  const store = new BoundedObjectStore(backend, {
+    timeoutMs: config.storageTimeoutMs,
+    describe: describeStore(config),
+    log: (message, fields) => logger.warn(fields, message),
+  });
   try {
     await store.init();
   } catch (error) {
     return fail(`cannot use the ${describeStore(config)}: ${errorText(error)}`);
   }
+  const stopSweeping =
+    backend instanceof FsObjectStore ? sweepTemporaryFiles(backend, logger) : () => undefined;
+  cleanup.push(async () => stopSweeping());
 
   const queue = new JobQueue({
     databaseUrl: url,
+    verifyConnection,
     onError: (error) => logger.error({ err: error }, 'job queue error'),
     log: (message, fields) => logger.info(fields ?? {}, message),
   });
@@ -104,6 +145,7 @@ export async function connectInfrastructure(
     { database: redactUrl(url), storage: describeStore(config), role: app },
     'infrastructure connected',
   );
+  const shutdown = new AbortController();
   return {
     app,
     config,
@@ -113,10 +155,42 @@ export async function connectInfrastructure(
     dataSource,
     store,
     queue,
+    shutdownSignal: shutdown.signal,
+    beginShutdown: () => shutdown.abort(),
+    checkDatabase: async () => {
+      const expected = config.database.systemIdentifier;
+      if (expected) await assertServerIdentity(dataSource, expected);
+      else await dataSource.query('SELECT 1');
+    },
     close: async () => {
+      stopSweeping();
+      store.close();
       await queue.stop(config.shutdownTimeoutMs);
       await dataSource.destroy();
     },
+  };
+}
+
+/**
+ * With DATABASE_SYSTEM_ID set, every new connection (pool, queue) first checks that the server is that cluster, so
+ * an app never reads or writes another installation's database that happens to answer on the same address.
+ */
+function identityCheck(
+  expected: string | undefined,
+  logger: Logger,
+): ((client: { query(text: string): Promise<unknown> }) => Promise<void>) | undefined {
+  if (!expected) return undefined;
+  let lastReported = '';
+  return async (client) => {
+    try {
+      await assertServerIdentity(client, expected);
+      lastReported = '';
+    } catch (error) {
+      const message = errorText(error);
+      if (message !== lastReported) logger.error(`refusing the database connection: ${message}`);
+      lastReported = message;
+      throw error;
+    }
   };
 }
 
