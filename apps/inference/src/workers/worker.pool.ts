@@ -100,7 +100,7 @@ class PoolWorker {
       else pending.reject(new WorkerRequestError(message.error.name, message.error.message));
     });
     let reason = 'exited';
-    this.thread.on('error', (error) => (reason = error.message));
+    this.thread.on('error', (error: Error) => (reason = error.message));
     this.thread.on('exit', (code) => {
       const why = `${reason} (exit code ${code})`;
       this.failPending(why);
