@@ -1,3 +1,7 @@
+// The product turns ONNX Runtime's telemetry off from its main thread (libs/vision/src/onnx/ort-telemetry.ts), but in
+// jest a test's `process.env` is a copy the native runtime never sees: set it here, for the workers and their children.
+process.env.ORT_DISABLE_TELEMETRY ??= '1';
+
 /** @type {import('jest').Config} */
 module.exports = {
   rootDir: '.',

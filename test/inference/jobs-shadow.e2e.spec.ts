@@ -39,19 +39,28 @@ describe('inference jobs and shadow evaluation', () => {
 
   const inspection = (id: string) => setup.dataSource.getRepository(InspectionEntity).findOneByOrFail({ id });
 
-  it('fails an inspection that no model can score, with the reason', async () => {
-    const pending = await createInspection(setup.dataSource, setup.store, lineId, image);
-    await service.running.infra.queue.send('score-inspection', { inspectionId: pending.id });
+  let waiting: { id: string };
+  let failedBefore: { id: string };
+
+  it('keeps an inspection that no model can score pending, with the reason', async () => {
+    waiting = await createInspection(setup.dataSource, setup.store, lineId, image);
+    await service.running.infra.queue.send('score-inspection', { inspectionId: waiting.id });
     await waitFor(
-      async () => (await inspection(pending.id)).status !== 'pending',
+      async () => (await inspection(waiting.id)).failureReason !== null,
       20_000,
-      'inspection failed',
+      'inspection marked as waiting for a model',
     );
-    expect(await inspection(pending.id)).toMatchObject({
-      status: 'failed',
+    expect(await inspection(waiting.id)).toMatchObject({
+      status: 'pending',
       verdict: null,
-      failureReason: 'no model version serves this line',
+      failureReason: 'no model is serving yet',
     });
+    // What such an inspection became before it waited instead: failed, for good.
+    const failed = await createInspection(setup.dataSource, setup.store, lineId, otherImage);
+    await setup.dataSource
+      .getRepository(InspectionEntity)
+      .update(failed.id, { status: 'failed', failureReason: 'no model version serves this line' });
+    failedBefore = failed;
   });
 
   let production: { id: string };
@@ -96,6 +105,21 @@ describe('inference jobs and shadow evaluation', () => {
         [disagreeing.id, 'shadow'],
       ]),
     );
+  });
+
+  it('scores the inspections that waited for a model (or failed for want of one) once production serves', async () => {
+    for (const { id } of [waiting, failedBefore]) {
+      await waitFor(
+        async () => (await inspection(id)).status === 'scored',
+        30_000,
+        `inspection ${id} scored`,
+      );
+      expect(await inspection(id)).toMatchObject({
+        verdict: 'defect',
+        modelVersionId: production.id,
+        failureReason: null,
+      });
+    }
   });
 
   it('scores a pending inspection, records the verdict with its timings and chains the heatmap', async () => {

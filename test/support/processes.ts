@@ -25,8 +25,11 @@ export interface Running {
   exited: Promise<Finished>;
 }
 
-export function runNode(entry: string, env: NodeJS.ProcessEnv): Running {
-  const child = spawn(process.execPath, [entry], { env: { PATH: process.env.PATH, ...env }, cwd: REPO_ROOT });
+export function runNode(entry: string, env: NodeJS.ProcessEnv, args: string[] = []): Running {
+  const child = spawn(process.execPath, [entry, ...args], {
+    env: { PATH: process.env.PATH, ...env },
+    cwd: REPO_ROOT,
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -42,27 +42,43 @@ export async function listShots(folder: string, seed: number): Promise<Shot[]> {
   return shots;
 }
 
+/** Uploads in a row that got no HTTP answer at all (refused, reset) before the run stops: the API is gone. */
+export const UNREACHABLE_AFTER = 3;
+
+export interface SimulationResult {
+  outcomes: Outcome[];
+  summary: SimulationSummary;
+  /** Set when the run stopped early because the API stopped answering. */
+  stopped?: { reason: string; remaining: number };
+}
+
 /**
  * A camera on a line: posts each image of a dataset folder through the real API at a fixed rate, then waits for
- * the verdicts that were still pending, and compares them with the folder's labels.
+ * the verdicts that were still pending, and compares them with the folder's labels. When the API stops answering,
+ * it stops sending and returns what it has, with the reason.
  */
 export async function simulateCamera(
   options: SimulatorOptions,
   onOutcome: (outcome: Outcome, done: number, total: number) => void = () => undefined,
-): Promise<{ outcomes: Outcome[]; summary: SimulationSummary }> {
+): Promise<SimulationResult> {
   const shots = (await listShots(options.folder, options.seed)).slice(0, options.limit);
   if (shots.length === 0) throw new Error(`no images under ${options.folder}`);
   const started = performance.now();
   const outcomes: Outcome[] = [];
   const inFlight: Promise<void>[] = [];
   const pending = new Map<string, { outcome: Outcome; sentAt: number }>();
+  const reach = new Reachability();
+  let sent = 0;
   for (const [n, shot] of shots.entries()) {
     const due = started + (n * 1000) / options.rate;
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    if (reach.gone) break;
+    sent++;
     inFlight.push(
       upload(options, shot, n).then(({ outcome, id, sentAt }) => {
         outcomes.push(outcome);
+        reach.record(outcome);
         if (outcome.status === 'pending' && id) pending.set(id, { outcome, sentAt });
         onOutcome(outcome, outcomes.length, shots.length);
       }),
@@ -70,8 +86,46 @@ export async function simulateCamera(
   }
   await Promise.all(inFlight);
   const sendSeconds = (performance.now() - started) / 1000;
-  await settle(options, pending);
-  return { outcomes, summary: summarise(outcomes, sendSeconds) };
+  if (!reach.gone) await settle(options, pending, reach);
+  const summary = summarise(outcomes, sendSeconds);
+  return reach.gone
+    ? { outcomes, summary, stopped: { reason: reach.reason, remaining: shots.length - sent } }
+    : { outcomes, summary };
+}
+
+/** Counts uploads in a row that got no HTTP answer; any answer, even an error status, resets the count. */
+class Reachability {
+  private unanswered = 0;
+  reason = '';
+
+  get gone(): boolean {
+    return this.unanswered >= UNREACHABLE_AFTER;
+  }
+
+  record(outcome: Outcome): void {
+    if (outcome.httpStatus !== 0) {
+      this.unanswered = 0;
+      return;
+    }
+    this.unanswered++;
+    this.reason = outcome.error ?? 'no answer';
+  }
+
+  lost(error: unknown): void {
+    this.unanswered = UNREACHABLE_AFTER;
+    this.reason = describeFetchError(error);
+  }
+}
+
+/** `fetch failed` says nothing: the cause (ECONNREFUSED 127.0.0.1:3000, ECONNRESET...) says what happened. */
+export function describeFetchError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause;
+  if (cause instanceof Error) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    return code && !cause.message.includes(code) ? `${code}: ${cause.message}` : cause.message;
+  }
+  return error.message;
 }
 
 async function upload(options: SimulatorOptions, shot: Shot, n: number) {
@@ -121,20 +175,30 @@ async function upload(options: SimulatorOptions, shot: Shot, n: number) {
       status: 'error',
       latencyMs: performance.now() - sentAt,
       verdictMs: null,
-      error: error instanceof Error ? error.message : String(error),
+      error: describeFetchError(error),
     };
     return { outcome, id: undefined, sentAt };
   }
 }
 
-/** Polls pending inspections until they are final or the settle time is up. */
-async function settle(options: SimulatorOptions, pending: Map<string, { outcome: Outcome; sentAt: number }>) {
+/** Polls pending inspections until they are final, the settle time is up, or the API stops answering. */
+async function settle(
+  options: SimulatorOptions,
+  pending: Map<string, { outcome: Outcome; sentAt: number }>,
+  reach: Reachability,
+) {
   const deadline = Date.now() + options.settleSeconds * 1000;
   while (pending.size > 0 && Date.now() < deadline) {
     for (const [id, entry] of [...pending]) {
-      const response = await fetch(`${options.api}/api/v1/inspections/${id}`, {
-        headers: { 'x-api-key': options.key },
-      });
+      let response: Response;
+      try {
+        response = await fetch(`${options.api}/api/v1/inspections/${id}`, {
+          headers: { 'x-api-key': options.key },
+        });
+      } catch (error) {
+        reach.lost(error);
+        return;
+      }
       if (!response.ok) continue;
       const body = (await response.json()) as { status: string; verdict: Outcome['verdict'] };
       if (body.status === 'pending') continue;

@@ -8,7 +8,7 @@ async function main(): Promise<void> {
   process.stderr.write(
     `simulating a camera: ${options.folder} at ${options.rate} images/s against ${options.api}\n`,
   );
-  const { summary } = await simulateCamera(options, (outcome, done, total) => {
+  const { summary, stopped } = await simulateCamera(options, (outcome, done, total) => {
     if (interactive)
       process.stderr.write(
         `\r${done}/${total} sent, last: ${outcome.httpStatus} ${outcome.verdict ?? outcome.status}   `,
@@ -16,7 +16,13 @@ async function main(): Promise<void> {
     else if (done % 50 === 0 || done === total) process.stderr.write(`${done}/${total} sent\n`);
   });
   if (interactive) process.stderr.write('\n');
+  if (stopped)
+    process.stderr.write(
+      `simulate: stopped: the API at ${options.api} stopped answering (${stopped.reason}); ` +
+        `${stopped.remaining} images not sent, pending verdicts not awaited. What was sent:\n`,
+    );
   process.stdout.write(`${formatSummary(summary)}\n`);
+  if (stopped) process.exitCode = 1;
 }
 
 main().catch((error: unknown) => {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 export interface SimulatorOptions {
@@ -13,9 +14,9 @@ export interface SimulatorOptions {
   seed: number;
 }
 
-const USAGE = `usage: npm run simulate -- --key <camera API key> --folder <dataset folder> [options]
+const USAGE = `usage: LINESCOPE_CAMERA_KEY=<camera API key> npm run simulate -- --folder <dataset folder> [options]
   --api URL            the API (default http://127.0.0.1:3000)
-  --key KEY            the camera's API key (or LINESCOPE_CAMERA_KEY)
+  --key-file FILE      read the camera's API key from FILE instead of LINESCOPE_CAMERA_KEY
   --folder DIR         a <class>/<image> folder, e.g. ../shared/datasets/magnetic-tile
   --rate N             images per second (default 10)
   --limit N            stop after N images (default: the whole folder)
@@ -29,6 +30,7 @@ export function parseSimulatorOptions(argv: string[], env: NodeJS.ProcessEnv): S
     options: {
       api: { type: 'string', default: 'http://127.0.0.1:3000' },
       key: { type: 'string' },
+      'key-file': { type: 'string' },
       folder: { type: 'string' },
       rate: { type: 'string', default: '10' },
       limit: { type: 'string' },
@@ -40,8 +42,15 @@ export function parseSimulatorOptions(argv: string[], env: NodeJS.ProcessEnv): S
     strict: true,
   });
   if (values.help) throw new UsageError(USAGE);
-  const key = values.key ?? env.LINESCOPE_CAMERA_KEY;
-  if (!key) throw new UsageError(`--key is required\n${USAGE}`);
+  // npm prints a script's command line, arguments included, and `ps` shows them: a key there is a leaked key.
+  if (values.key !== undefined)
+    throw new UsageError(
+      '--key is not accepted: npm echoes the command line to the terminal and the process list shows it. ' +
+        'Set LINESCOPE_CAMERA_KEY or use --key-file, and revoke a key that was typed on a command line.',
+    );
+  const key = values['key-file'] ? readKeyFile(values['key-file']) : env.LINESCOPE_CAMERA_KEY?.trim();
+  if (!key)
+    throw new UsageError(`a camera key is required: set LINESCOPE_CAMERA_KEY or use --key-file\n${USAGE}`);
   if (!values.folder) throw new UsageError(`--folder is required\n${USAGE}`);
   const rate = Number(values.rate);
   if (!(rate > 0)) throw new UsageError('--rate must be a positive number');
@@ -58,6 +67,20 @@ export function parseSimulatorOptions(argv: string[], env: NodeJS.ProcessEnv): S
     settleSeconds: Number(values.settle),
     seed: Number(values.seed),
   };
+}
+
+function readKeyFile(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(
+      `--key-file: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+    );
+  }
+  const key = text.split('\n')[0].trim();
+  if (!key) throw new UsageError(`--key-file: ${file} is empty`);
+  return key;
 }
 
 export class UsageError extends Error {}

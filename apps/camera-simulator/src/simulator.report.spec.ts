@@ -35,13 +35,15 @@ describe('simulation summary', () => {
         outcome('defect', 'uncertain', 50),
         outcome('ok', null, 60, 202),
         outcome('ok', null, 5, 415),
+        outcome('defect', null, 1, 0),
       ],
       2,
     );
     expect(summary).toMatchObject({
-      sent: 7,
+      sent: 8,
       accepted: 6,
       rejected: 1,
+      unanswered: 1,
       scored: 5,
       pending: 1,
       verdicts: { ok: 2, defect: 2, uncertain: 1 },
@@ -49,9 +51,10 @@ describe('simulation summary', () => {
       escapes: 1,
       falseRejects: 1,
       uncertainRate: 0.2,
-      achievedRate: 3.5,
+      achievedRate: 4,
     });
-    expect(summary.latency.p50).toBe(30);
+    expect(summary.latency.p50).toBe(20);
+    expect(formatSummary(summary)).toContain('| accepted / rejected / no answer | 6 / 1 / 1 |');
     expect(formatSummary(summary)).toContain('| accuracy (decided verdicts vs folder labels) | 50.0% |');
   });
 });

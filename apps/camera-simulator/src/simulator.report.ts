@@ -21,7 +21,10 @@ export function percentile(sorted: readonly number[], p: number): number {
 export interface SimulationSummary {
   sent: number;
   accepted: number;
+  /** Answered with an error status. */
   rejected: number;
+  /** No HTTP answer at all (connection refused or reset). */
+  unanswered: number;
   scored: number;
   pending: number;
   failed: number;
@@ -51,7 +54,8 @@ export function summarise(outcomes: readonly Outcome[], wallSeconds: number): Si
   return {
     sent: outcomes.length,
     accepted: accepted.length,
-    rejected: outcomes.length - accepted.length,
+    rejected: outcomes.filter((o) => o.httpStatus !== 0).length - accepted.length,
+    unanswered: outcomes.filter((o) => o.httpStatus === 0).length,
     scored: scored.length,
     pending: accepted.filter((o) => o.status === 'pending').length,
     failed: accepted.filter((o) => o.status === 'failed').length,
@@ -84,7 +88,7 @@ export function formatSummary(summary: SimulationSummary): string {
     '| measure | value |',
     '|---|---|',
     `| images sent | ${summary.sent} (${summary.achievedRate.toFixed(1)}/s) |`,
-    `| accepted / rejected | ${summary.accepted} / ${summary.rejected} |`,
+    `| accepted / rejected / no answer | ${summary.accepted} / ${summary.rejected} / ${summary.unanswered} |`,
     `| scored / still pending / failed | ${summary.scored} / ${summary.pending} / ${summary.failed} |`,
     `| verdicts ok / defect / uncertain | ${summary.verdicts.ok} / ${summary.verdicts.defect} / ${summary.verdicts.uncertain} |`,
     `| accuracy (decided verdicts vs folder labels) | ${pct(summary.accuracy)} |`,

@@ -84,7 +84,20 @@ export class InferenceRuntime implements OnApplicationShutdown {
       onnxThreads: config.onnxThreads,
       tfjsEngine: tfjsEngineName(pool.backend.name),
     };
-    const registry = new ModelRegistry({ dataSource, store, loader: pool, logger, metrics, engines });
+    const registry = new ModelRegistry({
+      dataSource,
+      store,
+      loader: pool,
+      logger,
+      metrics,
+      engines,
+      // Uploads made while no model served their line waited for one: score them now.
+      onModelServing: () => {
+        infra.queue.send('score-awaiting-model', {}).catch((error: unknown) => {
+          logger.warn({ err: error }, 'could not queue the inspections that waited for a model');
+        });
+      },
+    });
     const engineOf = (versionId: string) => registry.engineOf(versionId) ?? engines.tfjsEngine;
     const batcher = new MicroBatcher(pool, {
       maxBatch: config.maxBatch,

@@ -9,6 +9,16 @@ describe('loadConfig', () => {
     expect(config.ports).toEqual({ api: 3000, inference: 3001, trainer: 3002 });
     expect(config.database.runMigrations).toBe(true);
     expect(config.console).toEqual({ sessionIdleHours: 12, sessionMaxHours: 168, reviewClaimSeconds: 300 });
+    expect(config.inferenceUrls).toEqual(['http://127.0.0.1:3001']);
+  });
+
+  it('points the API at the inference port when INFERENCE_URLS is not set', () => {
+    expect(loadConfig({ INFERENCE_PORT: '4101' }).inferenceUrls).toEqual(['http://127.0.0.1:4101']);
+  });
+
+  it('keeps explicit INFERENCE_URLS whatever the inference port', () => {
+    const config = loadConfig({ INFERENCE_PORT: '4101', INFERENCE_URLS: 'http://a:3001, http://b:3001' });
+    expect(config.inferenceUrls).toEqual(['http://a:3001', 'http://b:3001']);
   });
 
   it('switches to S3 when an endpoint is given', () => {

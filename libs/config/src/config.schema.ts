@@ -51,8 +51,11 @@ export const environmentSchema = z
     INFERENCE_PORT: port.default(3001),
     TRAINER_PORT: port.default(3002),
     HOST: z.string().default('127.0.0.1'),
-    /** Comma-separated base URLs of inference instances, tried healthy-first by the API. */
-    INFERENCE_URLS: z.string().default('http://127.0.0.1:3001'),
+    /**
+     * Comma-separated base URLs of inference instances, tried healthy-first by the API. Unset: this box's inference
+     * service at INFERENCE_PORT (a fixed default would send images to whatever listens on :3001).
+     */
+    INFERENCE_URLS: z.string().optional(),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
     MAX_IMAGE_BYTES: z.coerce
       .number()
@@ -167,7 +170,8 @@ export function toAppConfig(env: Environment): AppConfig {
     storageTimeoutMs: env.STORAGE_TIMEOUT_MS,
     host: env.HOST,
     ports: { api: env.API_PORT, inference: env.INFERENCE_PORT, trainer: env.TRAINER_PORT },
-    inferenceUrls: env.INFERENCE_URLS.split(',')
+    inferenceUrls: (env.INFERENCE_URLS ?? `http://127.0.0.1:${env.INFERENCE_PORT}`)
+      .split(',')
       .map((url) => url.trim())
       .filter(Boolean),
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,

@@ -29,6 +29,8 @@ export class VerdictRecorder {
       probabilities: result.probabilities,
       modelVersionId: result.modelVersionId,
       latency: result.latency,
+      // A row that waited for a model carried the reason; a verdict ends the wait.
+      failureReason: null,
       scoredAt: () => 'now()',
     };
     return this.finishPending(inspectionId, change, { ...options, heatmap: result.verdict !== 'ok' });

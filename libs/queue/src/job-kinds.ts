@@ -17,6 +17,13 @@ export const JOB_KINDS = {
     payload: z.object({ inspectionId: uuid }).strict(),
     retry: { retryLimit: 5, retryDelay: 2, retryBackoff: true, expireInSeconds: 120 },
   },
+  'score-awaiting-model': {
+    // Sent whenever an inference instance starts serving a model; 'short': one pass waits, however many ask.
+    policy: 'short',
+    role: 'inference',
+    payload: z.object({}).strict(),
+    retry: { retryLimit: 3, retryDelay: 10, retryBackoff: true, expireInSeconds: 600 },
+  },
   'render-heatmap': {
     policy: 'standard',
     role: 'inference',

@@ -37,7 +37,7 @@ describe('JobQueue (pg-boss on a real PostgreSQL)', () => {
   });
 
   it('routes every job kind to exactly one app', () => {
-    expect(jobKindsFor('inference')).toEqual(['score-inspection', 'render-heatmap']);
+    expect(jobKindsFor('inference')).toEqual(['score-inspection', 'score-awaiting-model', 'render-heatmap']);
     expect(jobKindsFor('trainer')).toEqual(['train-model', 'evaluate-model']);
     expect(jobKindsFor('api')).toEqual(['notify-webhook', 'sweep-orphans']);
   });
@@ -46,7 +46,7 @@ describe('JobQueue (pg-boss on a real PostgreSQL)', () => {
     const incomplete = { 'score-inspection': async () => ({ status: 'done' as const }) };
     await expect(
       queue.work('inference', incomplete as unknown as JobHandlerMap<'inference'>),
-    ).rejects.toThrow(new MissingJobHandlerError('inference', ['render-heatmap']));
+    ).rejects.toThrow(new MissingJobHandlerError('inference', ['score-awaiting-model', 'render-heatmap']));
   });
 
   it('rejects payloads that are not ids, such as image bytes', async () => {

@@ -20,6 +20,14 @@ export class InferenceUnavailableError extends Error {
   }
 }
 
+/** The inference service answered that no model version serves the line: every instance would say the same. */
+export class NoModelServingError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NoModelServingError';
+  }
+}
+
 /** How long an instance that failed is tried last. */
 const PENALTY_MS = 5_000;
 
@@ -61,11 +69,14 @@ export class InferenceClient {
           this.failedAt.delete(base);
           return (await response.json()) as PredictResponse;
         }
-        lastError = `${base} answered ${response.status}: ${(await response.text()).slice(0, 200)}`;
+        const text = await response.text();
+        if (response.status === 503 && errorCodeOf(text) === 'no_model') throw new NoModelServingError(text);
+        lastError = `${base} answered ${response.status}: ${text.slice(0, 200)}`;
         // A 4xx is about this request, not the instance; another instance would answer the same.
         if (response.status < 500) break;
         this.failedAt.set(base, Date.now());
       } catch (error) {
+        if (error instanceof NoModelServingError) throw error;
         lastError = `${base}: ${error instanceof Error ? error.message : String(error)}`;
         if ((error as Error).name !== 'TimeoutError') this.failedAt.set(base, Date.now());
       }
@@ -81,5 +92,13 @@ export class InferenceClient {
     const now = Date.now();
     const healthy = rotated.filter((url) => now - (this.failedAt.get(url) ?? 0) > PENALTY_MS);
     return [...healthy, ...rotated.filter((url) => !healthy.includes(url))];
+  }
+}
+
+function errorCodeOf(body: string): unknown {
+  try {
+    return (JSON.parse(body) as { error?: unknown }).error;
+  } catch {
+    return undefined;
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type AppConfig } from '@linescope/config';
-import { InspectionEntity } from '@linescope/db';
+import { AWAITING_MODEL_REASON, InspectionEntity, InspectionRepository } from '@linescope/db';
 import { VerdictRecorder, transactionalSql } from '@linescope/inspections';
 import { APP_CONFIG, LOGGER, OBJECT_STORE } from '@linescope/platform';
 import { JobQueue } from '@linescope/queue';
@@ -12,7 +12,7 @@ import { type CameraPrincipal } from '../auth/principals';
 import { type InspectionDto, mapInspection } from '../dtos/inspection.dto';
 import { ApiError } from '../errors/api-error';
 import { isUniqueViolation } from '../errors/database-errors';
-import { InferenceClient } from '../inference/inference.client';
+import { InferenceClient, NoModelServingError } from '../inference/inference.client';
 import { CameraLastSeen } from './camera-last-seen';
 import { type ValidatedImage, validateImage } from './image-validation';
 
@@ -127,6 +127,7 @@ export class InspectionIntakeService {
         const scored = await this.dataSource.getRepository(InspectionEntity).findOneByOrFail({ id: row.id });
         if (scored.status !== 'pending') return { httpStatus: 201, inspection: mapInspection(scored) };
       } catch (error) {
+        if (error instanceof NoModelServingError) return this.awaitModel(row);
         this.logger.warn(
           { inspectionId: row.id, err: error },
           'no verdict within the deadline; completing asynchronously',
@@ -135,6 +136,26 @@ export class InspectionIntakeService {
     }
     await this.enqueueScoring(row.id);
     return { httpStatus: 202, inspection: mapInspection(row) };
+  }
+
+  /**
+   * No model serves the line yet (a fresh installation): the image is kept, answered 202 `pending` with the reason,
+   * and scored once a model is promoted (the inference service's `score-awaiting-model`). The scoring job is queued
+   * anyway, in case a model was promoted since the inference service answered.
+   */
+  private async awaitModel(row: InspectionEntity): Promise<IntakeResult> {
+    const waiting = await new InspectionRepository(this.dataSource)
+      .markAwaitingModel(row.id)
+      .catch((error: unknown) => {
+        this.logger.warn(
+          { err: error, inspectionId: row.id },
+          'could not record that the inspection waits for a model',
+        );
+        return false;
+      });
+    await this.enqueueScoring(row.id);
+    const current = waiting ? { ...row, failureReason: AWAITING_MODEL_REASON } : row;
+    return { httpStatus: 202, inspection: mapInspection(current) };
   }
 
   /** The row and, for async lines, its scoring job commit together. */

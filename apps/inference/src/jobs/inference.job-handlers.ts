@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InspectionRepository } from '@linescope/db';
-import { VerdictRecorder } from '@linescope/inspections';
+import { AWAITING_MODEL_REASON, InspectionRepository } from '@linescope/db';
+import { VerdictRecorder, transactionalSql } from '@linescope/inspections';
 import { OBJECT_STORE } from '@linescope/platform';
 import { JobQueue, type JobHandlerMap, type JobOutcome } from '@linescope/queue';
 import { ObjectNotFoundError, type ObjectStore } from '@linescope/storage';
@@ -9,11 +9,15 @@ import { DataSource } from 'typeorm';
 import { InferenceRuntime } from '../inference.runtime';
 import { NoModelError } from '../scoring/scoring.errors';
 
+/** Inspections re-opened per transaction by `score-awaiting-model`. */
+const REOPEN_BATCH = 500;
+
 /**
  * Every job kind the inference service works, in one place.
  * Each handler re-reads the inspection and acts only if the job still applies. An inspection that can never be
- * scored (no model serves its line, its image is gone or cannot be decoded) is marked failed with the reason;
- * anything that may pass later (a model still loading, storage down) throws, and the queue retries.
+ * scored (its image is gone or cannot be decoded) is marked failed with the reason; one whose line no model serves
+ * yet stays pending with the reason and is scored once a model is promoted (`score-awaiting-model`); anything that
+ * may pass later (a model still loading, storage down) throws, and the queue retries.
  */
 @Injectable()
 export class InferenceJobHandlers {
@@ -21,8 +25,8 @@ export class InferenceJobHandlers {
   private readonly recorder: VerdictRecorder;
 
   constructor(
-    dataSource: DataSource,
-    queue: JobQueue,
+    private readonly dataSource: DataSource,
+    private readonly queue: JobQueue,
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
     @Inject(InferenceRuntime) private readonly runtime: InferenceRuntime,
   ) {
@@ -33,6 +37,7 @@ export class InferenceJobHandlers {
   handlers(): JobHandlerMap<'inference'> {
     return {
       'score-inspection': ({ inspectionId }) => this.scoreInspection(inspectionId),
+      'score-awaiting-model': () => this.scoreAwaitingModel(),
       'render-heatmap': async ({ inspectionId }) => {
         const inspection = await this.inspections.findById(inspectionId);
         if (!inspection) return { status: 'skipped', reason: 'inspection no longer exists' };
@@ -48,6 +53,22 @@ export class InferenceJobHandlers {
           : outcome;
       },
     };
+  }
+
+  /** Queues a scoring job for every inspection that waited for a model its line now has, a batch at a time. */
+  private async scoreAwaitingModel(): Promise<JobOutcome> {
+    let requeued = 0;
+    for (;;) {
+      const ids = await this.dataSource.transaction(async (manager) => {
+        const reopened = await new InspectionRepository(manager).reopenAwaitingModel(REOPEN_BATCH);
+        const db = transactionalSql(manager);
+        for (const inspectionId of reopened)
+          await this.queue.send('score-inspection', { inspectionId }, { db });
+        return reopened;
+      });
+      requeued += ids.length;
+      if (ids.length < REOPEN_BATCH) return { status: 'done', detail: { requeued } };
+    }
   }
 
   private async scoreInspection(inspectionId: string): Promise<JobOutcome> {
@@ -71,7 +92,10 @@ export class InferenceJobHandlers {
     try {
       scored = await this.runtime.scoring.score(bytes, { lineId: inspection.lineId, source: 'job' });
     } catch (error) {
-      if (error instanceof NoModelError) return fail('no model version serves this line');
+      if (error instanceof NoModelError) {
+        await this.inspections.markAwaitingModel(inspectionId);
+        return { status: 'skipped', reason: `${AWAITING_MODEL_REASON}: scored once a model is promoted` };
+      }
       if (isImageDecodeError(error))
         return fail(`the image cannot be decoded (${error.code}): ${error.message}`);
       throw error;

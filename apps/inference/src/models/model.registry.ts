@@ -45,6 +45,8 @@ export interface ModelRegistryOptions {
   logger: Logger;
   metrics: InferenceMetrics;
   engines: EngineSettings;
+  /** Called when the production version or a line's own version starts serving here (the first one included). */
+  onModelServing?: () => void;
 }
 
 /** How the registry picks each version's engine (see `chooseEngine`). */
@@ -307,16 +309,19 @@ export class ModelRegistry {
           .join(',');
       return ids(previous) !== ids(next);
     };
+    let newlyServing = false;
     for (const role of ['production', 'line-override', 'shadow'] as const) {
       const count = [...next.serving.values()].filter(({ model }) => model.roles.includes(role)).length;
       metrics.loadedModels.set({ role }, count);
       if (!changed(role)) continue;
+      if (role !== 'shadow' && count > 0) newlyServing = true;
       if (previous !== EMPTY) metrics.swaps.inc({ role });
       logger.info(
         { role, models: this.describe().filter((model) => model.role === role) },
         'served models changed',
       );
     }
+    if (newlyServing) this.options.onModelServing?.();
   }
 
   private ensureLoaded(row: ModelVersionEntity, roles: ModelRole[]): Promise<Entry> {

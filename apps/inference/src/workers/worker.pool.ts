@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { type BackendInfo, type BackendName } from '@linescope/vision/backend';
+import { disableOrtTelemetry } from '@linescope/vision/onnx/ort-telemetry';
 import {
   type ExplainResult,
   type ModelArtifactBytes,
@@ -68,6 +69,8 @@ class PoolWorker {
   ) {}
 
   static start(id: number, backend: BackendName | undefined): Promise<PoolWorker> {
+    // Before any worker can open an ONNX session: only the main thread can change what the native runtime reads.
+    disableOrtTelemetry();
     const script = workerScript(__dirname, 'model.worker');
     const init: WorkerInit = { workerId: id, backend };
     const thread = new Worker(script.filename, { ...script.options, workerData: init });
@@ -100,7 +103,7 @@ class PoolWorker {
       else pending.reject(new WorkerRequestError(message.error.name, message.error.message));
     });
     let reason = 'exited';
-    this.thread.on('error', (error) => (reason = error.message));
+    this.thread.on('error', (error: Error) => (reason = error.message));
     this.thread.on('exit', (code) => {
       const why = `${reason} (exit code ${code})`;
       this.failPending(why);

@@ -3,6 +3,9 @@ import { InferenceSession, Tensor } from 'onnxruntime-node';
 
 import { TensorType, valueInfo } from './onnx-graph.builder';
 import { graphOf, imageInputShape } from './onnx-model.read';
+import { disableOrtTelemetry } from './ort-telemetry';
+
+disableOrtTelemetry();
 
 export type CalibrationMethod = 'minmax' | 'percentile';
 

@@ -1,4 +1,7 @@
 import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { disableOrtTelemetry } from './ort-telemetry';
+
+disableOrtTelemetry();
 
 export type OptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
 

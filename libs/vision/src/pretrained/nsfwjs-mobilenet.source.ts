@@ -3,7 +3,7 @@
  * MIT licence, Copyright (c) 2019 Infinite Red, Inc. We use it as a devDependency only, to check the zoo against a
  * real Keras model; nothing of it ships with the product.
  *
- * Its `mobilenet_v2` model (checked against nsfwjs 4.4.0) is a Keras 2.2.4 `keras.applications` MobileNetV2, alpha
+ * Its `mobilenet_v2` model (checked against nsfwjs 4.3.0 and 4.4.0, whose model files are identical) is a Keras 2.2.4 `keras.applications` MobileNetV2, alpha
  * 1.0, 224x224 input, with the backbone marked non-trainable and a 5-class head (AveragePooling2D 7x7 → Flatten →
  * Dense 256 → Dense 128 → Dense 5 softmax), converted by tensorflowjs with uint8-quantised weights (tfjs dequantises
  * them on load). It expects RGB pixels scaled to [0, 1] (`normalization: 'unit'`). The package bundles the model as
@@ -67,7 +67,7 @@ export function resolveNsfwjsPackageDir(resolveEntry: (id: string) => string = n
   } catch (error) {
     throw new PretrainedSourceError(
       'not_installed',
-      `the ${NSFWJS_PACKAGE} package is not installed (it is a devDependency: run npm ci, or npm i -D ${NSFWJS_PACKAGE}@4.4.0)`,
+      `the ${NSFWJS_PACKAGE} package is not installed (it is a devDependency: run npm ci, or npm i -D ${NSFWJS_PACKAGE}@4.3.0)`,
       { cause: error },
     );
   }
@@ -137,7 +137,7 @@ function loadUmdExport(file: string): unknown {
   if (!existsSync(file)) {
     throw new PretrainedSourceError(
       'missing_file',
-      `${file} does not exist: this ${NSFWJS_PACKAGE} version does not bundle the model where 4.4.0 does`,
+      `${file} does not exist: this ${NSFWJS_PACKAGE} version does not bundle the model where 4.3.0 does`,
     );
   }
   try {
