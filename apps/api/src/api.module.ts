@@ -14,8 +14,9 @@ import { ApiError } from './errors/api-error';
 import { ErrorFilter } from './errors/error.filter';
 import { InferenceClient } from './inference/inference.client';
 import { ApiJobHandlers } from './jobs/api.job-handlers';
-import { AuditRepository } from './repositories/audit.repository';
+import { CameraRepository } from './repositories/camera.repository';
 import { CredentialsRepository } from './repositories/credentials.repository';
+import { VerdictRecorder } from '@linescope/inspections';
 import { CameraLastSeen } from './services/camera-last-seen';
 import { CameraService } from './services/camera.service';
 import { InspectionFilesService } from './services/inspection-files.service';
@@ -70,8 +71,9 @@ export class ApiModule {
               ),
           }),
         },
-        AuditRepository,
+        CameraRepository,
         CredentialsRepository,
+        VerdictRecorder,
         CameraLastSeen,
         CameraService,
         InferenceClient,
