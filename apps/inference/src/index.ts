@@ -32,11 +32,7 @@ export {
   type WorkerPoolOptions,
   type WorkerStatus,
 } from './workers/worker.pool';
-export {
-  resolveDecisionRule,
-  type DecisionRule,
-  type ThresholdOverrides,
-} from './models/decision-rule.resolve';
+export { resolveDecisionRule, type DecisionRule, type ThresholdOverrides } from '@linescope/verdict';
 export {
   ModelRegistry,
   type EngineSettings,

@@ -7,7 +7,7 @@ import { type InferenceEngineMode } from '../config/inference.config';
 import { chooseEngine, ONNX_ENGINE_NAME } from '../engines/engine.choice';
 import { type InferenceMetrics } from '../metrics/inference.metrics';
 import { type ModelArtifactBytes, type OnnxModelBytes } from '../workers/worker.protocol';
-import { type ThresholdOverrides } from './decision-rule.resolve';
+import { type ThresholdOverrides } from '@linescope/verdict';
 import { readModelArtifact } from './model-artifact.reader';
 import {
   type ModelRole,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ModelVersionEntity, ProductionLineRepository } from '@linescope/db';
 import { EntityManager } from 'typeorm';
-import { type ThresholdOverrides } from '../models/decision-rule.resolve';
+import { type ThresholdOverrides } from '@linescope/verdict';
 
 export type ModelRole = 'production' | 'line-override' | 'shadow';
 
