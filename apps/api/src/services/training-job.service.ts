@@ -9,7 +9,7 @@ import {
 } from '@linescope/db';
 import { APP_CONFIG } from '@linescope/platform';
 import { JobQueue } from '@linescope/queue';
-import { InvalidTrainingConfigError, resolveTrainingConfig } from '@linescope/training/engine';
+import { InvalidTrainingConfigError, resolveTrainingConfig } from '@linescope/training/config';
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { type UserPrincipal } from '../auth/principals';
