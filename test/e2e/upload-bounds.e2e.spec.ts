@@ -1,3 +1,4 @@
+import { parseS3Endpoint } from '@linescope/config';
 import { type RunningApp, startApp } from '@linescope/platform';
 import { type BoundedObjectStore, S3ObjectStore } from '@linescope/storage';
 import { spawn } from 'node:child_process';
@@ -70,7 +71,7 @@ describe('bounded waits on the upload path', () => {
       MAX_IMAGE_BYTES: String(MAX_IMAGE_BYTES),
     });
     objects = new S3ObjectStore({
-      endpoint: s3.endpoint,
+      endpoint: parseS3Endpoint(s3.endpoint),
       bucket: 'linescope',
       accessKey: 'S3RVER',
       secretKey: 'S3RVER',

@@ -11,3 +11,4 @@ export {
   databaseUrl,
   type InstallationDatabase,
 } from './embedded/installation-state';
+export * from './transactions';

@@ -1,11 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AWAITING_MODEL_REASON, InspectionRepository } from '@linescope/db';
-import { VerdictRecorder, transactionalSql } from '@linescope/inspections';
+import { AWAITING_MODEL_REASON, DatabaseTransactions, InspectionRepository } from '@linescope/db';
+import { VerdictRecorder } from '@linescope/inspections';
 import { OBJECT_STORE } from '@linescope/platform';
 import { JobQueue, type JobHandlerMap, type JobOutcome } from '@linescope/queue';
 import { ObjectNotFoundError, type ObjectStore } from '@linescope/storage';
 import { isImageDecodeError } from '@linescope/vision/preprocess';
-import { DataSource } from 'typeorm';
 import { InferenceRuntime } from '../inference.runtime';
 import { NoModelError } from '../scoring/scoring.errors';
 
@@ -21,18 +20,14 @@ const REOPEN_BATCH = 500;
  */
 @Injectable()
 export class InferenceJobHandlers {
-  private readonly inspections: InspectionRepository;
-  private readonly recorder: VerdictRecorder;
-
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly inspections: InspectionRepository,
+    private readonly recorder: VerdictRecorder,
+    private readonly transactions: DatabaseTransactions,
     private readonly queue: JobQueue,
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
     @Inject(InferenceRuntime) private readonly runtime: InferenceRuntime,
-  ) {
-    this.inspections = new InspectionRepository(dataSource);
-    this.recorder = new VerdictRecorder(dataSource, queue);
-  }
+  ) {}
 
   handlers(): JobHandlerMap<'inference'> {
     return {
@@ -59,11 +54,10 @@ export class InferenceJobHandlers {
   private async scoreAwaitingModel(): Promise<JobOutcome> {
     let requeued = 0;
     for (;;) {
-      const ids = await this.dataSource.transaction(async (manager) => {
-        const reopened = await new InspectionRepository(manager).reopenAwaitingModel(REOPEN_BATCH);
-        const db = transactionalSql(manager);
+      const ids = await this.transactions.run(async (tx) => {
+        const reopened = await tx.get(InspectionRepository).reopenAwaitingModel(REOPEN_BATCH);
         for (const inspectionId of reopened)
-          await this.queue.send('score-inspection', { inspectionId }, { db });
+          await this.queue.send('score-inspection', { inspectionId }, { db: tx.jobs });
         return reopened;
       });
       requeued += ids.length;

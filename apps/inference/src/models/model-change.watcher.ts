@@ -1,4 +1,4 @@
-import { assertServerIdentity, MODELS_CHANNEL } from '@linescope/db';
+import { assertServerIdentity, MODELS_CHANNEL, listenForModelChanges } from '@linescope/db';
 import { Client } from 'pg';
 import { type Logger } from 'pino';
 
@@ -79,7 +79,7 @@ export class ModelChangeWatcher {
     try {
       await client.connect();
       if (this.options.systemIdentifier) await assertServerIdentity(client, this.options.systemIdentifier);
-      await client.query(`LISTEN ${MODELS_CHANNEL}`);
+      await listenForModelChanges(client);
     } catch (error) {
       onLost(error as Error);
       return;

@@ -1,7 +1,8 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_CONFIG, LOGGER, OBJECT_STORE, SHUTDOWN_SIGNAL } from './tokens';
 import { JobQueue } from '@linescope/queue';
-import { DataSource } from 'typeorm';
+import { DB_REPOSITORIES, DatabaseTransactions } from '@linescope/db';
+import { DataSource, EntityManager } from 'typeorm';
 import { HealthController } from '../health/health.controller';
 import { HealthService, READINESS_CHECKS } from '../health/health.service';
 import { Metrics } from '../metrics/metrics';
@@ -21,6 +22,10 @@ export class InfrastructureModule {
         { provide: LOGGER, useValue: infra.logger },
         { provide: Metrics, useValue: infra.metrics },
         { provide: DataSource, useValue: infra.dataSource },
+        // Repositories are built on the data source's manager; DatabaseTransactions rebinds them to a transaction.
+        { provide: EntityManager, useValue: infra.dataSource.manager },
+        DatabaseTransactions,
+        ...DB_REPOSITORIES,
         { provide: OBJECT_STORE, useValue: infra.store },
         { provide: JobQueue, useValue: infra.queue },
         { provide: SHUTDOWN_SIGNAL, useValue: infra.shutdownSignal },
@@ -34,7 +39,18 @@ export class InfrastructureModule {
         },
         HealthService,
       ],
-      exports: [APP_CONFIG, LOGGER, Metrics, DataSource, OBJECT_STORE, JobQueue, SHUTDOWN_SIGNAL],
+      exports: [
+        APP_CONFIG,
+        LOGGER,
+        Metrics,
+        DataSource,
+        EntityManager,
+        DatabaseTransactions,
+        ...DB_REPOSITORIES,
+        OBJECT_STORE,
+        JobQueue,
+        SHUTDOWN_SIGNAL,
+      ],
     };
   }
 }

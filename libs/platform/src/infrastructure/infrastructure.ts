@@ -1,4 +1,4 @@
-import { type AppConfig } from '@linescope/config';
+import { type AppConfig, parseS3Endpoint } from '@linescope/config';
 import {
   assertServerIdentity,
   createDataSource,
@@ -40,7 +40,7 @@ export function createObjectStore(config: AppConfig): FsObjectStore | S3ObjectSt
       return new FsObjectStore(storage.root);
     case 's3':
       return new S3ObjectStore({
-        endpoint: storage.endpoint,
+        endpoint: parseS3Endpoint(storage.endpoint),
         bucket: storage.bucket,
         accessKey: storage.accessKey,
         secretKey: storage.secretKey,
