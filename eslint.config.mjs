@@ -2,6 +2,98 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// Layers, top to bottom: a library imports only libraries on floors below its own (apps import any library).
+const FLOORS = [
+  ['inspections', 'accounts', 'platform'], // domain
+  ['vision', 'training'],
+  ['db', 'config'],
+  ['storage', 'queue', 'verdict'],
+];
+// Imports within a floor that the architecture has: training builds on vision, the migration CLI reads the config.
+const SAME_FLOOR = { training: ['vision'], db: ['config'] };
+// Lower-floor imports the architecture forbids anyway: the environment is parsed by nothing but the config.
+const NEVER = { config: ['storage', 'queue'] };
+const APPS = ['api', 'inference', 'trainer', 'launcher', 'camera-simulator'];
+
+const libPatterns = (libs, why) =>
+  libs.map((lib) => ({
+    group: [`@linescope/${lib}`, `@linescope/${lib}/*`, `**/libs/${lib}/**`],
+    message: why,
+  }));
+
+// Where TypeORM may be used: repositories, migrations, the db library (data source, migration runner), the wiring
+// that creates and provides the data source, and tests. The job queue's query() is pg-boss's own connection.
+const SQL_HOMES = [
+  '**/repositories/**',
+  'migrations/**',
+  'libs/db/src/**',
+  'libs/platform/src/infrastructure/**',
+  'libs/queue/src/job-queue.ts',
+  'test/**',
+  'bench/**',
+  '**/*.spec.ts',
+];
+// Moved by the console work: these files are being changed on another branch; the integrator removes this list
+// after merging it.
+const MOVED_BY_CONSOLE_WORK = [
+  'apps/api/src/services/line.service.ts',
+  'apps/api/src/services/review.service.ts',
+  'apps/api/src/services/inspection-query.service.ts',
+  'apps/api/src/services/user.service.ts',
+  'libs/accounts/src/user-accounts.ts',
+];
+const SQL_OUTSIDE_REPOSITORIES = 'SQL lives in repositories (**/repositories/**); services hold repositories';
+
+function layerRules() {
+  const blocks = [];
+  FLOORS.forEach((floor, level) => {
+    const above = FLOORS.slice(0, level).flat();
+    for (const lib of floor) {
+      const sameFloor = floor.filter((other) => other !== lib && !(SAME_FLOOR[lib] ?? []).includes(other));
+      const never = NEVER[lib] ?? [];
+      blocks.push({
+        files: [`libs/${lib}/**/*.ts`],
+        rules: {
+          'no-restricted-imports': [
+            'error',
+            {
+              patterns: [
+                ...libPatterns(
+                  above,
+                  `libs/${lib} is below that library (layers: see FLOORS in eslint.config.mjs)`,
+                ),
+                ...libPatterns(sameFloor, `libs/${lib} does not import libraries of its own floor`),
+                ...libPatterns(never, `libs/${lib} imports no other library`),
+                { group: ['**/apps/**'], message: 'libraries never import apps' },
+              ],
+            },
+          ],
+        },
+      });
+    }
+  });
+  for (const app of APPS) {
+    const others = APPS.filter((other) => other !== app);
+    blocks.push({
+      files: [`apps/${app}/**/*.ts`],
+      rules: {
+        'no-restricted-imports': [
+          'error',
+          {
+            patterns: [
+              {
+                group: others.flatMap((other) => [`**/apps/${other}/**`, `**/${other}/src/**`]),
+                message: 'apps never import apps',
+              },
+            ],
+          },
+        ],
+      },
+    });
+  }
+  return blocks;
+}
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'data/', 'coverage/', '.tmp/', '**/*.js', '**/*.mjs'] },
   js.configs.recommended,
@@ -24,6 +116,26 @@ export default tseslint.config(
       'no-console': 'error',
       // Handlers implement Promise-returning interfaces whether or not they await.
       '@typescript-eslint/require-await': 'off',
+    },
+  },
+  ...layerRules(),
+  {
+    files: ['**/*.ts'],
+    ignores: [...SQL_HOMES, ...MOVED_BY_CONSOLE_WORK],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "ImportDeclaration[source.value='typeorm'] ImportSpecifier[imported.name=/^(DataSource|EntityManager)$/]",
+          message: `${SQL_OUTSIDE_REPOSITORIES}, never a DataSource or EntityManager.`,
+        },
+        {
+          selector:
+            'CallExpression[callee.property.name=/^(getRepository|createQueryBuilder|query|transaction)$/]',
+          message: `${SQL_OUTSIDE_REPOSITORIES}; DatabaseTransactions.run() makes several calls atomic.`,
+        },
+      ],
     },
   },
   {

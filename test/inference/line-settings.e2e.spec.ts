@@ -41,7 +41,7 @@ describe('line settings held by the inference service', () => {
       { stage: 'production', operatingPoint: { threshold: 0.5, uncertainBand: { low: 0.4, high: 0.6 } } },
     );
     service = await setup.start({ INFERENCE_MODEL_POLL_MS: '600000' });
-    lines = new LineService(setup.dataSource, new AuditRepository());
+    lines = new LineService(setup.dataSource, new AuditRepository(setup.dataSource.manager));
     listener = new Client({ connectionString: setup.db.url });
     await listener.connect();
     await listener.query(`LISTEN ${MODELS_CHANNEL}`);

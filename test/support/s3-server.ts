@@ -4,7 +4,10 @@ import path from 'node:path';
 import S3rver from 's3rver';
 
 export interface TestS3Server {
+  /** The URL, as S3_ENDPOINT takes it. */
   endpoint: string;
+  /** The same, as S3ObjectStore takes it. */
+  address: { endPoint: string; port: number; useSSL: boolean };
   accessKey: string;
   secretKey: string;
   stop(): Promise<void>;
@@ -21,6 +24,7 @@ export async function startS3Server(): Promise<TestS3Server> {
   const address = await server.run();
   return {
     endpoint: `http://127.0.0.1:${address.port}`,
+    address: { endPoint: '127.0.0.1', port: address.port, useSSL: false },
     accessKey: 'S3RVER',
     secretKey: 'S3RVER',
     stop: async () => {

@@ -18,7 +18,7 @@ import { ApiError } from './errors/api-error';
 import { ErrorFilter } from './errors/error.filter';
 import { InferenceClient } from './inference/inference.client';
 import { ApiJobHandlers } from './jobs/api.job-handlers';
-import { AuditRepository } from './repositories/audit.repository';
+import { CameraRepository } from './repositories/camera.repository';
 import { CredentialsRepository } from './repositories/credentials.repository';
 import { DashboardRepository } from './repositories/dashboard.repository';
 import { EventListenerRepository } from './repositories/event-listener.repository';
@@ -29,6 +29,7 @@ import { ReviewRepository } from './repositories/review.repository';
 import { SessionRepository } from './repositories/session.repository';
 import { UserRepository } from './repositories/user.repository';
 import { AuthService } from './services/auth.service';
+import { VerdictRecorder } from '@linescope/inspections';
 import { CameraLastSeen } from './services/camera-last-seen';
 import { CameraService } from './services/camera.service';
 import { DashboardService } from './services/dashboard.service';
@@ -93,7 +94,7 @@ export class ApiModule {
               ),
           }),
         },
-        AuditRepository,
+        CameraRepository,
         CredentialsRepository,
         DashboardRepository,
         EventListenerRepository,
@@ -104,6 +105,7 @@ export class ApiModule {
         SessionRepository,
         UserRepository,
         AuthService,
+        VerdictRecorder,
         CameraLastSeen,
         CameraService,
         InferenceClient,

@@ -32,11 +32,7 @@ export {
   type WorkerPoolOptions,
   type WorkerStatus,
 } from './workers/worker.pool';
-export {
-  resolveDecisionRule,
-  type DecisionRule,
-  type ThresholdOverrides,
-} from './models/decision-rule.resolve';
+export { resolveDecisionRule, type DecisionRule, type ThresholdOverrides } from '@linescope/verdict';
 export {
   ModelRegistry,
   type EngineSettings,
@@ -47,7 +43,7 @@ export {
 } from './models/model.registry';
 export { ModelChangeWatcher } from './models/model-change.watcher';
 export { readModelArtifact } from './models/model-artifact.reader';
-export { type ModelRole } from './models/serving-set.query';
+export { type ModelRole } from './repositories/serving-set.repository';
 export { prepareImage, type PreparedImage } from './scoring/image.prepare';
 export { defectScore, explainedClassIndex } from './scoring/defect.score';
 export { ScoringService, type ScoredImage, type ScoringContext } from './scoring/scoring.service';

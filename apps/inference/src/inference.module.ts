@@ -1,9 +1,12 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { InspectionRepository, ShadowResultRepository } from '@linescope/db';
+import { VerdictRecorder } from '@linescope/inspections';
 import { type Infrastructure, InfrastructureModule } from '@linescope/platform';
 import { type InferenceConfig } from './config/inference.config';
 import { PredictController } from './http/predict.controller';
 import { InferenceRuntime } from './inference.runtime';
 import { InferenceJobHandlers } from './jobs/inference.job-handlers';
+import { ServingSetRepository } from './repositories/serving-set.repository';
 
 @Module({})
 export class InferenceModule {
@@ -14,7 +17,17 @@ export class InferenceModule {
       controllers: [PredictController],
       providers: [
         // Workers start (each initialising its backend) before Nest finishes creating the app.
-        { provide: InferenceRuntime, useFactory: () => InferenceRuntime.start(infra, config) },
+        {
+          provide: InferenceRuntime,
+          inject: [ServingSetRepository, InspectionRepository, ShadowResultRepository],
+          useFactory: (
+            servingSet: ServingSetRepository,
+            inspections: InspectionRepository,
+            shadowResults: ShadowResultRepository,
+          ) => InferenceRuntime.start(infra, config, { servingSet, inspections, shadowResults }),
+        },
+        ServingSetRepository,
+        VerdictRecorder,
         InferenceJobHandlers,
       ],
     };

@@ -1,4 +1,5 @@
 import { type OnApplicationShutdown } from '@nestjs/common';
+import { type InspectionRepository, type ShadowResultRepository } from '@linescope/db';
 import { type Infrastructure } from '@linescope/platform';
 import { type BackendName } from '@linescope/vision/backend';
 import { MicroBatcher } from './batching/micro.batcher';
@@ -9,7 +10,7 @@ import { InferenceMetrics } from './metrics/inference.metrics';
 import { LineSettingsCache } from './models/line-settings.cache';
 import { ModelChangeWatcher } from './models/model-change.watcher';
 import { type ModelDescription, ModelRegistry } from './models/model.registry';
-import { findLineSettings } from './models/serving-set.query';
+import { type ServingSetRepository } from './repositories/serving-set.repository';
 import { type ScoringContext, ScoringService } from './scoring/scoring.service';
 import { type ShadowOutcome, ShadowEvaluator } from './shadow/shadow.evaluator';
 import { WorkerPool, type WorkerStatus } from './workers/worker.pool';
@@ -37,6 +38,13 @@ export interface PingReport {
   listening: boolean;
 }
 
+/** The repositories the runtime's parts read and write through (built by Nest's container). */
+export interface RuntimeRepositories {
+  servingSet: ServingSetRepository;
+  inspections: InspectionRepository;
+  shadowResults: ShadowResultRepository;
+}
+
 /**
  * The composition root of the service: worker pool, micro-batcher, model registry and its change watcher,
  * and the services built on them. Started once per process; closed when Nest shuts down.
@@ -55,8 +63,13 @@ export class InferenceRuntime implements OnApplicationShutdown {
     private readonly onnxInstalled: boolean,
   ) {}
 
-  static async start(infra: Infrastructure, config: InferenceConfig): Promise<InferenceRuntime> {
-    const { logger, dataSource, store } = infra;
+  static async start(
+    infra: Infrastructure,
+    config: InferenceConfig,
+    repositories: RuntimeRepositories,
+  ): Promise<InferenceRuntime> {
+    const { logger, store } = infra;
+    const { servingSet, inspections, shadowResults } = repositories;
     const maxImagePixels = infra.config.ingest.maxImagePixels;
     const metrics = new InferenceMetrics(infra.metrics.registry);
     const pool = await WorkerPool.start({
@@ -84,7 +97,7 @@ export class InferenceRuntime implements OnApplicationShutdown {
       onnxThreads: config.onnxThreads,
       tfjsEngine: tfjsEngineName(pool.backend.name),
     };
-    const registry = new ModelRegistry({ dataSource, store, loader: pool, logger, metrics, engines });
+    const registry = new ModelRegistry({ servingSet, store, loader: pool, logger, metrics, engines });
     const engineOf = (versionId: string) => registry.engineOf(versionId) ?? engines.tfjsEngine;
     const batcher = new MicroBatcher(pool, {
       maxBatch: config.maxBatch,
@@ -99,13 +112,20 @@ export class InferenceRuntime implements OnApplicationShutdown {
       },
     });
     const lineSettings = new LineSettingsCache({
-      query: (lineId) => findLineSettings(dataSource, lineId),
+      lookup: (lineId) => servingSet.findLineSettings(lineId),
       listening: () => watcher.listening,
     });
     const scoring = new ScoringService({ lineSettings, registry, batcher, metrics, maxImagePixels });
-    const shadow = new ShadowEvaluator({ dataSource, registry, batcher, metrics, logger, maxImagePixels });
+    const shadow = new ShadowEvaluator({
+      results: shadowResults,
+      registry,
+      batcher,
+      metrics,
+      logger,
+      maxImagePixels,
+    });
     const heatmaps = new HeatmapRenderer({
-      dataSource,
+      inspections,
       store,
       registry,
       explainer: pool,

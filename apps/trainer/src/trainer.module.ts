@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { type Infrastructure, InfrastructureModule } from '@linescope/platform';
 import { TrainerJobHandlers } from './jobs/trainer.job-handlers';
+import { LabelSetRepository } from './repositories/label-set.repository';
 import { LabelSetService } from './services/label-set.service';
 import { ModelEvaluationService } from './services/model-evaluation.service';
 import { ModelExportService } from './services/model-export.service';
@@ -15,6 +16,7 @@ export class TrainerModule {
       module: TrainerModule,
       imports: [InfrastructureModule.forRoot(infra)],
       providers: [
+        LabelSetRepository,
         LabelSetService,
         ModelExportService,
         ModelRegistryService,

@@ -71,3 +71,8 @@ async function hasAppliedMigrations(dataSource: DataSource): Promise<boolean> {
   );
   return applied[0]?.count !== '0';
 }
+
+/** Cheap check for readiness probes. */
+export async function pingDatabase(dataSource: DataSource): Promise<void> {
+  await dataSource.query('SELECT 1');
+}

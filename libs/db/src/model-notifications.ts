@@ -13,3 +13,8 @@ export async function notifyModelsChanged(
 ): Promise<void> {
   await manager.query(`SELECT pg_notify($1, $2)`, [MODELS_CHANNEL, JSON.stringify(payload)]);
 }
+
+/** Subscribes a dedicated connection to the model-change channel. */
+export async function listenForModelChanges(client: { query(sql: string): Promise<unknown> }): Promise<void> {
+  await client.query(`LISTEN ${MODELS_CHANNEL}`);
+}

@@ -1,6 +1,11 @@
-import { InspectionEntity, ProductionLineEntity } from '@linescope/db';
-import { type JobQueue } from '@linescope/queue';
-import { type DataSource, type EntityManager } from 'typeorm';
+import { Injectable } from '@nestjs/common';
+import {
+  DatabaseTransactions,
+  type InspectionEntity,
+  InspectionRepository,
+  ProductionLineRepository,
+} from '@linescope/db';
+import { JobQueue } from '@linescope/queue';
 import { type QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { type VerdictResult } from './verdict-result';
 
@@ -11,9 +16,10 @@ export type RecordOutcome = 'recorded' | 'already-final';
  * a heatmap for DEFECT and UNCERTAIN, and a webhook when the camera was not answered with the verdict itself.
  * Whoever finishes first (the API's synchronous call or a score-inspection job) wins; the other finds the row final.
  */
+@Injectable()
 export class VerdictRecorder {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly transactions: DatabaseTransactions,
     private readonly queue: JobQueue,
   ) {}
 
@@ -49,35 +55,18 @@ export class VerdictRecorder {
     change: QueryDeepPartialEntity<InspectionEntity>,
     follow: { notifyWebhook: boolean; heatmap: boolean },
   ): Promise<RecordOutcome> {
-    return this.dataSource.transaction(async (manager) => {
-      const updated = await manager
-        .createQueryBuilder()
-        .update(InspectionEntity)
-        .set(change)
-        .where('id = :id AND status = :pending', { id: inspectionId, pending: 'pending' })
-        .returning('line_id')
-        .execute();
-      const row = (updated.raw as { line_id: string }[])[0];
-      if (!row) return 'already-final';
-      const db = transactionalSql(manager);
-      if (follow.heatmap) await this.queue.send('render-heatmap', { inspectionId }, { db });
-      if (follow.notifyWebhook && (await hasWebhook(manager, row.line_id)))
-        await this.queue.send('notify-webhook', { inspectionId }, { db });
+    return this.transactions.run(async (tx) => {
+      const finished = await tx.get(InspectionRepository).finishPending(inspectionId, change);
+      if (!finished) return 'already-final';
+      if (follow.heatmap) await this.queue.send('render-heatmap', { inspectionId }, { db: tx.jobs });
+      if (follow.notifyWebhook && (await hasWebhook(tx.get(ProductionLineRepository), finished.lineId)))
+        await this.queue.send('notify-webhook', { inspectionId }, { db: tx.jobs });
       return 'recorded';
     });
   }
 }
 
-async function hasWebhook(manager: EntityManager, lineId: string): Promise<boolean> {
-  const line = await manager.getRepository(ProductionLineEntity).findOneBy({ id: lineId });
+async function hasWebhook(lines: ProductionLineRepository, lineId: string): Promise<boolean> {
+  const line = await lines.findById(lineId);
   return Boolean(line?.webhookUrl);
-}
-
-/** Lets pg-boss insert a job on the transaction's own connection. */
-export function transactionalSql(manager: EntityManager) {
-  return {
-    executeSql: async (text: string, values: unknown[]) => ({
-      rows: await manager.query<unknown[]>(text, values),
-    }),
-  };
 }

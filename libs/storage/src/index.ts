@@ -1,3 +1,3 @@
 export * from './object-store';
 export { FsObjectStore } from './fs-object-store';
-export { S3ObjectStore, parseS3Endpoint, type S3StoreOptions } from './s3-object-store';
+export { S3ObjectStore, type S3Endpoint, type S3StoreOptions } from './s3-object-store';

@@ -19,7 +19,7 @@ async function fsFixture(): Promise<StoreFixture> {
 async function s3Fixture(): Promise<StoreFixture> {
   const server: TestS3Server = await startS3Server();
   const store = new S3ObjectStore({
-    endpoint: server.endpoint,
+    endpoint: server.address,
     bucket: 'linescope-test',
     accessKey: server.accessKey,
     secretKey: server.secretKey,
@@ -140,7 +140,7 @@ describe('FsObjectStore specifics', () => {
 describe('S3ObjectStore specifics', () => {
   it('fails ping against an endpoint where nothing listens', async () => {
     const store = new S3ObjectStore({
-      endpoint: 'http://127.0.0.1:1',
+      endpoint: { endPoint: '127.0.0.1', port: 1, useSSL: false },
       bucket: 'b',
       accessKey: 'a',
       secretKey: 'b',

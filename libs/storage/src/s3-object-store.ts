@@ -9,9 +9,15 @@ import {
   type PutOptions,
 } from './object-store';
 
+/** Where the S3 server listens (the configuration parses it from a URL such as http://127.0.0.1:9000). */
+export interface S3Endpoint {
+  endPoint: string;
+  port: number;
+  useSSL: boolean;
+}
+
 export interface S3StoreOptions {
-  /** Full endpoint URL, e.g. http://127.0.0.1:9000 */
-  endpoint: string;
+  endpoint: S3Endpoint;
   bucket: string;
   accessKey: string;
   secretKey: string;
@@ -116,30 +122,9 @@ export class S3ObjectStore implements ObjectStore {
   }
 }
 
-/** Parses and checks an endpoint URL; throws a one-line error for anything malformed. */
-export function parseS3Endpoint(endpoint: string): { endPoint: string; port: number; useSSL: boolean } {
-  let url: URL;
-  try {
-    url = new URL(endpoint);
-  } catch {
-    throw new Error(
-      `S3 endpoint ${JSON.stringify(endpoint)} is not a URL (expected e.g. http://127.0.0.1:9000)`,
-    );
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new Error(`S3 endpoint ${JSON.stringify(endpoint)} must use http or https`);
-  if (url.pathname !== '/' || url.search || url.hash)
-    throw new Error(
-      `S3 endpoint ${JSON.stringify(endpoint)} must not have a path; the bucket is set separately`,
-    );
-  const useSSL = url.protocol === 'https:';
-  const port = url.port ? Number(url.port) : useSSL ? 443 : 80;
-  return { endPoint: url.hostname.replace(/^\[|\]$/g, ''), port, useSSL };
-}
-
 function toClientOptions(options: S3StoreOptions): ClientOptions {
   return {
-    ...parseS3Endpoint(options.endpoint),
+    ...options.endpoint,
     accessKey: options.accessKey,
     secretKey: options.secretKey,
     region: options.region ?? 'us-east-1',

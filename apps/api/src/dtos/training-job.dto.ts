@@ -82,7 +82,8 @@ export class TrainingJobDto {
   @ApiProperty() id!: string;
   @ApiProperty({ enum: TRAINING_JOB_STATUSES }) status!: TrainingJobStatus;
   @ApiProperty({ type: Object }) config!: Record<string, unknown>;
-  @ApiProperty({ type: Object }) progress!: TrainingProgress;
+  /** Empty until the trainer first reports. */
+  @ApiProperty({ type: Object }) progress!: Partial<TrainingProgress>;
   @ApiProperty({ type: [Object] }) checklist!: ChecklistFinding[];
   @ApiProperty({ nullable: true, type: String }) labelSetId!: string | null;
   @ApiProperty({ nullable: true, type: String }) teacherId!: string | null;

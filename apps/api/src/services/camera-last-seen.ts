@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LOGGER } from '@linescope/platform';
 import { type Logger } from 'pino';
-import { DataSource } from 'typeorm';
+import { CameraRepository } from '../repositories/camera.repository';
 
 /** How stale `cameras.last_seen_at` may be: it tells operators a camera is alive, not when each image came. */
 const WRITE_EVERY_MS = 10_000;
@@ -15,15 +15,15 @@ export class CameraLastSeen {
   private readonly writtenAt = new Map<string, number>();
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly cameras: CameraRepository,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   touch(cameraId: string, now = Date.now()): void {
     if (now - (this.writtenAt.get(cameraId) ?? 0) < WRITE_EVERY_MS) return;
     this.writtenAt.set(cameraId, now);
-    this.dataSource
-      .query(`UPDATE cameras SET last_seen_at = now() WHERE id = $1`, [cameraId])
+    this.cameras
+      .touchLastSeen(cameraId)
       .catch((error: unknown) => this.logger.warn({ err: error, cameraId }, 'last-seen update failed'));
   }
 }

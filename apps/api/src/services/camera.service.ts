@@ -1,6 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { CameraApiKeyEntity, CameraEntity, ProductionLineEntity } from '@linescope/db';
-import { DataSource, type EntityManager, IsNull } from 'typeorm';
+import {
+  AuditRepository,
+  type CameraEntity,
+  DatabaseTransactions,
+  ProductionLineRepository,
+} from '@linescope/db';
 import { type UserPrincipal } from '../auth/principals';
 import { CAMERA_KEY_PREFIX, issueSecret } from '@linescope/accounts';
 import {
@@ -13,24 +17,25 @@ import {
 } from '../dtos/camera.dto';
 import { ApiError } from '../errors/api-error';
 import { isUniqueViolation } from '../errors/database-errors';
-import { AuditRepository } from '../repositories/audit.repository';
+import { CameraRepository } from '../repositories/camera.repository';
 
 /** Cameras and their API keys: issued once, stored as hashes, rotatable and revocable. */
 @Injectable()
 export class CameraService {
   constructor(
-    private readonly dataSource: DataSource,
-    private readonly audit: AuditRepository,
+    private readonly cameras: CameraRepository,
+    private readonly transactions: DatabaseTransactions,
   ) {}
 
   async create(lineId: string, input: CreateCameraDto, actor: UserPrincipal): Promise<IssuedKeyDto> {
     try {
-      return await this.dataSource.transaction(async (manager) => {
-        const line = await manager.getRepository(ProductionLineEntity).findOneBy({ id: lineId });
+      return await this.transactions.run(async (tx) => {
+        const line = await tx.get(ProductionLineRepository).findById(lineId);
         if (!line) throw new ApiError(404, 'line_not_found', `no production line ${lineId}`);
-        const camera = await manager.getRepository(CameraEntity).save({ lineId, ...input });
-        const issued = await this.issueKey(manager, camera.id);
-        await this.audit.append(manager, {
+        const cameras = tx.get(CameraRepository);
+        const camera = await cameras.create({ lineId, ...input });
+        const issued = await issueKey(cameras, camera.id);
+        await tx.get(AuditRepository).append({
           actorType: 'user',
           actorId: actor.userId,
           action: 'camera.create',
@@ -48,33 +53,24 @@ export class CameraService {
   }
 
   async list(lineId: string): Promise<CameraDto[]> {
-    const cameras = await this.dataSource
-      .getRepository(CameraEntity)
-      .find({ where: { lineId }, order: { name: 'ASC' } });
+    const cameras = await this.cameras.listByLine(lineId);
     return cameras.map(mapCamera);
   }
 
   async listKeys(cameraId: string): Promise<ApiKeyDto[]> {
-    await this.requireCamera(this.dataSource.manager, cameraId);
-    const keys = await this.dataSource
-      .getRepository(CameraApiKeyEntity)
-      .find({ where: { cameraId }, order: { createdAt: 'ASC' } });
+    await requireCamera(this.cameras, cameraId);
+    const keys = await this.cameras.listKeys(cameraId);
     return keys.map(mapKey);
   }
 
   /** Issues a new key; unless told to keep them, the camera's other keys stop working at once. */
   async rotate(cameraId: string, keepPrevious: boolean, actor: UserPrincipal): Promise<IssuedKeyDto> {
-    return this.dataSource.transaction(async (manager) => {
-      const camera = await this.requireCamera(manager, cameraId);
-      let revoked = 0;
-      if (!keepPrevious) {
-        const result = await manager
-          .getRepository(CameraApiKeyEntity)
-          .update({ cameraId, revokedAt: IsNull() }, { revokedAt: new Date() });
-        revoked = result.affected ?? 0;
-      }
-      const issued = await this.issueKey(manager, cameraId);
-      await this.audit.append(manager, {
+    return this.transactions.run(async (tx) => {
+      const cameras = tx.get(CameraRepository);
+      const camera = await requireCamera(cameras, cameraId);
+      const revoked = keepPrevious ? 0 : await cameras.revokeActiveKeys(cameraId);
+      const issued = await issueKey(cameras, cameraId);
+      await tx.get(AuditRepository).append({
         actorType: 'user',
         actorId: actor.userId,
         action: 'camera.key.rotate',
@@ -87,14 +83,14 @@ export class CameraService {
   }
 
   async revoke(cameraId: string, keyId: string, actor: UserPrincipal): Promise<ApiKeyDto> {
-    return this.dataSource.transaction(async (manager) => {
-      const repo = manager.getRepository(CameraApiKeyEntity);
-      const key = await repo.findOneBy({ id: keyId, cameraId });
+    return this.transactions.run(async (tx) => {
+      const cameras = tx.get(CameraRepository);
+      const key = await cameras.findKey(cameraId, keyId);
       if (!key) throw new ApiError(404, 'key_not_found', `camera ${cameraId} has no key ${keyId}`);
       if (!key.revokedAt) {
         key.revokedAt = new Date();
-        await repo.save(key);
-        await this.audit.append(manager, {
+        await cameras.revokeKey(key.id, key.revokedAt);
+        await tx.get(AuditRepository).append({
           actorType: 'user',
           actorId: actor.userId,
           action: 'camera.key.revoke',
@@ -106,18 +102,16 @@ export class CameraService {
       return mapKey(key);
     });
   }
+}
 
-  private async requireCamera(manager: EntityManager, cameraId: string): Promise<CameraEntity> {
-    const camera = await manager.getRepository(CameraEntity).findOneBy({ id: cameraId });
-    if (!camera) throw new ApiError(404, 'camera_not_found', `no camera ${cameraId}`);
-    return camera;
-  }
+async function requireCamera(cameras: CameraRepository, cameraId: string): Promise<CameraEntity> {
+  const camera = await cameras.findById(cameraId);
+  if (!camera) throw new ApiError(404, 'camera_not_found', `no camera ${cameraId}`);
+  return camera;
+}
 
-  private async issueKey(manager: EntityManager, cameraId: string) {
-    const secret = issueSecret(CAMERA_KEY_PREFIX);
-    const key = await manager
-      .getRepository(CameraApiKeyEntity)
-      .save({ cameraId, keyHash: secret.hash, keyPrefix: secret.displayPrefix });
-    return { key, secret: secret.secret };
-  }
+async function issueKey(cameras: CameraRepository, cameraId: string) {
+  const secret = issueSecret(CAMERA_KEY_PREFIX);
+  const key = await cameras.createKey({ cameraId, keyHash: secret.hash, keyPrefix: secret.displayPrefix });
+  return { key, secret: secret.secret };
 }

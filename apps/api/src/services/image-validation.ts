@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
+// Deep imports: the preprocess index also exports the tensor pipeline, and the API must load no TensorFlow.js.
+import { isImageDecodeError } from '@linescope/vision/preprocess/image-decode.error';
+import { decodeImage } from '@linescope/vision/preprocess/image.decoder';
 import {
   IMAGE_FORMAT_MEDIA_TYPES,
   type ImageFormat,
-  decodeImage,
   imageFormatFromMediaType,
-  isImageDecodeError,
   sniffImageFormat,
-} from '@linescope/vision/preprocess';
+} from '@linescope/vision/preprocess/image-format.sniff';
 import { ApiError } from '../errors/api-error';
 
 export interface ValidatedImage {

@@ -1,13 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type AppConfig } from '@linescope/config';
-import { InspectionEntity } from '@linescope/db';
-import { VerdictRecorder, transactionalSql } from '@linescope/inspections';
+import { DatabaseTransactions, type InspectionEntity, InspectionRepository } from '@linescope/db';
+import { VerdictRecorder } from '@linescope/inspections';
 import { APP_CONFIG, LOGGER, OBJECT_STORE } from '@linescope/platform';
 import { JobQueue } from '@linescope/queue';
 import { type ObjectStore } from '@linescope/storage';
 import { createHash, randomUUID } from 'node:crypto';
 import { type Logger } from 'pino';
-import { DataSource } from 'typeorm';
 import { type CameraPrincipal } from '../auth/principals';
 import { type InspectionDto, mapInspection } from '../dtos/inspection.dto';
 import { ApiError } from '../errors/api-error';
@@ -42,19 +41,17 @@ const IDEMPOTENCY_INDEX = 'inspections_idempotency';
  */
 @Injectable()
 export class InspectionIntakeService {
-  private readonly recorder: VerdictRecorder;
-
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly inspections: InspectionRepository,
+    private readonly transactions: DatabaseTransactions,
+    private readonly recorder: VerdictRecorder,
     private readonly queue: JobQueue,
     private readonly inference: InferenceClient,
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly lastSeen: CameraLastSeen,
-  ) {
-    this.recorder = new VerdictRecorder(dataSource, queue);
-  }
+  ) {}
 
   async ingest(camera: CameraPrincipal, upload: Upload): Promise<IntakeResult> {
     if (upload.idempotencyKey) {
@@ -124,8 +121,9 @@ export class InspectionIntakeService {
           totalMs: round(Date.now() - upload.receivedAt),
         };
         await this.recorder.record(row.id, { ...predicted, latency }, { notifyWebhook: false });
-        const scored = await this.dataSource.getRepository(InspectionEntity).findOneByOrFail({ id: row.id });
-        if (scored.status !== 'pending') return { httpStatus: 201, inspection: mapInspection(scored) };
+        const scored = await this.inspections.findById(row.id);
+        if (scored && scored.status !== 'pending')
+          return { httpStatus: 201, inspection: mapInspection(scored) };
       } catch (error) {
         this.logger.warn(
           { inspectionId: row.id, err: error },
@@ -147,10 +145,8 @@ export class InspectionIntakeService {
     enqueue: boolean,
     latency: InspectionEntity['latency'],
   ): Promise<InspectionEntity> {
-    return this.dataSource.transaction(async (manager) => {
-      const repo = manager.getRepository(InspectionEntity);
-      // insert(), not save(): save() with a given id first SELECTs to choose between insert and update.
-      const row = repo.create({
+    return this.transactions.run(async (tx) => {
+      const row = await tx.get(InspectionRepository).insert({
         id,
         lineId: camera.lineId,
         cameraId: camera.cameraId,
@@ -173,10 +169,9 @@ export class InspectionIntakeService {
         heatmapKey: null,
         failureReason: null,
         scoredAt: null,
+        reviewCount: 0,
       });
-      await repo.insert(row);
-      if (enqueue)
-        await this.queue.send('score-inspection', { inspectionId: id }, { db: transactionalSql(manager) });
+      if (enqueue) await this.queue.send('score-inspection', { inspectionId: id }, { db: tx.jobs });
       return row;
     });
   }
@@ -191,9 +186,8 @@ export class InspectionIntakeService {
   }
 
   private async findReplay(camera: CameraPrincipal, upload: Upload): Promise<IntakeResult | null> {
-    const existing = await this.dataSource
-      .getRepository(InspectionEntity)
-      .findOneBy({ cameraId: camera.cameraId, idempotencyKey: upload.idempotencyKey });
+    if (!upload.idempotencyKey) return null;
+    const existing = await this.inspections.findByIdempotencyKey(camera.cameraId, upload.idempotencyKey);
     if (!existing) return null;
     const sha = createHash('sha256').update(upload.bytes).digest('hex');
     if (sha !== existing.imageSha256) {

@@ -2,17 +2,19 @@ import { Inject, Injectable } from '@nestjs/common';
 import { type AppConfig } from '@linescope/config';
 import { APP_CONFIG } from '@linescope/platform';
 import {
-  ModelPromotionEntity,
-  ModelVersionEntity,
+  AuditRepository,
+  DatabaseTransactions,
+  type ModelStage,
+  type ModelVersionEntity,
+  ModelVersionRepository,
+  ShadowResultRepository,
+  type Transaction,
   VERDICTS,
   type Verdict,
-  notifyModelsChanged,
 } from '@linescope/db';
-import { DataSource, type EntityManager } from 'typeorm';
 import { type UserPrincipal } from '../auth/principals';
 import { type ModelVersionDto, type ShadowReportDto, mapModelVersion } from '../dtos/model.dto';
 import { ApiError } from '../errors/api-error';
-import { AuditRepository } from '../repositories/audit.repository';
 
 /**
  * Promotion, rollback and shadow evaluation. Each change is one transaction: stages, history, audit event and the
@@ -22,95 +24,76 @@ import { AuditRepository } from '../repositories/audit.repository';
 @Injectable()
 export class ModelLifecycleService {
   constructor(
-    private readonly dataSource: DataSource,
-    private readonly audit: AuditRepository,
+    private readonly models: ModelVersionRepository,
+    private readonly shadowResults: ShadowResultRepository,
+    private readonly transactions: DatabaseTransactions,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async list(stage?: ModelVersionEntity['stage']): Promise<ModelVersionDto[]> {
-    const models = await this.dataSource
-      .getRepository(ModelVersionEntity)
-      .find({ where: stage ? { stage } : {}, order: { createdAt: 'DESC' } });
+  async list(stage?: ModelStage): Promise<ModelVersionDto[]> {
+    const models = await this.models.list(stage);
     return models.map(mapModelVersion);
   }
 
   async get(id: string): Promise<ModelVersionDto> {
-    return mapModelVersion(await this.require(this.dataSource.manager, id));
+    return mapModelVersion(await requireModel(this.models, id));
   }
 
   async promote(id: string, actor: UserPrincipal): Promise<ModelVersionDto> {
-    return this.dataSource.transaction((manager) => this.makeProduction(manager, id, 'promote', actor));
+    return this.transactions.run((tx) => this.makeProduction(tx, id, 'promote', actor));
   }
 
   /** Serves again the version that production replaced when the current one was promoted. */
   async rollback(actor: UserPrincipal): Promise<ModelVersionDto> {
-    return this.dataSource.transaction(async (manager) => {
-      const current = await this.lockProduction(manager);
+    return this.transactions.run(async (tx) => {
+      const models = tx.get(ModelVersionRepository);
+      const current = await models.lockProduction();
       if (!current) throw new ApiError(409, 'nothing_to_roll_back', 'no model version is in production');
-      const promotion = await manager.getRepository(ModelPromotionEntity).findOne({
-        where: { modelVersionId: current.id, kind: 'promote' },
-        order: { id: 'DESC' },
-      });
+      const promotion = await models.findLatestPromotion(current.id);
       if (!promotion?.previousVersionId)
         throw new ApiError(
           409,
           'nothing_to_roll_back',
           `no version served before ${current.name} v${current.version}`,
         );
-      return this.makeProduction(manager, promotion.previousVersionId, 'rollback', actor);
+      return this.makeProduction(tx, promotion.previousVersionId, 'rollback', actor);
     });
   }
 
   async setShadow(id: string, enabled: boolean, actor: UserPrincipal): Promise<ModelVersionDto> {
-    return this.dataSource.transaction(async (manager) => {
-      const model = await this.require(manager, id, true);
+    return this.transactions.run(async (tx) => {
+      const models = tx.get(ModelVersionRepository);
+      const model = await requireModel(models, id, true);
       if (enabled && model.stage === 'production')
         throw new ApiError(409, 'already_in_production', 'the production model cannot shadow itself');
       model.shadow = enabled;
-      await manager.getRepository(ModelVersionEntity).save(model);
-      await this.audit.append(manager, {
+      await models.setShadow(id, enabled);
+      await tx.get(AuditRepository).append({
         actorType: 'user',
         actorId: actor.userId,
         action: enabled ? 'model.shadow.start' : 'model.shadow.stop',
         targetType: 'model_version',
         targetId: id,
       });
-      await notifyModelsChanged(manager, { event: 'shadow', id, enabled });
+      await models.notifyChanged({ event: 'shadow', id, enabled });
       return mapModelVersion(model);
     });
   }
 
   async shadowReport(id: string): Promise<ShadowReportDto> {
-    const model = await this.require(this.dataSource.manager, id);
-    const rows: { production_verdict: Verdict; verdict: Verdict; count: string }[] =
-      await this.dataSource.query(
-        `SELECT production_verdict, verdict, count(*)::text AS count FROM shadow_results
-        WHERE model_version_id = $1 GROUP BY production_verdict, verdict`,
-        [id],
-      );
+    const model = await requireModel(this.models, id);
+    const pairs = await this.shadowResults.countPairs(id);
     const counts = Object.fromEntries(
       VERDICTS.map((p) => [p, Object.fromEntries(VERDICTS.map((s) => [s, 0]))]),
     ) as Record<Verdict, Record<Verdict, number>>;
     let total = 0;
     let agreements = 0;
-    for (const row of rows) {
-      const n = Number(row.count);
-      counts[row.production_verdict][row.verdict] = n;
-      total += n;
-      if (row.production_verdict === row.verdict) agreements += n;
+    for (const pair of pairs) {
+      counts[pair.productionVerdict][pair.verdict] = pair.count;
+      total += pair.count;
+      if (pair.productionVerdict === pair.verdict) agreements += pair.count;
     }
-    const recent: {
-      inspection_id: string;
-      verdict: Verdict;
-      score: number;
-      production_verdict: Verdict;
-      production_score: number;
-      created_at: Date;
-    }[] = await this.dataSource.query(
-      `SELECT inspection_id, verdict, score, production_verdict, production_score, created_at FROM shadow_results
-        WHERE model_version_id = $1 AND verdict <> production_verdict ORDER BY created_at DESC LIMIT 50`,
-      [id],
-    );
+    const recent = await this.shadowResults.recentDisagreements(id, 50);
     return {
       modelVersionId: id,
       shadow: model.shadow,
@@ -118,38 +101,31 @@ export class ModelLifecycleService {
       agreements,
       agreementRate: total ? agreements / total : null,
       counts,
-      recentDisagreements: recent.map((r) => ({
-        inspectionId: r.inspection_id,
-        verdict: r.verdict,
-        score: r.score,
-        productionVerdict: r.production_verdict,
-        productionScore: r.production_score,
-        createdAt: r.created_at.toISOString(),
-      })),
+      recentDisagreements: recent.map((r) => ({ ...r, createdAt: r.createdAt.toISOString() })),
     };
   }
 
   private async makeProduction(
-    manager: EntityManager,
+    tx: Transaction,
     id: string,
     kind: 'promote' | 'rollback',
     actor: UserPrincipal,
   ): Promise<ModelVersionDto> {
-    const repo = manager.getRepository(ModelVersionEntity);
-    const current = await this.lockProduction(manager);
-    const target = await this.require(manager, id, true);
+    const models = tx.get(ModelVersionRepository);
+    const current = await models.lockProduction();
+    const target = await requireModel(models, id, true);
     if (current?.id === target.id)
       throw new ApiError(409, 'already_in_production', 'this version already serves production');
     if (kind === 'promote') this.checkQuantization(target);
-    if (current) await repo.update({ id: current.id }, { stage: 'archived' });
-    await repo.update({ id: target.id }, { stage: 'production', shadow: false, promotedAt: new Date() });
-    await manager.getRepository(ModelPromotionEntity).insert({
+    if (current) await models.archive(current.id);
+    await models.makeProduction(target.id);
+    await models.recordPromotion({
       modelVersionId: target.id,
       previousVersionId: current?.id ?? null,
       kind,
       actorId: actor.userId,
     });
-    await this.audit.append(manager, {
+    await tx.get(AuditRepository).append({
       actorType: 'user',
       actorId: actor.userId,
       action: kind === 'promote' ? 'model.promote' : 'model.rollback',
@@ -157,8 +133,8 @@ export class ModelLifecycleService {
       targetId: target.id,
       details: { previous: current?.id ?? null },
     });
-    await notifyModelsChanged(manager, { event: kind, id: target.id, previous: current?.id ?? null });
-    return mapModelVersion(await repo.findOneByOrFail({ id: target.id }));
+    await models.notifyChanged({ event: kind, id: target.id, previous: current?.id ?? null });
+    return mapModelVersion(await requireModel(models, target.id));
   }
 
   /** A quantised variant is promoted only if it was measured, and lost at most the configured accuracy. */
@@ -181,18 +157,14 @@ export class ModelLifecycleService {
         { accuracyChangePoints: change, allowedDropPoints: margin },
       );
   }
+}
 
-  private async lockProduction(manager: EntityManager): Promise<ModelVersionEntity | null> {
-    return manager
-      .getRepository(ModelVersionEntity)
-      .findOne({ where: { stage: 'production' }, lock: { mode: 'pessimistic_write' } });
-  }
-
-  private async require(manager: EntityManager, id: string, lock = false): Promise<ModelVersionEntity> {
-    const model = await manager
-      .getRepository(ModelVersionEntity)
-      .findOne({ where: { id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
-    if (!model) throw new ApiError(404, 'model_not_found', `no model version ${id}`);
-    return model;
-  }
+async function requireModel(
+  models: ModelVersionRepository,
+  id: string,
+  lock = false,
+): Promise<ModelVersionEntity> {
+  const model = await models.findById(id, { lock });
+  if (!model) throw new ApiError(404, 'model_not_found', `no model version ${id}`);
+  return model;
 }

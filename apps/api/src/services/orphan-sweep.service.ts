@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ObjectReferenceRepository } from '@linescope/db';
+import { InspectionRepository, ObjectReferenceRepository } from '@linescope/db';
 import { LOGGER, OBJECT_STORE } from '@linescope/platform';
 import { type ObjectInfo, type ObjectStore } from '@linescope/storage';
 import { type Logger } from 'pino';
-import { DataSource } from 'typeorm';
 import { JobQueue } from '@linescope/queue';
 
 /** Object-store prefixes whose objects must be referenced by an inspection row. */
@@ -21,16 +20,13 @@ export interface SweepReport {
 /** Deletes stored images and heatmaps that no inspection row references (left by a failed database write). */
 @Injectable()
 export class OrphanSweepService {
-  private readonly references: ObjectReferenceRepository;
-
   constructor(
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
     @Inject(LOGGER) private readonly logger: Logger,
-    private readonly dataSource: DataSource,
+    private readonly references: ObjectReferenceRepository,
+    private readonly inspections: InspectionRepository,
     private readonly queue: JobQueue,
-  ) {
-    this.references = new ObjectReferenceRepository(dataSource);
-  }
+  ) {}
 
   async sweep(olderThanSeconds = DEFAULT_ORPHAN_GRACE_SECONDS, now = new Date()): Promise<SweepReport> {
     const cutoff = now.getTime() - olderThanSeconds * 1000;
@@ -57,14 +53,10 @@ export class OrphanSweepService {
    * failed, or a job ran out of retries while no model served the line): queue them again.
    */
   async requeueStalePending(olderThanSeconds = STALE_PENDING_SECONDS): Promise<number> {
-    const rows: { id: string }[] = await this.dataSource.query(
-      `SELECT id FROM inspections WHERE status = 'pending' AND received_at < now() - make_interval(secs => $1)
-        ORDER BY received_at LIMIT 1000`,
-      [olderThanSeconds],
-    );
-    for (const { id } of rows) await this.queue.send('score-inspection', { inspectionId: id });
-    if (rows.length) this.logger.warn({ count: rows.length }, 'stale pending inspections queued again');
-    return rows.length;
+    const ids = await this.inspections.findStalePending(olderThanSeconds, 1000);
+    for (const id of ids) await this.queue.send('score-inspection', { inspectionId: id });
+    if (ids.length) this.logger.warn({ count: ids.length }, 'stale pending inspections queued again');
+    return ids.length;
   }
 
   private async deleteUnreferenced(batch: ObjectInfo[]): Promise<string[]> {

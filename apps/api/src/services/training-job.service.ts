@@ -1,18 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type AppConfig } from '@linescope/config';
 import {
-  ModelVersionEntity,
-  TrainingEpochEntity,
-  TrainingJobEntity,
+  AuditRepository,
+  DatabaseTransactions,
+  ModelVersionRepository,
+  TrainingJobRepository,
   type TrainingJobStatus,
 } from '@linescope/db';
-import { transactionalSql } from '@linescope/inspections';
 import { APP_CONFIG } from '@linescope/platform';
 import { JobQueue } from '@linescope/queue';
-import { InvalidTrainingConfigError, resolveTrainingConfig } from '@linescope/training/engine';
+import { InvalidTrainingConfigError, resolveTrainingConfig } from '@linescope/training/config';
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { DataSource, In } from 'typeorm';
 import { type UserPrincipal } from '../auth/principals';
 import {
   type CreateTrainingJobDto,
@@ -23,7 +22,6 @@ import {
   mapTrainingJob,
 } from '../dtos/training-job.dto';
 import { ApiError } from '../errors/api-error';
-import { AuditRepository } from '../repositories/audit.repository';
 
 const LOG_TAIL_CHARS = 8_000;
 
@@ -37,31 +35,30 @@ export interface TrainingJobRequest {
 @Injectable()
 export class TrainingJobService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly jobs: TrainingJobRepository,
+    private readonly transactions: DatabaseTransactions,
     private readonly queue: JobQueue,
-    private readonly audit: AuditRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async create(input: CreateTrainingJobDto, actor: UserPrincipal): Promise<TrainingJobDto> {
     const dataset = await this.checkDataset(input.dataset);
     checkTrainingConfig(input.config);
-    return this.dataSource.transaction(async (manager) => {
+    return this.transactions.run(async (tx) => {
       if (input.teacherId) {
-        const teacher = await manager.getRepository(ModelVersionEntity).findOneBy({ id: input.teacherId });
+        const teacher = await tx.get(ModelVersionRepository).findById(input.teacherId);
         if (!teacher) throw new ApiError(400, 'teacher_not_found', `no model version ${input.teacherId}`);
         if (teacher.architecture === 'vit')
           throw new ApiError(400, 'invalid_teacher', 'the teacher must be a CNN (MobileNetV2 or ResNet)');
       }
       const request: TrainingJobRequest = { dataset, training: input.config };
-      const job = await manager.getRepository(TrainingJobEntity).save({
-        status: 'queued' as const,
+      const job = await tx.get(TrainingJobRepository).create({
         config: request as unknown as Record<string, unknown>,
         teacherId: input.teacherId ?? null,
         createdBy: actor.userId,
       });
-      await this.queue.send('train-model', { trainingJobId: job.id }, { db: transactionalSql(manager) });
-      await this.audit.append(manager, {
+      await this.queue.send('train-model', { trainingJobId: job.id }, { db: tx.jobs });
+      await tx.get(AuditRepository).append({
         actorType: 'user',
         actorId: actor.userId,
         action: 'training.create',
@@ -74,34 +71,26 @@ export class TrainingJobService {
   }
 
   async list(status?: TrainingJobStatus): Promise<TrainingJobDto[]> {
-    const jobs = await this.dataSource
-      .getRepository(TrainingJobEntity)
-      .find({ where: status ? { status } : {}, order: { createdAt: 'DESC' }, take: 200 });
+    const jobs = await this.jobs.list(status, 200);
     return jobs.map(mapTrainingJob);
   }
 
   async get(id: string): Promise<TrainingJobDetailDto> {
-    const job = await this.dataSource.getRepository(TrainingJobEntity).findOneBy({ id });
+    const job = await this.jobs.findById(id);
     if (!job) throw new ApiError(404, 'training_job_not_found', `no training job ${id}`);
-    const epochs = await this.dataSource
-      .getRepository(TrainingEpochEntity)
-      .find({ where: { trainingJobId: id }, order: { epoch: 'ASC' } });
+    const epochs = await this.jobs.findEpochs(id);
     return { ...mapTrainingJob(job), epochs: epochs.map(mapEpoch), logTail: job.log.slice(-LOG_TAIL_CHARS) };
   }
 
   /** A queued job never starts; a running one stops at its next step and keeps its checkpoint. */
   async cancel(id: string, actor: UserPrincipal): Promise<TrainingJobDto> {
-    return this.dataSource.transaction(async (manager) => {
-      const repo = manager.getRepository(TrainingJobEntity);
-      const result = await repo.update(
-        { id, status: In(['queued', 'running']) },
-        { status: 'cancelled', finishedAt: new Date() },
-      );
-      const job = await repo.findOneBy({ id });
+    return this.transactions.run(async (tx) => {
+      const jobs = tx.get(TrainingJobRepository);
+      const cancelled = await jobs.cancel(id);
+      const job = await jobs.findById(id);
       if (!job) throw new ApiError(404, 'training_job_not_found', `no training job ${id}`);
-      if (!result.affected)
-        throw new ApiError(409, 'training_job_finished', `the job is already ${job.status}`);
-      await this.audit.append(manager, {
+      if (!cancelled) throw new ApiError(409, 'training_job_finished', `the job is already ${job.status}`);
+      await tx.get(AuditRepository).append({
         actorType: 'user',
         actorId: actor.userId,
         action: 'training.cancel',

@@ -1,10 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InspectionEntity, ProductionLineEntity } from '@linescope/db';
+import { InspectionRepository, ProductionLineRepository } from '@linescope/db';
 import { LOGGER } from '@linescope/platform';
 import { type JobOutcome } from '@linescope/queue';
 import { createHmac } from 'node:crypto';
 import { type Logger } from 'pino';
-import { DataSource } from 'typeorm';
 import { mapInspection } from '../dtos/inspection.dto';
 
 const WEBHOOK_TIMEOUT_MS = 10_000;
@@ -22,17 +21,16 @@ export function signWebhook(secret: string, body: string, timestamp: number): st
 @Injectable()
 export class WebhookService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly inspections: InspectionRepository,
+    private readonly lines: ProductionLineRepository,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async notify(inspectionId: string): Promise<JobOutcome> {
-    const inspection = await this.dataSource.getRepository(InspectionEntity).findOneBy({ id: inspectionId });
+    const inspection = await this.inspections.findById(inspectionId);
     if (!inspection) return { status: 'skipped', reason: 'inspection no longer exists' };
     if (inspection.status === 'pending') return { status: 'skipped', reason: 'inspection has no result yet' };
-    const line = await this.dataSource
-      .getRepository(ProductionLineEntity)
-      .findOneBy({ id: inspection.lineId });
+    const line = await this.lines.findById(inspection.lineId);
     if (!line?.webhookUrl || !line.webhookSecret)
       return { status: 'skipped', reason: 'the line has no webhook' };
 

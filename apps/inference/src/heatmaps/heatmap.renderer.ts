@@ -1,8 +1,7 @@
-import { InspectionEntity } from '@linescope/db';
+import { type InspectionEntity, type InspectionRepository } from '@linescope/db';
 import { ObjectNotFoundError, type ObjectStore } from '@linescope/storage';
 import { renderHeatmapOverlay } from '@linescope/vision/explain';
 import { type Logger } from 'pino';
-import { type DataSource } from 'typeorm';
 import { type MicroBatcher } from '../batching/micro.batcher';
 import { type ModelRegistry } from '../models/model.registry';
 import { explainedClassIndex } from '../scoring/defect.score';
@@ -15,7 +14,7 @@ export interface Explainer {
 }
 
 export interface HeatmapRendererDependencies {
-  dataSource: DataSource;
+  inspections: InspectionRepository;
   store: ObjectStore;
   registry: ModelRegistry;
   explainer: Explainer;
@@ -82,22 +81,14 @@ export class HeatmapRenderer {
     inspectionId: string,
     key: string,
   ): Promise<'attached' | 'inspection no longer exists' | 'heatmap already rendered'> {
-    const { dataSource, store } = this.deps;
-    const updated = await dataSource
-      .createQueryBuilder()
-      .update(InspectionEntity)
-      .set({ heatmapKey: key })
-      .where('id = :id AND heatmap_key IS NULL', { id: inspectionId })
-      .execute();
-    if ((updated.affected ?? 0) > 0) return 'attached';
-    const row = await dataSource
-      .getRepository(InspectionEntity)
-      .findOne({ where: { id: inspectionId }, select: { id: true, heatmapKey: true } });
-    if (row === null) {
+    const { inspections, store } = this.deps;
+    if (await inspections.attachHeatmap(inspectionId, key)) return 'attached';
+    const stored = await inspections.findHeatmapKey(inspectionId);
+    if (stored === undefined) {
       await store.delete(key);
       return 'inspection no longer exists';
     }
-    if (row.heatmapKey !== key) await store.delete(key);
+    if (stored !== key) await store.delete(key);
     return 'heatmap already rendered';
   }
 }

@@ -2,10 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InspectionRepository } from '@linescope/db';
 import { VerdictRecorder } from '@linescope/inspections';
 import { OBJECT_STORE } from '@linescope/platform';
-import { JobQueue, type JobHandlerMap, type JobOutcome } from '@linescope/queue';
+import { type JobHandlerMap, type JobOutcome } from '@linescope/queue';
 import { ObjectNotFoundError, type ObjectStore } from '@linescope/storage';
 import { isImageDecodeError } from '@linescope/vision/preprocess';
-import { DataSource } from 'typeorm';
 import { InferenceRuntime } from '../inference.runtime';
 import { NoModelError } from '../scoring/scoring.errors';
 
@@ -17,18 +16,12 @@ import { NoModelError } from '../scoring/scoring.errors';
  */
 @Injectable()
 export class InferenceJobHandlers {
-  private readonly inspections: InspectionRepository;
-  private readonly recorder: VerdictRecorder;
-
   constructor(
-    dataSource: DataSource,
-    queue: JobQueue,
+    private readonly inspections: InspectionRepository,
+    private readonly recorder: VerdictRecorder,
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
     @Inject(InferenceRuntime) private readonly runtime: InferenceRuntime,
-  ) {
-    this.inspections = new InspectionRepository(dataSource);
-    this.recorder = new VerdictRecorder(dataSource, queue);
-  }
+  ) {}
 
   handlers(): JobHandlerMap<'inference'> {
     return {

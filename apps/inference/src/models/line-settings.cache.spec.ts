@@ -5,7 +5,7 @@ import { type DataSource } from 'typeorm';
 import { createMigratedDatabase, type TestDatabase } from '../../../../test/support/database';
 import { LineSettingsCache, type LineSettingsQuery } from './line-settings.cache';
 import { ModelChangeWatcher } from './model-change.watcher';
-import { findLineSettings, type LineSettings } from './serving-set.query';
+import { type LineSettings, ServingSetRepository } from '../repositories/serving-set.repository';
 
 async function waitUntil(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -31,7 +31,7 @@ describe('LineSettingsCache (real PostgreSQL)', () => {
       asked,
       query: (lineId) => {
         asked.push(lineId);
-        return findLineSettings(dataSource, lineId);
+        return new ServingSetRepository(dataSource.manager).findLineSettings(lineId);
       },
     };
   }
@@ -43,7 +43,7 @@ describe('LineSettingsCache (real PostgreSQL)', () => {
   it('reads a line once and answers the next lookups from memory', async () => {
     const line = await createLine({ operatingThreshold: 0.7, uncertainLow: 0.6, uncertainHigh: 0.8 });
     const { query, asked } = countedQuery();
-    const cache = new LineSettingsCache({ query, listening: () => true });
+    const cache = new LineSettingsCache({ lookup: query, listening: () => true });
 
     const first = await cache.get(line.id);
     expect(first).toEqual({
@@ -63,7 +63,7 @@ describe('LineSettingsCache (real PostgreSQL)', () => {
     const line = await createLine({ operatingThreshold: 0.3 });
     const unknownId = randomUUID();
     const { query, asked } = countedQuery();
-    const cache = new LineSettingsCache({ query, listening: () => true });
+    const cache = new LineSettingsCache({ lookup: query, listening: () => true });
 
     const answers = await Promise.all([
       ...Array.from({ length: 8 }, () => cache.get(line.id)),
@@ -76,7 +76,7 @@ describe('LineSettingsCache (real PostgreSQL)', () => {
 
   it('remembers that a line does not exist, for a bounded number of ids, least recently asked forgotten first', async () => {
     const { query, asked } = countedQuery();
-    const cache = new LineSettingsCache({ query, listening: () => true, maxUnknownLines: 3 });
+    const cache = new LineSettingsCache({ lookup: query, listening: () => true, maxUnknownLines: 3 });
     const [a, b, c, d] = Array.from({ length: 4 }, () => randomUUID());
 
     expect(await cache.get(a)).toBeNull();
@@ -103,7 +103,7 @@ describe('LineSettingsCache (real PostgreSQL)', () => {
     const { query: real, asked } = countedQuery();
     let failures = 1;
     const cache = new LineSettingsCache({
-      query: async (lineId) => {
+      lookup: async (lineId) => {
         const settings = await real(lineId);
         if (failures-- > 0) throw new Error('connection reset');
         return settings;
@@ -119,7 +119,7 @@ describe('LineSettingsCache (real PostgreSQL)', () => {
     expect(asked).toEqual([line.id, line.id]);
 
     // A query the database refuses is not kept either.
-    const refused = new LineSettingsCache({ query: countedQuery().query, listening: () => true });
+    const refused = new LineSettingsCache({ lookup: countedQuery().query, listening: () => true });
     await expect(refused.get('not-a-uuid')).rejects.toThrow(/uuid/);
     expect(refused.size()).toEqual({ lines: 0, unknown: 0 });
   });
@@ -131,7 +131,7 @@ describe('LineSettingsCache (real PostgreSQL)', () => {
     let held = 0;
     const gate = new Promise<void>((resolve) => (release = resolve));
     const cache = new LineSettingsCache({
-      query: async (lineId) => {
+      lookup: async (lineId) => {
         const first = asked.length < 2;
         const settings = await real(lineId);
         if (first) {
@@ -160,7 +160,7 @@ describe('LineSettingsCache (real PostgreSQL)', () => {
     const line = await createLine({ operatingThreshold: 0.2 });
     const { query, asked } = countedQuery();
     let listening = true;
-    const cache = new LineSettingsCache({ query, listening: () => listening });
+    const cache = new LineSettingsCache({ lookup: query, listening: () => listening });
 
     await cache.get(line.id);
     listening = false;
@@ -194,7 +194,7 @@ describe('LineSettingsCache (real PostgreSQL)', () => {
           cache.clear();
         },
       });
-      cache = new LineSettingsCache({ query: counted.query, listening: () => watcher.listening });
+      cache = new LineSettingsCache({ lookup: counted.query, listening: () => watcher.listening });
       watcher.start();
       await waitUntil(() => watcher.listening, 'listening');
     });

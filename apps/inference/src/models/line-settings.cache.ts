@@ -1,10 +1,10 @@
-import { type LineSettings } from './serving-set.query';
+import { type LineSettings } from '../repositories/serving-set.repository';
 
 /** Reads one line's settings from the database; null when there is no such line. */
 export type LineSettingsQuery = (lineId: string) => Promise<LineSettings | null>;
 
 export interface LineSettingsCacheOptions {
-  query: LineSettingsQuery;
+  lookup: LineSettingsQuery;
   /** True while change notifications are heard; while they are not, every lookup reads the database. */
   listening: () => boolean;
   /** How many ids of lines that do not exist are remembered; the least recently asked is forgotten first. */
@@ -34,7 +34,7 @@ export class LineSettingsCache {
     if (!this.options.listening()) {
       // Notifications sent while the listener is down are lost: nothing held or read now can be trusted later.
       this.clear();
-      return this.options.query(lineId);
+      return this.options.lookup(lineId);
     }
     if (this.unknown.delete(lineId)) {
       this.unknown.add(lineId);
@@ -71,7 +71,7 @@ export class LineSettingsCache {
   }
 
   private async read(lineId: string): Promise<LineSettings | null> {
-    const settings = await this.options.query(lineId);
+    const settings = await this.options.lookup(lineId);
     // One object is shared by every request of the line.
     return settings === null ? null : Object.freeze(settings);
   }

@@ -1,4 +1,4 @@
-import { MODELS_CHANNEL } from '@linescope/db';
+import { MODELS_CHANNEL, listenForModelChanges } from '@linescope/db';
 import { Client } from 'pg';
 import { type Logger } from 'pino';
 
@@ -76,7 +76,7 @@ export class ModelChangeWatcher {
     });
     try {
       await client.connect();
-      await client.query(`LISTEN ${MODELS_CHANNEL}`);
+      await listenForModelChanges(client);
     } catch (error) {
       onLost(error as Error);
       return;

@@ -1,16 +1,19 @@
-import { ModelVersionEntity } from '@linescope/db';
+import { type ModelVersionEntity } from '@linescope/db';
 import { type ObjectStore } from '@linescope/storage';
 import { type ModelManifest } from '@linescope/vision/artifacts';
 import { loadOnnxArtifact } from '@linescope/vision/onnx/onnx-artifact.store';
 import { type Logger } from 'pino';
-import { type DataSource } from 'typeorm';
 import { type InferenceEngineMode } from '../config/inference.config';
 import { chooseEngine, ONNX_ENGINE_NAME } from '../engines/engine.choice';
 import { type InferenceMetrics } from '../metrics/inference.metrics';
 import { type ModelArtifactBytes, type OnnxModelBytes } from '../workers/worker.protocol';
-import { type ThresholdOverrides } from './decision-rule.resolve';
+import { type ThresholdOverrides } from '@linescope/verdict';
 import { readModelArtifact } from './model-artifact.reader';
-import { type ModelRole, queryServingSet, type ServingSet } from './serving-set.query';
+import {
+  type ModelRole,
+  type ServingSet,
+  type ServingSetRepository,
+} from '../repositories/serving-set.repository';
 
 /** A model version loaded in every worker. */
 export interface ServedModel {
@@ -39,7 +42,7 @@ export interface ModelLoader {
 }
 
 export interface ModelRegistryOptions {
-  dataSource: DataSource;
+  servingSet: ServingSetRepository;
   store: ObjectStore;
   loader: ModelLoader;
   logger: Logger;
@@ -168,7 +171,7 @@ export class ModelRegistry {
       // Leased in the same turn as it is found: an unused version may be unloaded between two turns.
       const entry = this.loaded.get(versionId);
       if (entry !== undefined) return this.lease(entry);
-      row ??= await this.options.dataSource.getRepository(ModelVersionEntity).findOneBy({ id: versionId });
+      row ??= await this.options.servingSet.findVersion(versionId);
       if (row === null) throw new Error(`model version ${versionId} does not exist`);
       await this.ensureLoaded(row, []);
     }
@@ -220,11 +223,11 @@ export class ModelRegistry {
   }
 
   private async sync(reason: string): Promise<void> {
-    const { dataSource, logger } = this.options;
-    if (this.closed || !dataSource.isInitialized) return;
+    const { servingSet, logger } = this.options;
+    if (this.closed || !servingSet.connected) return;
     let wanted: ServingSet;
     try {
-      wanted = await queryServingSet(dataSource);
+      wanted = await servingSet.find();
     } catch (error) {
       this.lastSyncError = `cannot read the served model versions: ${(error as Error).message}`;
       logger.warn({ err: error, reason }, this.lastSyncError);

@@ -1,11 +1,9 @@
-import { type Verdict } from '@linescope/db';
-import { verdictFor } from '@linescope/training/metrics';
+import { type DecisionRule, resolveDecisionRule, type Verdict, verdictFor } from '@linescope/verdict';
 import { type MicroBatcher } from '../batching/micro.batcher';
 import { type InferenceMetrics } from '../metrics/inference.metrics';
-import { type DecisionRule, resolveDecisionRule } from '../models/decision-rule.resolve';
 import { type LineSettingsCache } from '../models/line-settings.cache';
 import { type ModelLease, type ModelRegistry } from '../models/model.registry';
-import { type LineSettings } from '../models/serving-set.query';
+import { type LineSettings } from '../repositories/serving-set.repository';
 import { defectScore } from './defect.score';
 import { type PreparedImage, prepareImage } from './image.prepare';
 import { type Prediction } from './prediction.types';

@@ -1,6 +1,5 @@
-import { ShadowResultEntity, type Verdict } from '@linescope/db';
+import { type ShadowResultRepository, type Verdict } from '@linescope/db';
 import { type Logger } from 'pino';
-import { type DataSource } from 'typeorm';
 import { type MicroBatcher, ShadowBacklogFullError } from '../batching/micro.batcher';
 import { type InferenceMetrics } from '../metrics/inference.metrics';
 import { type ModelLease, type ModelRegistry } from '../models/model.registry';
@@ -8,7 +7,7 @@ import { prepareImage, sameInput } from '../scoring/image.prepare';
 import { decide, type ScoringContext } from '../scoring/scoring.service';
 
 export interface ShadowEvaluatorDependencies {
-  dataSource: DataSource;
+  results: ShadowResultRepository;
   registry: ModelRegistry;
   batcher: MicroBatcher;
   metrics: InferenceMetrics;
@@ -57,7 +56,7 @@ export class ShadowEvaluator {
     inspectionId: string,
     context: ScoringContext,
   ): Promise<ShadowOutcome> {
-    const { batcher, metrics, logger, dataSource } = this.deps;
+    const { batcher, metrics, logger, results } = this.deps;
     const modelVersionId = lease.model.versionId;
     try {
       const spec = lease.model.manifest.preprocessing;
@@ -67,21 +66,15 @@ export class ShadowEvaluator {
       const batched = await batcher.submit(modelVersionId, input, 'shadow');
       const { score, verdict } = decide(batched.probabilities, lease, context.line);
       const { production } = context;
-      await dataSource
-        .createQueryBuilder()
-        .insert()
-        .into(ShadowResultEntity)
-        .values({
-          inspectionId,
-          modelVersionId,
-          verdict,
-          score,
-          productionModelVersionId: production.modelVersionId,
-          productionVerdict: production.verdict,
-          productionScore: production.score,
-        })
-        .orIgnore()
-        .execute();
+      await results.insertOnce({
+        inspectionId,
+        modelVersionId,
+        verdict,
+        score,
+        productionModelVersionId: production.modelVersionId,
+        productionVerdict: production.verdict,
+        productionScore: production.score,
+      });
       const agrees = verdict === production.verdict;
       metrics.shadowResults.inc({ model_version: modelVersionId, agreement: agrees ? 'agree' : 'disagree' });
       return { modelVersionId, status: 'recorded', verdict, score, agrees };

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ModelVersionEntity } from '@linescope/db';
+import { ModelVersionRepository } from '@linescope/db';
 import { LOGGER, OBJECT_STORE } from '@linescope/platform';
 import { type JobOutcome } from '@linescope/queue';
 import { type ObjectStore } from '@linescope/storage';
@@ -13,7 +13,6 @@ import {
 import { classificationReport, verdictCounts } from '@linescope/training/metrics';
 import { loadModelArtifact } from '@linescope/vision/artifacts';
 import { type Logger } from 'pino';
-import { DataSource } from 'typeorm';
 import { LabelSetService } from './label-set.service';
 
 /**
@@ -24,14 +23,14 @@ import { LabelSetService } from './label-set.service';
 @Injectable()
 export class ModelEvaluationService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly models: ModelVersionRepository,
     private readonly labelSets: LabelSetService,
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async evaluate(modelVersionId: string, labelSetId: string | undefined): Promise<JobOutcome> {
-    const version = await this.dataSource.getRepository(ModelVersionEntity).findOneBy({ id: modelVersionId });
+    const version = await this.models.findById(modelVersionId);
     if (!version) return { status: 'skipped', reason: 'model version is gone' };
     const frozen = labelSetId
       ? await this.labelSets.load(labelSetId)
@@ -77,12 +76,7 @@ export class ModelEvaluationService {
         macroF1: report.macro.f1,
         verdicts,
       };
-      await this.dataSource.query(
-        `UPDATE model_versions
-            SET metrics = jsonb_set(metrics, '{evaluations}', coalesce(metrics->'evaluations', '[]'::jsonb) || $2::jsonb)
-          WHERE id = $1`,
-        [modelVersionId, JSON.stringify([evaluation])],
-      );
+      await this.models.appendEvaluation(modelVersionId, evaluation);
       this.logger.info({ modelVersionId, ...summary }, 'model evaluated');
       return { status: 'done', detail: { labelSetId: frozen.labelSetId, accuracy: summary.accuracy } };
     } finally {

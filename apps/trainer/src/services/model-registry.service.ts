@@ -1,5 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AuditEventEntity, ModelVersionEntity, TrainingJobEntity } from '@linescope/db';
+import {
+  AuditRepository,
+  DatabaseTransactions,
+  type ModelVersionEntity,
+  ModelVersionRepository,
+  type TrainingJobEntity,
+  TrainingJobRepository,
+  type Transaction,
+} from '@linescope/db';
 import { LOGGER, OBJECT_STORE } from '@linescope/platform';
 import { type ObjectStore } from '@linescope/storage';
 import { type ImageReader, type TrainResult } from '@linescope/training/engine';
@@ -7,7 +15,6 @@ import { modelVersionPrefix, saveModelArtifact } from '@linescope/vision/artifac
 import { saveOnnxArtifact } from '@linescope/vision/onnx';
 import { randomUUID } from 'node:crypto';
 import { type Logger } from 'pino';
-import { DataSource, type EntityManager } from 'typeorm';
 import { ModelExportService, type QuantizedVariant } from './model-export.service';
 
 interface StoredArtifact {
@@ -25,7 +32,7 @@ interface StoredArtifact {
 @Injectable()
 export class ModelRegistryService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly transactions: DatabaseTransactions,
     private readonly exporter: ModelExportService,
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -60,26 +67,20 @@ export class ModelRegistryService {
         : null;
       const int8 = variant ? await this.storeArtifact(result, variant.bytes, { quantization }) : null;
       if (int8) stored.push(int8);
-      return await this.dataSource.transaction(async (manager) => {
-        const model = await this.insertVersion(manager, job, result, name, main, {});
+      return await this.transactions.run(async (tx) => {
+        const model = await insertVersion(tx, job, result, name, main, {});
         if (int8 && quantization)
-          await this.insertVersion(manager, job, result, `${name}-int8`, int8, { quantization });
-        await manager.getRepository(TrainingJobEntity).update(
-          { id: job.id },
-          {
-            status: 'succeeded',
-            modelVersionId: model.id,
-            checklist: result.findings,
-            finishedAt: new Date(),
-            workerId: null,
-            progress: {
-              phase: 'done',
-              epoch: result.history.length,
-              epochs: result.config.epochs,
-              etaSeconds: 0,
-            },
+          await insertVersion(tx, job, result, `${name}-int8`, int8, { quantization });
+        await tx.get(TrainingJobRepository).markSucceeded(job.id, {
+          modelVersionId: model.id,
+          checklist: result.findings,
+          progress: {
+            phase: 'done',
+            epoch: result.history.length,
+            epochs: result.config.epochs,
+            etaSeconds: 0,
           },
-        );
+        });
         return model;
       });
     } catch (error) {
@@ -116,50 +117,45 @@ export class ModelRegistryService {
     }
     return { id, prefix, onnxKey };
   }
+}
 
-  private async insertVersion(
-    manager: EntityManager,
-    job: TrainingJobEntity,
-    result: TrainResult,
-    name: string,
-    artifact: StoredArtifact,
-    extraMetrics: Record<string, unknown>,
-  ): Promise<ModelVersionEntity> {
-    const latest: { max: number | null }[] = await manager.query(
-      `SELECT max(version) AS max FROM model_versions WHERE name = $1`,
-      [name],
-    );
-    const [height, width] = result.preprocessing.inputSize;
-    const model = await manager.getRepository(ModelVersionEntity).save({
-      id: artifact.id,
-      name,
-      version: (latest[0]?.max ?? 0) + 1,
-      architecture: result.config.model.arch,
-      spec: result.manifest.architecture as Record<string, unknown>,
-      inputHeight: height,
-      inputWidth: width,
-      classNames: result.classNames,
-      preprocessing: result.preprocessing as unknown as Record<string, unknown>,
-      config: result.config,
-      metrics: { ...(result.manifest.metrics as Record<string, unknown>), ...extraMetrics },
-      operatingThreshold: result.manifest.operatingPoint.threshold,
-      uncertainLow: result.manifest.operatingPoint.uncertainBand.low,
-      uncertainHigh: result.manifest.operatingPoint.uncertainBand.high,
-      artifactKey: artifact.prefix,
-      onnxKey: artifact.onnxKey,
-      stage: 'candidate' as const,
-      teacherId: job.teacherId,
-      trainingJobId: job.id,
-      datasetFingerprint: result.fingerprint.sha256,
-    });
-    await manager.getRepository(AuditEventEntity).insert({
-      actorType: 'system',
-      actorId: null,
-      action: 'model.register',
-      targetType: 'model_version',
-      targetId: model.id,
-      details: { trainingJobId: job.id, name: model.name, version: model.version },
-    });
-    return model;
-  }
+async function insertVersion(
+  tx: Transaction,
+  job: TrainingJobEntity,
+  result: TrainResult,
+  name: string,
+  artifact: StoredArtifact,
+  extraMetrics: Record<string, unknown>,
+): Promise<ModelVersionEntity> {
+  const [height, width] = result.preprocessing.inputSize;
+  const model = await tx.get(ModelVersionRepository).insertNextVersion({
+    id: artifact.id,
+    name,
+    architecture: result.config.model.arch,
+    spec: result.manifest.architecture as Record<string, unknown>,
+    inputHeight: height,
+    inputWidth: width,
+    classNames: result.classNames,
+    preprocessing: result.preprocessing as unknown as Record<string, unknown>,
+    config: result.config,
+    metrics: { ...(result.manifest.metrics as Record<string, unknown>), ...extraMetrics },
+    operatingThreshold: result.manifest.operatingPoint.threshold,
+    uncertainLow: result.manifest.operatingPoint.uncertainBand.low,
+    uncertainHigh: result.manifest.operatingPoint.uncertainBand.high,
+    artifactKey: artifact.prefix,
+    onnxKey: artifact.onnxKey,
+    stage: 'candidate' as const,
+    teacherId: job.teacherId,
+    trainingJobId: job.id,
+    datasetFingerprint: result.fingerprint.sha256,
+  });
+  await tx.get(AuditRepository).append({
+    actorType: 'system',
+    actorId: null,
+    action: 'model.register',
+    targetType: 'model_version',
+    targetId: model.id,
+    details: { trainingJobId: job.id, name: model.name, version: model.version },
+  });
+  return model;
 }

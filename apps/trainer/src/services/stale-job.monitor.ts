@@ -4,7 +4,6 @@ import { type AppConfig } from '@linescope/config';
 import { APP_CONFIG, LOGGER } from '@linescope/platform';
 import { JobQueue } from '@linescope/queue';
 import { type Logger } from 'pino';
-import { DataSource } from 'typeorm';
 
 /**
  * Every trainer looks for running jobs whose worker went silent (killed, machine lost) and queues them again;
@@ -13,16 +12,12 @@ import { DataSource } from 'typeorm';
 @Injectable()
 export class StaleJobMonitor implements OnModuleDestroy {
   private timer: NodeJS.Timeout | undefined;
-  private readonly jobs: TrainingJobRepository;
-
   constructor(
-    dataSource: DataSource,
+    private readonly jobs: TrainingJobRepository,
     private readonly queue: JobQueue,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {
-    this.jobs = new TrainingJobRepository(dataSource, config.trainer.silentAfterSeconds);
-  }
+  ) {}
 
   /** Scans three times per silence period, so a dead worker's job waits at most about 1.3 periods. */
   start(): void {
@@ -31,7 +26,7 @@ export class StaleJobMonitor implements OnModuleDestroy {
 
   async scan(): Promise<string[]> {
     try {
-      const released = await this.jobs.releaseSilent();
+      const released = await this.jobs.releaseSilent(this.config.trainer.silentAfterSeconds);
       for (const trainingJobId of released) await this.queue.send('train-model', { trainingJobId });
       if (released.length) this.logger.warn({ released }, 'silent training jobs queued again');
       return released;

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
-  ModelVersionEntity,
+  ModelVersionRepository,
   type TrainingJobEntity,
   TrainingJobRepository,
   type TrainingProgress,
@@ -23,7 +23,6 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { type Logger } from 'pino';
-import { DataSource } from 'typeorm';
 import { LabelSetService } from './label-set.service';
 import { ModelRegistryService } from './model-registry.service';
 
@@ -47,21 +46,18 @@ const LOG_FLUSH_MS = 2_000;
 @Injectable()
 export class TrainingRunnerService {
   readonly workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  private readonly jobs: TrainingJobRepository;
-
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly jobs: TrainingJobRepository,
+    private readonly models: ModelVersionRepository,
     private readonly labelSets: LabelSetService,
     private readonly registry: ModelRegistryService,
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {
-    this.jobs = new TrainingJobRepository(dataSource, config.trainer.silentAfterSeconds);
-  }
+  ) {}
 
   async run(trainingJobId: string, context: JobContext): Promise<JobOutcome> {
-    const job = await this.jobs.claim(trainingJobId, this.workerId);
+    const job = await this.jobs.claim(trainingJobId, this.workerId, this.config.trainer.silentAfterSeconds);
     if (!job) {
       const current = await this.jobs.findById(trainingJobId);
       return {
@@ -152,7 +148,7 @@ export class TrainingRunnerService {
   /** A job with a teacher distils it into the student (hard-label DeiT unless the config says otherwise). */
   private async distillationFor(job: TrainingJobEntity, request: TrainingJobRequest) {
     if (!job.teacherId) return {};
-    const teacher = await this.dataSource.getRepository(ModelVersionEntity).findOneBy({ id: job.teacherId });
+    const teacher = await this.models.findById(job.teacherId);
     if (!teacher) throw new PermanentJobError(`the teacher model version ${job.teacherId} no longer exists`);
     const given = (request.training.distillation ?? {}) as Record<string, unknown>;
     return { distillation: { mode: 'hard', ...given, teacher: teacher.artifactKey } };

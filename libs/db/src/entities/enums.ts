@@ -7,8 +7,7 @@ export type VerdictMode = (typeof VERDICT_MODES)[number];
 export const INSPECTION_STATUSES = ['pending', 'scored', 'failed'] as const;
 export type InspectionStatus = (typeof INSPECTION_STATUSES)[number];
 
-export const VERDICTS = ['ok', 'defect', 'uncertain'] as const;
-export type Verdict = (typeof VERDICTS)[number];
+export { VERDICTS, type Verdict } from '@linescope/verdict';
 
 export const REVIEW_DECISIONS = ['ok', 'defect'] as const;
 export type ReviewDecision = (typeof REVIEW_DECISIONS)[number];

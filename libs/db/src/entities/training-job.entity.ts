@@ -8,8 +8,20 @@ import {
 } from 'typeorm';
 import { TRAINING_JOB_STATUSES, type TrainingJobStatus } from './enums';
 
+/** Where a training job is: the engine's phases, then `done` once its model versions are registered. */
+export type TrainingPhase =
+  | 'loading-data'
+  | 'checklist:initial-loss'
+  | 'checklist:overfit'
+  | 'checklist:lr-range'
+  | 'checklist:candidates'
+  | 'training'
+  | 'evaluating'
+  | 'done';
+
+/** Progress of a running job, as the engine reports it and `training_jobs.progress` stores it. */
 export interface TrainingProgress {
-  phase?: string;
+  phase: TrainingPhase;
   epoch?: number;
   epochs?: number;
   step?: number;
@@ -46,7 +58,8 @@ export class TrainingJobEntity {
   teacherId!: string | null;
 
   @Column('jsonb', { default: {} })
-  progress!: TrainingProgress;
+  /** `{}` until the first report. */
+  progress!: Partial<TrainingProgress>;
 
   @Column('jsonb', { default: [] })
   checklist!: ChecklistFinding[];

@@ -1,12 +1,14 @@
-import { type DataSource } from 'typeorm';
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
 
 /** Answers which object-store keys are still referenced by a row; the orphan sweeper deletes the rest. */
+@Injectable()
 export class ObjectReferenceRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly db: EntityManager) {}
 
   async findReferenced(keys: string[]): Promise<Set<string>> {
     if (keys.length === 0) return new Set();
-    const rows: { key: string }[] = await this.dataSource.query(
+    const rows: { key: string }[] = await this.db.query(
       `SELECT image_key AS key FROM inspections WHERE image_key = ANY($1)
        UNION SELECT heatmap_key FROM inspections WHERE heatmap_key = ANY($1)`,
       [keys],

@@ -1,7 +1,8 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_CONFIG, LOGGER, OBJECT_STORE } from './tokens';
 import { JobQueue } from '@linescope/queue';
-import { DataSource } from 'typeorm';
+import { DB_REPOSITORIES, DatabaseTransactions, pingDatabase } from '@linescope/db';
+import { DataSource, EntityManager } from 'typeorm';
 import { HealthController } from '../health/health.controller';
 import { HealthService, READINESS_CHECKS } from '../health/health.service';
 import { Metrics } from '../metrics/metrics';
@@ -21,21 +22,33 @@ export class InfrastructureModule {
         { provide: LOGGER, useValue: infra.logger },
         { provide: Metrics, useValue: infra.metrics },
         { provide: DataSource, useValue: infra.dataSource },
+        // Repositories are built on the data source's manager; DatabaseTransactions rebinds them to a transaction.
+        { provide: EntityManager, useValue: infra.dataSource.manager },
+        DatabaseTransactions,
+        ...DB_REPOSITORIES,
         { provide: OBJECT_STORE, useValue: infra.store },
         { provide: JobQueue, useValue: infra.queue },
         {
           provide: READINESS_CHECKS,
           useValue: {
-            database: async () => {
-              await infra.dataSource.query('SELECT 1');
-            },
+            database: () => pingDatabase(infra.dataSource),
             storage: () => infra.store.ping(),
             queue: () => infra.queue.ping(),
           },
         },
         HealthService,
       ],
-      exports: [APP_CONFIG, LOGGER, Metrics, DataSource, OBJECT_STORE, JobQueue],
+      exports: [
+        APP_CONFIG,
+        LOGGER,
+        Metrics,
+        DataSource,
+        EntityManager,
+        DatabaseTransactions,
+        ...DB_REPOSITORIES,
+        OBJECT_STORE,
+        JobQueue,
+      ],
     };
   }
 }

@@ -1,4 +1,4 @@
-import { type AppConfig } from '@linescope/config';
+import { type AppConfig, parseS3Endpoint } from '@linescope/config';
 import { createDataSource, describeDatabaseError, migrateUp, redactUrl } from '@linescope/db';
 import { JobQueue, type WorkerRole } from '@linescope/queue';
 import { FsObjectStore, type ObjectStore, S3ObjectStore } from '@linescope/storage';
@@ -29,7 +29,7 @@ export function createObjectStore(config: AppConfig): ObjectStore {
       return new FsObjectStore(storage.root);
     case 's3':
       return new S3ObjectStore({
-        endpoint: storage.endpoint,
+        endpoint: parseS3Endpoint(storage.endpoint),
         bucket: storage.bucket,
         accessKey: storage.accessKey,
         secretKey: storage.secretKey,

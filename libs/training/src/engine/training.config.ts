@@ -2,15 +2,13 @@ import { z } from 'zod';
 import { augmentOptionsSchema } from '../augment/augment.options';
 import { parseScheduleOptions, warmupSchema, type ScheduleOptions } from '../schedules/schedule.options';
 import { deriveSeed } from '../random/rng';
-import {
-  ARCH_DEFAULTS,
-  DEFAULT_DROPOUT,
-  DEFAULT_INIT,
-  type Arch,
-  type ModelSpec,
-} from '@linescope/vision/models';
-import { NORMALIZATION_FAMILIES, RESIZE_POLICIES, type PreprocessSpec } from '@linescope/vision/preprocess';
-import { viewsFromSymmetries, type TestTimeView } from '@linescope/vision/test-time';
+// Deep imports, not the folders' index files: validating a configuration (the API does) must load no tensor code.
+import { ARCH_DEFAULTS, DEFAULT_DROPOUT, DEFAULT_INIT } from '@linescope/vision/models/model.defaults';
+import { type Arch, type ModelSpec } from '@linescope/vision/models/model.types';
+import { NORMALIZATION_FAMILIES } from '@linescope/vision/preprocess/pixel.normalization';
+import { type PreprocessSpec } from '@linescope/vision/preprocess/preprocess-spec.schema';
+import { RESIZE_POLICIES } from '@linescope/vision/preprocess/resize.policy';
+import { type TestTimeView, viewsFromSymmetries } from '@linescope/vision/test-time/test-time.views';
 
 const probability = z.number().min(0).max(1);
 const fraction = z.number().min(0).max(1);

@@ -1,26 +1,8 @@
 import { type Finding } from '../checklist/finding.types';
 
-/** Progress of a running job, shaped like the training_jobs.progress column. */
-export type TrainingProgress = {
-  phase: TrainingPhase;
-  epoch?: number;
-  epochs?: number;
-  step?: number;
-  stepsPerEpoch?: number;
-  loss?: number;
-  accuracy?: number;
-  learningRate?: number;
-  etaSeconds?: number;
-};
-
-export type TrainingPhase =
-  | 'loading-data'
-  | 'checklist:initial-loss'
-  | 'checklist:overfit'
-  | 'checklist:lr-range'
-  | 'checklist:candidates'
-  | 'training'
-  | 'evaluating';
+// One definition, the training_jobs.progress column's (a type-only import: no database code is loaded).
+export type { TrainingPhase, TrainingProgress } from '@linescope/db';
+import type { TrainingProgress } from '@linescope/db';
 
 /** One epoch, shaped like training_epochs.metrics (plus the epoch and step count). */
 export type EpochSummary = {

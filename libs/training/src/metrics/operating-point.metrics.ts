@@ -1,7 +1,9 @@
+import { type UncertainBand, type Verdict, verdictFor } from '@linescope/verdict';
 import { assertSameLength, safeDivide } from './metric.inputs';
 import { thresholdCounts, type ThresholdCounts } from './ranking.metrics';
 
-export type Verdict = 'ok' | 'defect' | 'uncertain';
+// The verdict rule lives in @linescope/verdict; re-exported for the metrics that sort scores by it.
+export { type UncertainBand, type Verdict, verdictFor };
 
 export interface OperatingThreshold {
   /** Scores >= threshold are called defect. */
@@ -10,15 +12,6 @@ export interface OperatingThreshold {
   recall: number;
   precision: number;
   falsePositiveRate: number;
-}
-
-/**
- * Scores in [low, high) are sent to human review; below low is ok, at or above high is defect.
- * Invariant: low <= threshold <= high. low === high means no band (a plain threshold).
- */
-export interface UncertainBand {
-  low: number;
-  high: number;
 }
 
 export interface UncertainBandOptions {
@@ -102,21 +95,6 @@ export function uncertainBand(
     precisionAtHigh: precisionOf(countsAt(high)),
     safePrecisionReached: highStep !== undefined,
   };
-}
-
-/**
- * The product's verdict for one defect score. Without a band: defect at or above the threshold, else ok.
- * With a band: ok below band.low, defect at or above band.high, uncertain in between. A NaN score is
- * uncertain: a broken score must reach a person, never pass as ok.
- */
-export function verdictFor(score: number, threshold: number, band?: UncertainBand): Verdict {
-  const { low, high } = band ?? { low: threshold, high: threshold };
-  if (!(low <= threshold && threshold <= high)) {
-    throw new RangeError(`band [${low}, ${high}) must contain the threshold ${threshold}`);
-  }
-  if (Number.isNaN(score)) return 'uncertain';
-  if (score < low) return 'ok';
-  return score >= high ? 'defect' : 'uncertain';
 }
 
 export interface VerdictCounts {

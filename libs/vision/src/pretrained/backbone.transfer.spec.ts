@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 
 import { FsObjectStore } from '@linescope/storage';
-import { scanImageFolder } from '@linescope/training/data';
+import { datasetFolder } from '../../../../test/support/datasets';
 
 import { freezeUpTo, loadModelArtifact, modelVersionPrefix, saveModelArtifact } from '../artifacts';
 import { buildModel, type ResNetSpec } from '../models';
@@ -19,7 +19,6 @@ import {
 import {
   adamStep,
   changedWeights,
-  DATASETS,
   firstPerClass,
   loadImages,
   maxAbsDifference,
@@ -77,7 +76,7 @@ describe('a backbone pretrained on NEU steel defects, fine-tuned for magnetic ti
 
   beforeAll(async () => {
     storeDir = await mkdtemp(path.join(os.tmpdir(), 'linescope-pretrain-'));
-    const steel = await scanImageFolder(path.join(DATASETS, 'neu-cls'));
+    const steel = datasetFolder('neu-cls');
     const steelSamples = firstPerClass(steel.samples, 8);
     neu = {
       images: await loadImages(
@@ -91,7 +90,7 @@ describe('a backbone pretrained on NEU steel defects, fine-tuned for magnetic ti
       ),
       classNames: steel.classNames,
     };
-    const tile = await scanImageFolder(path.join(DATASETS, 'magnetic-tile'));
+    const tile = datasetFolder('magnetic-tile');
     const ok = tile.samples.filter((sample) => sample.className === 'ok').slice(0, 8);
     const defects = firstPerClass(
       tile.samples.filter((sample) => sample.className !== 'ok'),

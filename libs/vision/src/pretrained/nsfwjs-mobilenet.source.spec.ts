@@ -5,7 +5,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
-import { scanImageFolder } from '@linescope/training/data';
+import { datasetFolder } from '../../../../test/support/datasets';
 
 import { buildModel } from '../models';
 import { featureExtractor, featureLayerName, transferBackbone } from './backbone.transfer';
@@ -17,14 +17,7 @@ import {
   PretrainedSourceError,
   resolveNsfwjsPackageDir,
 } from './nsfwjs-mobilenet.source';
-import {
-  DATASETS,
-  firstPerClass,
-  loadImages,
-  maxAbsDifference,
-  predictTensor,
-  useWasm,
-} from './pretrained.testing';
+import { firstPerClass, loadImages, maxAbsDifference, predictTensor, useWasm } from './pretrained.testing';
 
 const SIZE = NSFWJS_MOBILENET_INPUT_SIZE;
 
@@ -36,8 +29,8 @@ describe('NsfwjsMobileNetSource', () => {
 
   beforeAll(async () => {
     keras = await tfl.loadLayersModel(new NsfwjsMobileNetSource());
-    const tiles = await scanImageFolder(path.join(DATASETS, 'magnetic-tile'));
-    const steel = await scanImageFolder(path.join(DATASETS, 'neu-cls'));
+    const tiles = datasetFolder('magnetic-tile');
+    const steel = datasetFolder('neu-cls');
     // One tile of each class (ok and five defect types) and one steel strip: 7 real images.
     const files = [...firstPerClass(tiles.samples, 1), ...steel.samples.slice(0, 1)].map(
       (sample) => sample.path,

@@ -4,8 +4,6 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 
-import { compareStrings, type Sample } from '@linescope/training/data';
-
 import { initBackend } from '../backend';
 import { preprocessBatch, type NormalizationFamily } from '../preprocess';
 
@@ -22,9 +20,12 @@ export async function useWasm(): Promise<void> {
  * The first `perClass` samples of every class, in file-name order (the same few images on every run), listed round
  * robin over the classes so that consecutive slices mix classes.
  */
-export function firstPerClass<S extends Sample>(samples: readonly S[], perClass: number): S[] {
+export function firstPerClass<S extends { path: string; className: string }>(
+  samples: readonly S[],
+  perClass: number,
+): S[] {
   const byClass = new Map<string, S[]>();
-  for (const sample of [...samples].sort((a, b) => compareStrings(a.path, b.path))) {
+  for (const sample of [...samples].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
     const taken = byClass.get(sample.className) ?? [];
     if (taken.length < perClass) byClass.set(sample.className, [...taken, sample]);
   }

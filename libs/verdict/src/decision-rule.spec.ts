@@ -1,4 +1,4 @@
-import { resolveDecisionRule, type ThresholdOverrides } from './decision-rule.resolve';
+import { resolveDecisionRule, type ThresholdOverrides } from './decision-rule';
 
 const manifest = { threshold: 0.5, uncertainBand: { low: 0.4, high: 0.6 } };
 const none: ThresholdOverrides = { operatingThreshold: null, uncertainLow: null, uncertainHigh: null };

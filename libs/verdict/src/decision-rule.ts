@@ -1,4 +1,10 @@
-import { type OperatingPoint } from '@linescope/vision/artifacts';
+import { type UncertainBand } from './verdict';
+
+/** A model's own operating point, as its manifest stores it (see the vision artifacts' `OperatingPoint`). */
+export interface ManifestOperatingPoint {
+  threshold: number;
+  uncertainBand: UncertainBand;
+}
 
 /** Threshold and band overrides as a row stores them: null inherits from the level below. */
 export interface ThresholdOverrides {
@@ -10,7 +16,7 @@ export interface ThresholdOverrides {
 /** What `verdictFor` needs: below `band.low` ok, at or above `band.high` defect, uncertain in between. */
 export interface DecisionRule {
   threshold: number;
-  band: { low: number; high: number };
+  band: UncertainBand;
 }
 
 /** Where a value came from; a more specific level wins a conflict. */
@@ -38,7 +44,7 @@ function pick(manifest: number, model: number | null, line: number | null | unde
  * inherited one moves to it, so a line's explicit setting is always what decides.
  */
 export function resolveDecisionRule(
-  manifest: OperatingPoint,
+  manifest: ManifestOperatingPoint,
   model: ThresholdOverrides,
   line?: ThresholdOverrides | null,
 ): DecisionRule {

@@ -1,0 +1,75 @@
+import { HttpException, type Provider, type Type } from '@nestjs/common';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { type AppConfig, loadConfig } from '@linescope/config';
+import { DB_REPOSITORIES, DatabaseTransactions } from '@linescope/db';
+import { APP_CONFIG, LOGGER } from '@linescope/platform';
+import { JobQueue } from '@linescope/queue';
+import pino from 'pino';
+import { DataSource, EntityManager } from 'typeorm';
+import { createMigratedDatabase, type TestDatabase } from './database';
+
+/** A service under test, built by Nest's container on real repositories over a migrated database of its own. */
+export interface ServiceTestBed {
+  db: TestDatabase;
+  dataSource: DataSource;
+  config: AppConfig;
+  /** The real job queue on the test database, when asked for. */
+  queue: JobQueue | null;
+  get<T>(type: Type<T>): T;
+  close(): Promise<void>;
+}
+
+export async function createServiceTestBed(
+  providers: Provider[],
+  options: { env?: Record<string, string>; queue?: boolean } = {},
+): Promise<ServiceTestBed> {
+  const { db, dataSource } = await createMigratedDatabase();
+  const config = loadConfig({ DATABASE_URL: db.url, STORAGE_ROOT: '/nonexistent', ...options.env });
+  let queue: JobQueue | null = null;
+  let module: TestingModule;
+  try {
+    if (options.queue) {
+      queue = new JobQueue({ databaseUrl: db.url });
+      await queue.start();
+    }
+    module = await Test.createTestingModule({
+      providers: [
+        { provide: DataSource, useValue: dataSource },
+        { provide: EntityManager, useValue: dataSource.manager },
+        { provide: APP_CONFIG, useValue: config },
+        { provide: LOGGER, useValue: pino({ level: 'silent' }) },
+        DatabaseTransactions,
+        ...DB_REPOSITORIES,
+        ...(queue ? [{ provide: JobQueue, useValue: queue }] : []),
+        ...providers,
+      ],
+    }).compile();
+  } catch (error) {
+    await queue?.stop(1_000);
+    await db.drop();
+    throw error;
+  }
+  return {
+    db,
+    dataSource,
+    config,
+    queue,
+    get: (type) => module.get(type),
+    close: async () => {
+      await module.close();
+      await queue?.stop(1_000);
+      await db.drop();
+    },
+  };
+}
+
+/** The `{ status, error }` of an API error a call rejects with (fails the test if it resolves). */
+export async function apiErrorOf(call: Promise<unknown>): Promise<{ status: number; error: string }> {
+  try {
+    await call;
+  } catch (error) {
+    if (!(error instanceof HttpException)) throw error;
+    return { status: error.getStatus(), error: (error.getResponse() as { error: string }).error };
+  }
+  throw new Error('expected the call to be refused, but it succeeded');
+}
