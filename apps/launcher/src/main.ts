@@ -1,5 +1,11 @@
 import { ConfigError, loadConfig } from '@linescope/config';
-import { createDataSource, describeDatabaseError, migrateUp, startEmbeddedPostgres } from '@linescope/db';
+import {
+  createDataSource,
+  describeDatabaseError,
+  migrateUp,
+  startEmbeddedPostgres,
+  DatabaseTransactions,
+} from '@linescope/db';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -38,7 +44,7 @@ async function main(): Promise<void> {
   try {
     await dataSource.initialize();
     await migrateUp(dataSource);
-    const adminToken = await bootstrapFirstAdmin(dataSource);
+    const adminToken = await bootstrapFirstAdmin(new DatabaseTransactions(dataSource));
     if (adminToken) {
       const file = path.join(config.dataDir, 'initial-admin-token');
       await mkdir(config.dataDir, { recursive: true });
