@@ -1,5 +1,5 @@
 import { createUserWithToken } from '@linescope/accounts';
-import { createDataSource, migrateUp } from '@linescope/db';
+import { createDataSource, migrateUp, DatabaseTransactions } from '@linescope/db';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
@@ -35,7 +35,7 @@ export async function benchDatabase(): Promise<BenchDatabase> {
   await dataSource.initialize();
   await migrateUp(dataSource);
   const { token } = await createUserWithToken(
-    dataSource,
+    new DatabaseTransactions(dataSource),
     { email: 'bench@localhost', displayName: 'bench', role: 'admin' },
     null,
   );

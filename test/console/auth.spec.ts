@@ -1,3 +1,4 @@
+import { DatabaseTransactions } from '@linescope/db';
 import { bootstrapFirstAdmin } from '@linescope/accounts';
 import { startApp } from '@linescope/platform';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -260,7 +261,7 @@ describe('console sign-in (cookie sessions)', () => {
 describe('the first administrator', () => {
   it('sets a password with the token bootstrapFirstAdmin made, then signs in', async () => {
     const { db, dataSource } = await createMigratedDatabase();
-    const token = await bootstrapFirstAdmin(dataSource);
+    const token = await bootstrapFirstAdmin(new DatabaseTransactions(dataSource));
     await dataSource.destroy();
     expect(token).toMatch(/^lsu_/);
     const dataDir = await mkdtemp(path.join(tmpdir(), 'linescope-first-admin-'));

@@ -1,3 +1,4 @@
+import { DatabaseTransactions } from '@linescope/db';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -25,7 +26,7 @@ describe('uploads before any model exists', () => {
     ({ db, dataSource } = await createMigratedDatabase());
     dataDir = await mkdtemp(path.join(tmpdir(), 'linescope-awaiting-'));
     ({ token: adminToken } = await createUserWithToken(
-      dataSource,
+      new DatabaseTransactions(dataSource),
       { email: 'admin@fresh', displayName: 'admin', role: 'admin' },
       null,
     ));

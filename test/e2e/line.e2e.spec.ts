@@ -1,3 +1,4 @@
+import { DatabaseTransactions } from '@linescope/db';
 import { createUserWithToken } from '@linescope/accounts';
 import { FsObjectStore } from '@linescope/storage';
 import { train } from '@linescope/training/engine';
@@ -67,7 +68,7 @@ describe('a production line, end to end', () => {
     );
     result.model.dispose();
     ({ token: adminToken } = await createUserWithToken(
-      dataSource,
+      new DatabaseTransactions(dataSource),
       { email: 'admin@line', displayName: 'admin', role: 'admin' },
       null,
     ));

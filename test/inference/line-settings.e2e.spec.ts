@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { MODELS_CHANNEL } from '@linescope/db';
+import { DatabaseTransactions, MODELS_CHANNEL, ProductionLineRepository } from '@linescope/db';
 import { Client } from 'pg';
 import { type UserPrincipal } from '../../apps/api/src/auth/principals';
 import { type UpdateLineDto } from '../../apps/api/src/dtos/line.dto';
-import { AuditRepository } from '../../apps/api/src/repositories/audit.repository';
 import { LineService } from '../../apps/api/src/services/line.service';
 import {
   binary,
@@ -41,7 +40,10 @@ describe('line settings held by the inference service', () => {
       { stage: 'production', operatingPoint: { threshold: 0.5, uncertainBand: { low: 0.4, high: 0.6 } } },
     );
     service = await setup.start({ INFERENCE_MODEL_POLL_MS: '600000' });
-    lines = new LineService(setup.dataSource, new AuditRepository(setup.dataSource.manager));
+    lines = new LineService(
+      new DatabaseTransactions(setup.dataSource),
+      new ProductionLineRepository(setup.dataSource.manager),
+    );
     listener = new Client({ connectionString: setup.db.url });
     await listener.connect();
     await listener.query(`LISTEN ${MODELS_CHANNEL}`);

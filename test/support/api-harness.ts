@@ -1,3 +1,4 @@
+import { DatabaseTransactions } from '@linescope/db';
 import { createUserWithToken } from '@linescope/accounts';
 import { type RunningApp, startApp } from '@linescope/platform';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -33,7 +34,7 @@ export interface CallResult {
 export async function startApiHarness(env: Record<string, string> = {}): Promise<ApiHarness> {
   const { db, dataSource } = await createMigratedDatabase();
   const { token: adminToken } = await createUserWithToken(
-    dataSource,
+    new DatabaseTransactions(dataSource),
     { email: 'admin@example.com', displayName: 'Admin', role: 'admin' },
     null,
   );

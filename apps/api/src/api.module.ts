@@ -27,7 +27,6 @@ import { LoginFailureRepository } from './repositories/login-failure.repository'
 import { ReviewQueueRepository } from './repositories/review-queue.repository';
 import { ReviewRepository } from './repositories/review.repository';
 import { SessionRepository } from './repositories/session.repository';
-import { UserRepository } from './repositories/user.repository';
 import { AuthService } from './services/auth.service';
 import { VerdictRecorder } from '@linescope/inspections';
 import { CameraLastSeen } from './services/camera-last-seen';
@@ -103,7 +102,6 @@ export class ApiModule {
         ReviewQueueRepository,
         ReviewRepository,
         SessionRepository,
-        UserRepository,
         AuthService,
         VerdictRecorder,
         CameraLastSeen,

@@ -1,11 +1,14 @@
 import { bootstrapFirstAdmin } from '@linescope/accounts';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type DataSource } from 'typeorm';
+import { type DatabaseTransactions } from '@linescope/db';
 
 /** On a fresh installation, creates the first admin and writes its bearer token (mode 0600) into the data folder. */
-export async function writeFirstAdminToken(dataSource: DataSource, dataDir: string): Promise<string | null> {
-  const token = await bootstrapFirstAdmin(dataSource);
+export async function writeFirstAdminToken(
+  transactions: DatabaseTransactions,
+  dataDir: string,
+): Promise<string | null> {
+  const token = await bootstrapFirstAdmin(transactions);
   if (!token) return null;
   const file = path.join(dataDir, 'initial-admin-token');
   await mkdir(dataDir, { recursive: true });

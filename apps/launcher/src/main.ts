@@ -1,5 +1,11 @@
 import { ConfigError, loadConfig } from '@linescope/config';
-import { assertServerIdentity, createDataSource, describeDatabaseError, migrateUp } from '@linescope/db';
+import {
+  assertServerIdentity,
+  createDataSource,
+  DatabaseTransactions,
+  describeDatabaseError,
+  migrateUp,
+} from '@linescope/db';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { EmbeddedDatabase } from './embedded-database';
@@ -116,7 +122,7 @@ async function prepareDatabase(
   try {
     await dataSource.initialize();
     await migrateUp(dataSource);
-    const tokenFile = await writeFirstAdminToken(dataSource, dataDir);
+    const tokenFile = await writeFirstAdminToken(new DatabaseTransactions(dataSource), dataDir);
     if (tokenFile) say(`fresh installation: the first admin's bearer token is in ${tokenFile}`);
   } catch (error) {
     throw new Error(describeDatabaseError(url, error), { cause: error });

@@ -1,5 +1,10 @@
-import { AuditEventEntity, UserApiTokenEntity, UserEntity, type UserRole } from '@linescope/db';
-import { type DataSource, type EntityManager } from 'typeorm';
+import {
+  AuditRepository,
+  type DatabaseTransactions,
+  type UserEntity,
+  UserRepository,
+  type UserRole,
+} from '@linescope/db';
 import { USER_TOKEN_PREFIX, issueSecret } from './secret-token';
 
 export interface NewUser {
@@ -9,24 +14,23 @@ export interface NewUser {
 }
 
 /** Issues a bearer token for a user and stores only its hash. Returns the token, to be shown once. */
-export async function issueUserToken(manager: EntityManager, userId: string, name: string): Promise<string> {
+export async function issueUserToken(users: UserRepository, userId: string, name: string): Promise<string> {
   const secret = issueSecret(USER_TOKEN_PREFIX);
-  await manager
-    .getRepository(UserApiTokenEntity)
-    .insert({ userId, name, tokenHash: secret.hash, tokenPrefix: secret.displayPrefix });
+  await users.insertToken({ userId, name, tokenHash: secret.hash, tokenPrefix: secret.displayPrefix });
   return secret.secret;
 }
 
 /** Creates a user with a first token, audited, in one transaction. A duplicate email throws a unique violation. */
 export async function createUserWithToken(
-  dataSource: DataSource,
+  transactions: DatabaseTransactions,
   input: NewUser,
   actorId: string | null,
 ): Promise<{ user: UserEntity; token: string }> {
-  return dataSource.transaction(async (manager) => {
-    const user = await manager.getRepository(UserEntity).save({ ...input, email: input.email.toLowerCase() });
-    const token = await issueUserToken(manager, user.id, 'initial');
-    await manager.getRepository(AuditEventEntity).insert({
+  return transactions.run(async (tx) => {
+    const users = tx.get(UserRepository);
+    const user = await users.create({ ...input, email: input.email.toLowerCase() });
+    const token = await issueUserToken(users, user.id, 'initial');
+    await tx.get(AuditRepository).append({
       actorType: actorId ? 'user' : 'system',
       actorId,
       action: 'user.create',
@@ -39,11 +43,11 @@ export async function createUserWithToken(
 }
 
 /** On a fresh installation (no user at all) makes the first admin; returns its token, or null if users exist. */
-export async function bootstrapFirstAdmin(dataSource: DataSource): Promise<string | null> {
-  const count = await dataSource.getRepository(UserEntity).count();
+export async function bootstrapFirstAdmin(transactions: DatabaseTransactions): Promise<string | null> {
+  const count = await transactions.run((tx) => tx.get(UserRepository).count());
   if (count > 0) return null;
   const { token } = await createUserWithToken(
-    dataSource,
+    transactions,
     { email: 'admin@localhost', displayName: 'First administrator', role: 'admin' },
     null,
   );

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { type UserRole, type VerdictMode } from '@linescope/db';
 import { type CameraPrincipal } from '../auth/principals';
-import { DataSource } from 'typeorm';
+import { EntityManager } from 'typeorm';
 
 /** Looks credentials up by hash. */
 @Injectable()
 export class CredentialsRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly db: EntityManager) {}
 
   /** The camera of a key with what an upload needs of its line, in one round trip. */
   async findCameraByKeyHash(hash: string): Promise<Omit<CameraPrincipal, 'kind'> | null> {
@@ -17,7 +17,7 @@ export class CredentialsRepository {
       rate: number | null;
       verdict_mode: VerdictMode;
       verdict_deadline_ms: number;
-    }[] = await this.dataSource.query(
+    }[] = await this.db.query(
       `SELECT c.id AS camera_id, c.line_id, k.id AS key_id, c.rate_limit_per_second AS rate,
               l.verdict_mode, l.verdict_deadline_ms
          FROM camera_api_keys k JOIN cameras c ON c.id = k.camera_id JOIN production_lines l ON l.id = c.line_id
@@ -37,7 +37,7 @@ export class CredentialsRepository {
   }
 
   async findUserByTokenHash(hash: string): Promise<{ userId: string; role: UserRole } | null> {
-    const rows: { user_id: string; role: UserRole }[] = await this.dataSource.query(
+    const rows: { user_id: string; role: UserRole }[] = await this.db.query(
       `SELECT u.id AS user_id, u.role
          FROM user_api_tokens t JOIN users u ON u.id = t.user_id
         WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())

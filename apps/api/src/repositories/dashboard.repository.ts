@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { EntityManager } from 'typeorm';
 
 /** Counts and latency percentiles of a set of inspections, as SQL computes them. */
 export interface TotalsRow {
@@ -70,13 +70,15 @@ function toTotals(row: RawTotals | undefined): TotalsRow {
 /** Dashboard aggregates, computed in PostgreSQL over index-only scans of one line's time range. */
 @Injectable()
 export class DashboardRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly db: EntityManager) {}
 
   async totals(lineId: string, range: DashboardRange): Promise<TotalsRow> {
-    const rows: RawTotals[] = await this.dataSource.query(
-      `SELECT ${TOTALS} FROM inspections i WHERE ${LINE_RANGE}`,
-      [lineId, range.from, range.to, range.cameraId ?? null],
-    );
+    const rows: RawTotals[] = await this.db.query(`SELECT ${TOTALS} FROM inspections i WHERE ${LINE_RANGE}`, [
+      lineId,
+      range.from,
+      range.to,
+      range.cameraId ?? null,
+    ]);
     return toTotals(rows[0]);
   }
 
@@ -86,7 +88,7 @@ export class DashboardRepository {
     range: DashboardRange,
     bucketSeconds: number,
   ): Promise<(TotalsRow & { t: Date })[]> {
-    const rows: (RawTotals & { t: Date })[] = await this.dataSource.query(
+    const rows: (RawTotals & { t: Date })[] = await this.db.query(
       `WITH agg AS (
          SELECT date_bin(make_interval(secs => $5), i.received_at, $2::timestamptz) AS bucket, ${TOTALS}
            FROM inspections i WHERE ${LINE_RANGE}
@@ -108,7 +110,7 @@ export class DashboardRepository {
     range: DashboardRange,
   ): Promise<{ cameraId: string; name: string; lastSeenAt: Date | null; totals: TotalsRow }[]> {
     const rows: (RawTotals & { camera_id: string; name: string; last_seen_at: Date | null })[] =
-      await this.dataSource.query(
+      await this.db.query(
         `SELECT c.id AS camera_id, c.name, c.last_seen_at, t.*
            FROM cameras c
            CROSS JOIN LATERAL (
@@ -137,7 +139,7 @@ export class DashboardRepository {
       model_id: string | null;
       model_name: string | null;
       model_version: number | null;
-    })[] = await this.dataSource.query(
+    })[] = await this.db.query(
       `SELECT l.id AS line_id, l.name, m.id AS model_id, m.name AS model_name, m.version AS model_version, t.*
          FROM production_lines l
          LEFT JOIN model_versions m
@@ -169,7 +171,7 @@ export class DashboardRepository {
       model_name: string | null;
       model_version: number | null;
       camera_ids: string[];
-    }[] = await this.dataSource.query(
+    }[] = await this.db.query(
       `SELECT l.id, l.name, m.id AS model_id, m.name AS model_name, m.version AS model_version,
               ARRAY(SELECT c.id::text FROM cameras c WHERE c.line_id = l.id) AS camera_ids
          FROM production_lines l

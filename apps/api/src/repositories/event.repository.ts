@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { EntityManager } from 'typeorm';
 
 export const EVENT_TYPES = ['inspection', 'heatmap', 'review', 'training', 'model'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -21,12 +21,12 @@ const REPLAY_LIMIT = 10_000;
 /** The stored event log: replay after a Last-Event-ID, and pruning. */
 @Injectable()
 export class EventRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly db: EntityManager) {}
 
   /** Events after `id`, oldest first (at most 10,000: a client further behind reloads instead). */
   async after(id: string): Promise<StoredEvent[]> {
     const rows: { id: string; type: EventType; audience: EventAudience; data: Record<string, unknown> }[] =
-      await this.dataSource.query(
+      await this.db.query(
         `SELECT id::text AS id, type, audience, data FROM events WHERE id > $1 ORDER BY id LIMIT $2`,
         [id, REPLAY_LIMIT],
       );
@@ -35,14 +35,12 @@ export class EventRepository {
 
   /** The newest id, so a listener that reconnects knows from where to catch up. */
   async latestId(): Promise<string> {
-    const rows: { id: string }[] = await this.dataSource.query(
-      `SELECT coalesce(max(id), 0)::text AS id FROM events`,
-    );
+    const rows: { id: string }[] = await this.db.query(`SELECT coalesce(max(id), 0)::text AS id FROM events`);
     return rows[0].id;
   }
 
   async prune(keepSeconds: number): Promise<number> {
-    const rows: unknown[] = await this.dataSource.query(
+    const rows: unknown[] = await this.db.query(
       `DELETE FROM events WHERE created_at < now() - $1 * interval '1 second' RETURNING 1`,
       [keepSeconds],
     );

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { EntityManager } from 'typeorm';
 
 export interface LockoutRule {
   windowSeconds: number;
@@ -10,14 +10,14 @@ export interface LockoutRule {
 /** Failed sign-ins, shared by every API instance so a lock-out holds whichever instance answers. */
 @Injectable()
 export class LoginFailureRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly db: EntityManager) {}
 
   async record(email: string, ip: string): Promise<void> {
-    await this.dataSource.query(`INSERT INTO login_failures (email, ip) VALUES ($1, $2)`, [email, ip]);
+    await this.db.query(`INSERT INTO login_failures (email, ip) VALUES ($1, $2)`, [email, ip]);
   }
 
   async clear(email: string): Promise<void> {
-    await this.dataSource.query(`DELETE FROM login_failures WHERE email = $1`, [email]);
+    await this.db.query(`DELETE FROM login_failures WHERE email = $1`, [email]);
   }
 
   /**
@@ -25,7 +25,7 @@ export class LoginFailureRepository {
    * maximum number of failures, until the oldest of those that count leaves the window.
    */
   async retryAfterSeconds(email: string, ip: string, rule: LockoutRule): Promise<number | null> {
-    const rows: { wait: number | null }[] = await this.dataSource.query(
+    const rows: { wait: number | null }[] = await this.db.query(
       `SELECT GREATEST(
          (SELECT extract(epoch FROM created_at + $3 * interval '1 second' - now())
             FROM login_failures WHERE email = $1 AND created_at > now() - $3 * interval '1 second'
@@ -41,9 +41,8 @@ export class LoginFailureRepository {
   }
 
   async prune(olderThanSeconds: number): Promise<void> {
-    await this.dataSource.query(
-      `DELETE FROM login_failures WHERE created_at < now() - $1 * interval '1 second'`,
-      [olderThanSeconds],
-    );
+    await this.db.query(`DELETE FROM login_failures WHERE created_at < now() - $1 * interval '1 second'`, [
+      olderThanSeconds,
+    ]);
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InspectionEntity } from '@linescope/db';
-import { DataSource, In } from 'typeorm';
+import { EntityManager, In } from 'typeorm';
 
 export interface QueueFilter {
   lineId?: string;
@@ -53,12 +53,12 @@ function filterSql(filter: QueueFilter, params: unknown[]): string {
 /** The QA review queue: what waits for a person, and short claims so two reviewers never get the same item. */
 @Injectable()
 export class ReviewQueueRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly db: EntityManager) {}
 
   async counts(filter: QueueFilter, userId: string): Promise<QueueCounts> {
     const params: unknown[] = [userId];
     const rows: { uncertain: number; defect: number; total: number; claimed_by_others: number }[] =
-      await this.dataSource.query(
+      await this.db.query(
         `SELECT count(*) FILTER (WHERE i.verdict = 'uncertain')::int AS uncertain,
                 count(*) FILTER (WHERE i.verdict = 'defect')::int AS defect,
                 count(*)::int AS total,
@@ -91,7 +91,7 @@ export class ReviewQueueRepository {
     exclude: string[],
     seconds: number,
   ): Promise<string[]> {
-    return this.dataSource.transaction(async (manager) => {
+    return this.db.transaction(async (manager) => {
       await manager.query(
         `UPDATE review_claims SET expires_at = now() + $2 * interval '1 second'
           WHERE user_id = $1 AND expires_at > now()`,
@@ -138,16 +138,16 @@ export class ReviewQueueRepository {
   }
 
   async release(userId: string, inspectionIds: string[]): Promise<void> {
-    await this.dataSource.query(
-      `DELETE FROM review_claims WHERE user_id = $1 AND inspection_id = ANY($2::uuid[])`,
-      [userId, inspectionIds],
-    );
+    await this.db.query(`DELETE FROM review_claims WHERE user_id = $1 AND inspection_id = ANY($2::uuid[])`, [
+      userId,
+      inspectionIds,
+    ]);
   }
 
   /** Claimed items with what the review station shows beside the image, in the order of `ids`. */
   async load(userId: string, ids: string[]): Promise<ClaimedItem[]> {
     if (ids.length === 0) return [];
-    const inspections = await this.dataSource.getRepository(InspectionEntity).findBy({ id: In(ids) });
+    const inspections = await this.db.getRepository(InspectionEntity).findBy({ id: In(ids) });
     const context: {
       id: string;
       claim_expires_at: Date;
@@ -163,7 +163,7 @@ export class ReviewQueueRepository {
       model_threshold: number | null;
       model_low: number | null;
       model_high: number | null;
-    }[] = await this.dataSource.query(
+    }[] = await this.db.query(
       `SELECT i.id, c.expires_at AS claim_expires_at, l.name AS line_name, l.defect_types,
               l.operating_threshold AS line_threshold, l.uncertain_low AS line_low, l.uncertain_high AS line_high,
               cam.name AS camera_name, m.id AS model_id, m.name AS model_name, m.version AS model_version,

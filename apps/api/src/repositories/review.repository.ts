@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { type ReviewDecision } from '@linescope/db';
-import { DataSource } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { type ReviewRecord } from '../dtos/review.dto';
 
 export interface NewReview {
@@ -11,11 +11,6 @@ export interface NewReview {
   note: string;
   supersedesReviewId: string | null;
 }
-
-export type CreateReviewResult =
-  | { kind: 'created'; review: ReviewRecord }
-  | { kind: 'inspection_not_found' }
-  | { kind: 'invalid_supersedes' };
 
 interface ReviewRow {
   id: string;
@@ -51,47 +46,43 @@ function toRecord(row: ReviewRow): ReviewRecord {
 /** QA reviews (append-only; `inspections.review_count` is kept by a trigger). */
 @Injectable()
 export class ReviewRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly db: EntityManager) {}
 
-  /** Inserts a review and releases the reviewer's claim on the item, in one transaction. */
-  async create(input: NewReview): Promise<CreateReviewResult> {
-    return this.dataSource.transaction(async (manager) => {
-      const found: unknown[] = await manager.query(`SELECT 1 FROM inspections WHERE id = $1`, [
-        input.inspectionId,
-      ]);
-      if (found.length === 0) return { kind: 'inspection_not_found' };
-      if (input.supersedesReviewId) {
-        const earlier: unknown[] = await manager.query(
-          `SELECT 1 FROM reviews WHERE id = $1 AND inspection_id = $2`,
-          [input.supersedesReviewId, input.inspectionId],
-        );
-        if (earlier.length === 0) return { kind: 'invalid_supersedes' };
-      }
-      const inserted: { id: string }[] = await manager.query(
-        `INSERT INTO reviews (inspection_id, reviewer_id, decision, defect_type, note, supersedes_review_id)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-        [
-          input.inspectionId,
-          input.reviewerId,
-          input.decision,
-          input.defectType,
-          input.note,
-          input.supersedesReviewId,
-        ],
-      );
-      await manager.query(`DELETE FROM review_claims WHERE inspection_id = $1 AND user_id = $2`, [
+  async inspectionExists(inspectionId: string): Promise<boolean> {
+    const found: unknown[] = await this.db.query(`SELECT 1 FROM inspections WHERE id = $1`, [inspectionId]);
+    return found.length > 0;
+  }
+
+  /** Whether `reviewId` is a review of `inspectionId`. */
+  async isReviewOf(reviewId: string, inspectionId: string): Promise<boolean> {
+    const found: unknown[] = await this.db.query(
+      `SELECT 1 FROM reviews WHERE id = $1 AND inspection_id = $2`,
+      [reviewId, inspectionId],
+    );
+    return found.length > 0;
+  }
+
+  async insert(input: NewReview): Promise<ReviewRecord> {
+    const inserted: { id: string }[] = await this.db.query(
+      `INSERT INTO reviews (inspection_id, reviewer_id, decision, defect_type, note, supersedes_review_id)
+       VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+      [
         input.inspectionId,
         input.reviewerId,
-      ]);
-      const rows: ReviewRow[] = await manager.query(`${SELECT_REVIEWS} WHERE r.id = $1`, [inserted[0].id]);
-      return { kind: 'created', review: toRecord(rows[0]) };
-    });
+        input.decision,
+        input.defectType,
+        input.note,
+        input.supersedesReviewId,
+      ],
+    );
+    const rows: ReviewRow[] = await this.db.query(`${SELECT_REVIEWS} WHERE r.id = $1`, [inserted[0].id]);
+    return toRecord(rows[0]);
   }
 
   /** Reviews of the given inspections, oldest first. */
   async listFor(inspectionIds: string[]): Promise<ReviewRecord[]> {
     if (inspectionIds.length === 0) return [];
-    const rows: ReviewRow[] = await this.dataSource.query(
+    const rows: ReviewRow[] = await this.db.query(
       `${SELECT_REVIEWS} WHERE r.inspection_id = ANY($1) ORDER BY r.created_at, r.id`,
       [inspectionIds],
     );

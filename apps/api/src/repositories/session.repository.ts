@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { type UserRole } from '@linescope/db';
-import { DataSource } from 'typeorm';
+import { EntityManager } from 'typeorm';
 
 export interface SessionUser {
   id: string;
@@ -32,7 +32,7 @@ interface SessionRow {
 /** Console sign-in sessions: only the sha256 of the cookie is stored. */
 @Injectable()
 export class SessionRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly db: EntityManager) {}
 
   async create(input: {
     userId: string;
@@ -40,7 +40,7 @@ export class SessionRepository {
     csrfToken: string;
     maxHours: number;
   }): Promise<{ id: string; createdAt: Date; expiresAt: Date }> {
-    const rows: { id: string; created_at: Date; expires_at: Date }[] = await this.dataSource.query(
+    const rows: { id: string; created_at: Date; expires_at: Date }[] = await this.db.query(
       `INSERT INTO user_sessions (user_id, token_hash, csrf_token, expires_at)
        VALUES ($1, $2, $3, now() + $4 * interval '1 hour')
        RETURNING id, created_at, expires_at`,
@@ -51,7 +51,7 @@ export class SessionRepository {
 
   /** The session of a cookie if it is neither revoked, past its absolute expiry, idle too long, nor its user disabled. */
   async findActive(tokenHash: string, idleHours: number): Promise<ActiveSession | null> {
-    const rows: SessionRow[] = await this.dataSource.query(
+    const rows: SessionRow[] = await this.db.query(
       `SELECT s.id, s.csrf_token, s.last_seen_at, s.expires_at,
               u.id AS user_id, u.email, u.display_name, u.role
          FROM user_sessions s JOIN users u ON u.id = s.user_id
@@ -71,19 +71,18 @@ export class SessionRepository {
   }
 
   async touch(id: string): Promise<void> {
-    await this.dataSource.query(`UPDATE user_sessions SET last_seen_at = now() WHERE id = $1`, [id]);
+    await this.db.query(`UPDATE user_sessions SET last_seen_at = now() WHERE id = $1`, [id]);
   }
 
   async revoke(id: string): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE user_sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL`,
-      [id],
-    );
+    await this.db.query(`UPDATE user_sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL`, [
+      id,
+    ]);
   }
 
   /** Ends every session of a user but one (after a password change). */
   async revokeOthers(userId: string, keepId: string | null): Promise<void> {
-    await this.dataSource.query(
+    await this.db.query(
       `UPDATE user_sessions SET revoked_at = now()
         WHERE user_id = $1 AND revoked_at IS NULL AND id IS DISTINCT FROM $2`,
       [userId, keepId],
@@ -92,7 +91,7 @@ export class SessionRepository {
 
   /** Sessions ended more than a day ago are of no further use. */
   async prune(): Promise<number> {
-    const rows: unknown[] = await this.dataSource.query(
+    const rows: unknown[] = await this.db.query(
       `DELETE FROM user_sessions
         WHERE expires_at < now() - interval '1 day' OR revoked_at < now() - interval '1 day'
         RETURNING id`,

@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { ProductionLineEntity, notifyModelsChanged } from '@linescope/db';
+import {
+  AuditRepository,
+  DatabaseTransactions,
+  type LineChanges,
+  ModelVersionRepository,
+  type ProductionLineEntity,
+  ProductionLineRepository,
+} from '@linescope/db';
 import { randomBytes } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { type UserPrincipal } from '../auth/principals';
 import {
   type CreateLineDto,
@@ -12,22 +18,21 @@ import {
 } from '../dtos/line.dto';
 import { ApiError } from '../errors/api-error';
 import { isForeignKeyViolation, isUniqueViolation } from '../errors/database-errors';
-import { AuditRepository } from '../repositories/audit.repository';
 
 @Injectable()
 export class LineService {
   constructor(
-    private readonly dataSource: DataSource,
-    private readonly audit: AuditRepository,
+    private readonly transactions: DatabaseTransactions,
+    private readonly lines: ProductionLineRepository,
   ) {}
 
   async create(input: CreateLineDto, actor: UserPrincipal): Promise<CreatedLineDto> {
     checkBand(input);
     const webhookSecret = input.webhookUrl ? randomBytes(32).toString('base64url') : null;
     try {
-      return await this.dataSource.transaction(async (manager) => {
-        const line = await manager.getRepository(ProductionLineEntity).save({ ...input, webhookSecret });
-        await this.audit.append(manager, {
+      return await this.transactions.run(async (tx) => {
+        const line = await tx.get(ProductionLineRepository).create({ ...input, webhookSecret });
+        await tx.get(AuditRepository).append({
           actorType: 'user',
           actorId: actor.userId,
           action: 'line.create',
@@ -43,34 +48,36 @@ export class LineService {
   }
 
   async list(): Promise<LineDto[]> {
-    const lines = await this.dataSource.getRepository(ProductionLineEntity).find({ order: { name: 'ASC' } });
-    return lines.map(mapLine);
+    return (await this.lines.list()).map(mapLine);
   }
 
   async get(id: string): Promise<ProductionLineEntity> {
-    const line = await this.dataSource.getRepository(ProductionLineEntity).findOneBy({ id });
+    const line = await this.lines.findById(id);
     if (!line) throw new ApiError(404, 'line_not_found', `no production line ${id}`);
     return line;
   }
 
   async update(id: string, input: UpdateLineDto, actor: UserPrincipal): Promise<CreatedLineDto> {
     try {
-      return await this.dataSource.transaction(async (manager) => {
-        const repo = manager.getRepository(ProductionLineEntity);
-        const line = await repo.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+      return await this.transactions.run(async (tx) => {
+        const lines = tx.get(ProductionLineRepository);
+        const line = await lines.lockById(id);
         if (!line) throw new ApiError(404, 'line_not_found', `no production line ${id}`);
-        const merged = repo.merge(line, input);
-        checkBand(merged);
+        // Fields the request left out keep their stored value.
+        const changes = Object.fromEntries(
+          Object.entries(input).filter(([, value]) => value !== undefined),
+        ) as LineChanges;
+        checkBand({ ...line, ...changes });
         // A new webhook target gets a new secret, shown once.
         const newSecret = input.webhookUrl && input.webhookUrl !== line.webhookUrl;
-        if (newSecret) merged.webhookSecret = randomBytes(32).toString('base64url');
-        if (input.webhookUrl === null) merged.webhookSecret = null;
-        const saved = await repo.save(merged);
+        if (newSecret) changes.webhookSecret = randomBytes(32).toString('base64url');
+        if (input.webhookUrl === null) changes.webhookSecret = null;
+        const saved = await lines.save(line, changes);
         const decisionChanged = (
           ['modelVersionId', 'operatingThreshold', 'uncertainLow', 'uncertainHigh'] as const
         ).some((field) => field in input);
-        if (decisionChanged) await notifyModelsChanged(manager, { event: 'line', id });
-        await this.audit.append(manager, {
+        if (decisionChanged) await tx.get(ModelVersionRepository).notifyChanged({ event: 'line', id });
+        await tx.get(AuditRepository).append({
           actorType: 'user',
           actorId: actor.userId,
           action: 'line.update',

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type AppConfig } from '@linescope/config';
 import { APP_CONFIG } from '@linescope/platform';
+import { type ThresholdOverrides, resolveDecisionRule } from '@linescope/verdict';
 import { mapInspection } from '../dtos/inspection.dto';
 import { mapReview } from '../dtos/review.dto';
 import {
@@ -56,15 +57,32 @@ export class ReviewQueueService {
   }
 }
 
-/** Each value from the line's override, else the model version's own (the precedence inference applies). */
-function effectiveDecision(item: ClaimedItem): ReviewItemDecisionDto {
-  const { lineRule: line, modelRule: model } = item;
-  const lineSets = line.threshold !== null || line.low !== null || line.high !== null;
-  const modelSets = model.threshold !== null || model.low !== null || model.high !== null;
-  return {
-    threshold: line.threshold ?? model.threshold,
-    uncertainLow: line.low ?? model.low,
-    uncertainHigh: line.high ?? model.high,
-    source: lineSets ? 'line' : modelSets ? 'model' : 'none',
+/** Reads a threshold triple as `resolveDecisionRule` takes overrides. */
+function overrides(rule: ClaimedItem['lineRule']): ThresholdOverrides {
+  return { operatingThreshold: rule.threshold, uncertainLow: rule.low, uncertainHigh: rule.high };
+}
+
+/**
+ * The threshold and band that produced the item's verdict, resolved as inference resolves them (line over model
+ * over manifest, a conflict settled in favour of the more specific level). The API reads no artifact: the model
+ * row's values stand for its manifest's operating point, which the registry copies onto the row. When a value is
+ * known at no level the rule cannot be resolved, and each value is shown as stored (null where unknown).
+ */
+export function effectiveDecision(item: Pick<ClaimedItem, 'lineRule' | 'modelRule'>): ReviewItemDecisionDto {
+  const line = overrides(item.lineRule);
+  const model = overrides(item.modelRule);
+  const lineSets = Object.values(line).some((value) => value !== null);
+  const modelSets = Object.values(model).some((value) => value !== null);
+  const source = lineSets ? 'line' : modelSets ? 'model' : 'none';
+  const threshold = line.operatingThreshold ?? model.operatingThreshold;
+  const low = line.uncertainLow ?? model.uncertainLow;
+  const high = line.uncertainHigh ?? model.uncertainHigh;
+  if (threshold === null || low === null || high === null)
+    return { threshold, uncertainLow: low, uncertainHigh: high, source };
+  const manifest = {
+    threshold: model.operatingThreshold ?? threshold,
+    uncertainBand: { low: model.uncertainLow ?? low, high: model.uncertainHigh ?? high },
   };
+  const rule = resolveDecisionRule(manifest, model, line);
+  return { threshold: rule.threshold, uncertainLow: rule.band.low, uncertainHigh: rule.band.high, source };
 }

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { type NewUser, createUserWithToken, issueUserToken } from '@linescope/accounts';
-import { UserEntity } from '@linescope/db';
-import { DataSource } from 'typeorm';
+import { DatabaseTransactions, UserRepository } from '@linescope/db';
 import { type IssuedTokenDto, mapUser } from '../dtos/user.dto';
 import { ApiError } from '../errors/api-error';
 import { isUniqueViolation } from '../errors/database-errors';
@@ -9,11 +8,11 @@ import { isUniqueViolation } from '../errors/database-errors';
 /** People and their bearer tokens. The first admin is made by the launcher on a fresh installation. */
 @Injectable()
 export class UserService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly transactions: DatabaseTransactions) {}
 
   async create(input: NewUser, actorId: string | null): Promise<IssuedTokenDto> {
     try {
-      const { user, token } = await createUserWithToken(this.dataSource, input, actorId);
+      const { user, token } = await createUserWithToken(this.transactions, input, actorId);
       return { user: mapUser(user), token };
     } catch (error) {
       if (isUniqueViolation(error))
@@ -23,10 +22,11 @@ export class UserService {
   }
 
   async createToken(userId: string, name: string): Promise<IssuedTokenDto> {
-    return this.dataSource.transaction(async (manager) => {
-      const user = await manager.getRepository(UserEntity).findOneBy({ id: userId });
+    return this.transactions.run(async (tx) => {
+      const users = tx.get(UserRepository);
+      const user = await users.findEntity(userId);
       if (!user) throw new ApiError(404, 'user_not_found', `no user ${userId}`);
-      return { user: mapUser(user), token: await issueUserToken(manager, userId, name) };
+      return { user: mapUser(user), token: await issueUserToken(users, userId, name) };
     });
   }
 }

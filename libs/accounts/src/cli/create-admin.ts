@@ -2,12 +2,13 @@ import { loadConfig } from '@linescope/config';
 import {
   assertServerIdentity,
   createDataSource,
+  DatabaseTransactions,
   describeDatabaseError,
   migrateUp,
   startEmbeddedPostgres,
   USER_ROLES,
   type UserRole,
-  UserEntity,
+  UserRepository,
 } from '@linescope/db';
 import { parseArgs } from 'node:util';
 import { createUserWithToken } from '../user-accounts';
@@ -75,9 +76,10 @@ async function main(argv: string[]): Promise<void> {
       throw new Error(describeDatabaseError(url, error));
     });
     await migrateUp(dataSource);
-    if (await dataSource.getRepository(UserEntity).existsBy({ email: request.email }))
+    const transactions = new DatabaseTransactions(dataSource);
+    if (await transactions.run((tx) => tx.get(UserRepository).findByEmail(request.email)))
       throw new Error(`a user with e-mail ${request.email} already exists`);
-    const { user, token } = await createUserWithToken(dataSource, request, null);
+    const { user, token } = await createUserWithToken(transactions, request, null);
     process.stderr.write(
       `created ${user.role} ${user.email} (${user.id}); the bearer token below is shown once:\n`,
     );

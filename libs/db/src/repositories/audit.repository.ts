@@ -17,12 +17,8 @@ export interface AuditEntry {
 export class AuditRepository {
   constructor(private readonly db: EntityManager) {}
 
-  append(entry: AuditEntry): Promise<void>;
-  /** Services not yet on `DatabaseTransactions` pass their transaction's manager (moved by the console work). */
-  append(manager: EntityManager, entry: AuditEntry): Promise<void>;
-  async append(first: AuditEntry | EntityManager, second?: AuditEntry): Promise<void> {
-    const [manager, entry] = first instanceof EntityManager ? [first, second!] : [this.db, first];
-    await manager
+  async append(entry: AuditEntry): Promise<void> {
+    await this.db
       .getRepository(AuditEventEntity)
       .insert({ ...entry, details: (entry.details ?? {}) as AuditEventEntity['details'] & object });
   }

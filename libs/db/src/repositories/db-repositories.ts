@@ -5,6 +5,7 @@ import { ObjectReferenceRepository } from './object-reference.repository';
 import { ProductionLineRepository } from './production-line.repository';
 import { ShadowResultRepository } from './shadow-result.repository';
 import { TrainingJobRepository } from './training-job.repository';
+import { UserRepository } from './user.repository';
 
 /** The shared repositories, provided to every app by the infrastructure module. */
 export const DB_REPOSITORIES = [
@@ -15,4 +16,5 @@ export const DB_REPOSITORIES = [
   ProductionLineRepository,
   ShadowResultRepository,
   TrainingJobRepository,
+  UserRepository,
 ];

@@ -5,4 +5,5 @@ export * from './object-reference.repository';
 export * from './production-line.repository';
 export * from './shadow-result.repository';
 export * from './training-job.repository';
+export * from './user.repository';
 export * from './db-repositories';

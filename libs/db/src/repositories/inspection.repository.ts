@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import { Brackets, EntityManager } from 'typeorm';
 import { type QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { InspectionEntity } from '../entities/inspection.entity';
 
@@ -11,6 +11,21 @@ export const AWAITING_MODEL_REASON = 'no model is serving yet';
 
 /** What inspections failed with when no model served their line, before they waited instead; re-opened as well. */
 export const NO_MODEL_FAILURE_REASON = 'no model version serves this line';
+
+/** Filters of the inspection list; `needsReview` and `reviewed` match the partial indexes' predicates. */
+export interface InspectionFilter {
+  lineId?: string;
+  cameraId?: string;
+  verdict?: string;
+  status?: string;
+  from?: string;
+  to?: string;
+  modelVersionId?: string;
+  reviewed?: boolean;
+  needsReview?: boolean;
+  /** Keyset position: rows strictly after (receivedAt, id) in newest-first order. */
+  after?: { receivedAt: string; id: string };
+}
 
 @Injectable()
 export class InspectionRepository {
@@ -65,6 +80,37 @@ export class InspectionRepository {
       .getRepository(InspectionEntity)
       .findOne({ where: { id }, select: { id: true, heatmapKey: true } });
     return row === null ? undefined : row.heatmapKey;
+  }
+
+  /** Newest first (received_at, id), at most `limit` rows. */
+  list(filter: InspectionFilter, limit: number): Promise<InspectionEntity[]> {
+    const qb = this.db.getRepository(InspectionEntity).createQueryBuilder('i');
+    if (filter.lineId) qb.andWhere('i.line_id = :lineId', { lineId: filter.lineId });
+    if (filter.cameraId) qb.andWhere('i.camera_id = :cameraId', { cameraId: filter.cameraId });
+    if (filter.verdict) qb.andWhere('i.verdict = :verdict', { verdict: filter.verdict });
+    if (filter.status) qb.andWhere('i.status = :status', { status: filter.status });
+    if (filter.from) qb.andWhere('i.received_at >= :from', { from: filter.from });
+    if (filter.to) qb.andWhere('i.received_at < :to', { to: filter.to });
+    if (filter.modelVersionId)
+      qb.andWhere('i.model_version_id = :modelVersionId', { modelVersionId: filter.modelVersionId });
+    if (filter.reviewed !== undefined)
+      qb.andWhere(filter.reviewed ? 'i.review_count > 0' : 'i.review_count = 0');
+    // Spelled as the partial index inspections_needs_review is, so the planner uses it.
+    if (filter.needsReview === true)
+      qb.andWhere(`i.review_count = 0 AND i.verdict IN ('uncertain', 'defect')`);
+    if (filter.needsReview === false)
+      qb.andWhere(`(i.review_count > 0 OR i.verdict IS NULL OR i.verdict = 'ok')`);
+    const after = filter.after;
+    if (after) {
+      qb.andWhere(
+        new Brackets((w) =>
+          w
+            .where('i.received_at < :cursorAt', { cursorAt: after.receivedAt })
+            .orWhere('i.received_at = :cursorAt AND i.id < :cursorId', { cursorId: after.id }),
+        ),
+      );
+    }
+    return qb.orderBy('i.received_at', 'DESC').addOrderBy('i.id', 'DESC').take(limit).getMany();
   }
 
   /** Ids of inspections still pending long after their upload, oldest first. */

@@ -11,10 +11,35 @@ export interface LineScoringSettings {
   modelVersionId: string | null;
 }
 
-/** Reads of production lines that other domains need (their own CRUD lives with the line service). */
+export type LineChanges = Partial<Omit<ProductionLineEntity, 'id' | 'createdAt' | 'updatedAt'>>;
+
+/** Production lines: their CRUD, and the reads other domains need. */
 @Injectable()
 export class ProductionLineRepository {
   constructor(private readonly db: EntityManager) {}
+
+  private get lines() {
+    return this.db.getRepository(ProductionLineEntity);
+  }
+
+  /** A duplicate name throws a unique violation, an unknown model version a foreign-key violation. */
+  create(line: LineChanges): Promise<ProductionLineEntity> {
+    return this.lines.save({ ...line });
+  }
+
+  list(): Promise<ProductionLineEntity[]> {
+    return this.lines.find({ order: { name: 'ASC' } });
+  }
+
+  /** The line, locked until the transaction ends. */
+  lockById(id: string): Promise<ProductionLineEntity | null> {
+    return this.lines.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  /** Applies `changes` to a loaded line and writes it. */
+  save(line: ProductionLineEntity, changes: LineChanges): Promise<ProductionLineEntity> {
+    return this.lines.save(this.lines.merge(line, changes));
+  }
 
   findById(id: string): Promise<ProductionLineEntity | null> {
     return this.db.getRepository(ProductionLineEntity).findOneBy({ id });
