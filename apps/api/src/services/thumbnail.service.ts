@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { type InspectionEntity } from '@linescope/db';
 import { OBJECT_STORE } from '@linescope/platform';
 import { ObjectNotFoundError, type ObjectStore } from '@linescope/storage';
-import { decodeImage } from '@linescope/vision/preprocess';
+import { decodeImage } from '@linescope/vision/preprocess/image.decoder';
 import sharp from 'sharp';
 import { ApiError } from '../errors/api-error';
 
