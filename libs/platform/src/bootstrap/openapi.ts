@@ -1,0 +1,37 @@
+import 'reflect-metadata';
+import { type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { loadConfig } from '@linescope/config';
+import { type Infrastructure } from '../infrastructure/infrastructure';
+import { type AppDefinition } from './run-app';
+
+/** The app's OpenAPI document: one builder for the served `/api/docs.json` and the generated web client. */
+export function buildOpenApiDocument(app: INestApplication, definition: AppDefinition): OpenAPIObject {
+  return SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle(definition.title)
+      .setDescription(definition.description)
+      .setVersion('1')
+      .build(),
+  );
+}
+
+/**
+ * The document without any I/O: Nest in preview mode scans modules, controllers and decorators but instantiates
+ * no provider, so the infrastructure handed to the root module is never touched.
+ */
+export async function offlineOpenApiDocument(definition: AppDefinition): Promise<OpenAPIObject> {
+  const infra = { app: definition.role, config: loadConfig({}), env: {} } as unknown as Infrastructure;
+  const app = await NestFactory.create(definition.rootModule(infra), {
+    preview: true,
+    logger: false,
+    abortOnError: false,
+  });
+  try {
+    return buildOpenApiDocument(app, definition);
+  } finally {
+    await app.close();
+  }
+}
