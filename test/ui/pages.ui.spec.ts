@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { waitFor } from '../support/processes';
-import { launchBrowser, screenshot, seriousViolations, signIn } from './support/browser';
+import { CONTEXT_OPTIONS, launchBrowser, screenshot, seriousViolations, signIn } from './support/browser';
 import { type Product, startProduct } from './support/product';
 
 /** The number a `[data-testid]` element's text starts with (e.g. "12 waiting · …"). */
@@ -18,7 +18,7 @@ describe('console pages (browser)', () => {
   let attacker: Server;
   const contexts: BrowserContext[] = [];
   const newPage = async () => {
-    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const context = await browser.newContext(CONTEXT_OPTIONS);
     contexts.push(context);
     return context.newPage();
   };

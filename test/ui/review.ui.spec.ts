@@ -1,6 +1,6 @@
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { waitFor } from '../support/processes';
-import { launchBrowser, screenshot, seriousViolations, signIn } from './support/browser';
+import { CONTEXT_OPTIONS, launchBrowser, screenshot, seriousViolations, signIn } from './support/browser';
 import { DEFECT_TYPES, type Product, startProduct } from './support/product';
 
 const ITEM = '[data-testid="review-item"]';
@@ -28,7 +28,7 @@ describe('review station (browser)', () => {
   const contexts: BrowserContext[] = [];
 
   const newPage = async () => {
-    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const context = await browser.newContext(CONTEXT_OPTIONS);
     contexts.push(context);
     return context.newPage();
   };

@@ -8,6 +8,9 @@ import { type Person } from './product';
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOTS = path.join(REPO_ROOT, 'test-artifacts', 'screenshots');
 
+/** axe-core is injected as an inline script, which the console's Content-Security-Policy rightly forbids. */
+export const CONTEXT_OPTIONS = { viewport: { width: 1400, height: 900 }, bypassCSP: true };
+
 /** Headless, with a fresh profile (playwright makes a new --user-data-dir per launch) and no background traffic. */
 export async function launchBrowser(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);

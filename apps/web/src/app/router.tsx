@@ -8,6 +8,7 @@ export const router = createBrowserRouter([
   {
     path: '/',
     element: <Layout />,
+    hydrateFallbackElement: <p className="loading">Loading…</p>,
     children: [
       { index: true, element: <Navigate to="/review" replace /> },
       {
