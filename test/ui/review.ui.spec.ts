@@ -87,8 +87,17 @@ describe('review station (browser)', () => {
     await currentItem(page);
     await page.getByTestId('review-image').waitFor();
     await expect(page.getByTestId('queue-counts').textContent()).resolves.toMatch(/30\s+waiting/);
+    // The Grad-CAM heatmap (rendered by the inference service after the verdict) over the image, with opacity.
+    const overlay = page.getByTestId('heatmap-overlay');
+    await overlay.waitFor({ timeout: 30_000 });
+    await expect(overlay.evaluate('(img) => img.style.opacity')).resolves.toBe('0.5');
+    await page.getByLabel('Opacity').focus();
+    await page.keyboard.press('ArrowRight');
+    await expect(overlay.evaluate('(img) => img.style.opacity')).resolves.toBe('0.55');
+    await expect(page.getByRole('img', { name: /Score 0\.500, threshold 0\.50/ }).count()).resolves.toBe(1);
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, '02-review-station');
+    await page.locator('body').focus();
 
     // o = ok, d = defect, 1..3 = the line's defect types in order.
     const keys = ['o', 'd', '1', 'o', '2', 'o', 'o', '3', 'd', 'o'];
@@ -107,9 +116,12 @@ describe('review station (browser)', () => {
       10_000,
       'ten reviews stored',
     );
+    // Decisions are sent without waiting for the previous answer, so compare item by item, not by time.
     const rows = await reviewsBy(product.people.qa1.id);
-    expect(rows.map((r) => r.inspection_id)).toEqual(decided);
-    expect(rows.map((r) => ({ decision: r.decision, defect_type: r.defect_type }))).toEqual(expected);
+    const stored = new Map(
+      rows.map((r) => [r.inspection_id, { decision: r.decision, defect_type: r.defect_type }]),
+    );
+    expect(decided.map((id) => stored.get(id))).toEqual(expected);
     expect(rows.every((r) => r.supersedes_review_id === null)).toBe(true);
   });
 

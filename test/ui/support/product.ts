@@ -59,7 +59,11 @@ export async function startProduct(): Promise<Product> {
   await store.init();
   // Every image scores 0.5: inside the 0.4–0.6 band, so each upload is flagged "uncertain" for QA.
   const model = await tinyModel({ fixedProbabilities: [0.5, 0.5] });
-  const version = await publishModel(dataSource, store, model, { name: 'tiles-tiny', stage: 'production' });
+  const version = await publishModel(dataSource, store, model, {
+    name: 'tiles-tiny',
+    stage: 'production',
+    rowThresholds: { operatingThreshold: 0.5, uncertainLow: 0.4, uncertainHigh: 0.6 },
+  });
   model.dispose();
   const admin = await createUserWithToken(
     dataSource,
