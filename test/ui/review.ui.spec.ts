@@ -97,7 +97,7 @@ describe('review station (browser)', () => {
     await expect(page.getByRole('img', { name: /Score 0\.500, threshold 0\.50/ }).count()).resolves.toBe(1);
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, '02-review-station');
-    await page.locator('body').focus();
+    await page.evaluate('document.activeElement.blur()');
 
     // o = ok, d = defect, 1..3 = the line's defect types in order.
     const keys = ['o', 'd', '1', 'o', '2', 'o', 'o', '3', 'd', 'o'];
