@@ -6,8 +6,6 @@ interface Props {
   source: string;
 }
 
-const pct = (value: number) => `${(value * 100).toFixed(1)}%`;
-
 /** The defect score on a 0–1 scale against the operating threshold and the uncertain band. */
 export function ScoreGauge({ score, threshold, low, high, source }: Props) {
   const summary = [
@@ -33,7 +31,7 @@ export function ScoreGauge({ score, threshold, low, high, source }: Props) {
         {threshold !== null && <> vs threshold {threshold.toFixed(2)}</>}
         {low !== null && high !== null && (
           <>
-            , band {pct(low)}–{pct(high)}
+            , band {low.toFixed(2)}–{high.toFixed(2)}
           </>
         )}{' '}
         <span className="muted">({source})</span>
