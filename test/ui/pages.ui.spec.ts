@@ -98,6 +98,10 @@ describe('console pages (browser)', () => {
     await signIn(dashboard, product.url, product.people.admin, `/dashboards/lines/${product.lineId}`);
     const totalBefore = await leadingNumber(dashboard, '[data-testid="line-totals"] dd');
     expect(totalBefore).toBe(await inspectionCount());
+    const list = await newPage();
+    await signIn(list, product.url, product.people.qa1, '/inspections');
+    await list.getByTestId('inspection-row').first().waitFor();
+    const rowsBefore = await list.getByTestId('inspection-row').count();
 
     expect((await product.upload('LIVE-1', 3)).status).toBeLessThan(300);
     await waitFor(
@@ -110,7 +114,12 @@ describe('console pages (browser)', () => {
       15_000,
       'the dashboard total grew',
     );
-    await review.locator('[data-testid="current-user"]').waitFor();
+    await waitFor(
+      async () => (await list.getByTestId('inspection-row').count()) === rowsBefore + 1,
+      15_000,
+      'the new inspection listed',
+    );
+    await list.getByRole('cell', { name: 'LIVE-1' }).waitFor();
   });
 
   it('shows promotion controls to an ML engineer or admin, none to a qa user, whom the server refuses', async () => {

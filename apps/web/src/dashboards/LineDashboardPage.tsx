@@ -134,7 +134,10 @@ export function LineDashboardPage() {
       </p>
       <dl className="stats" data-testid="line-totals">
         <Stat label="Inspections" value={String(totals.total)} />
-        <Stat label="Throughput" value={`${totals.throughputPerMinute.toFixed(1)} / min`} />
+        <Stat
+          label="Throughput"
+          value={`${totals.throughputPerMinute.toFixed(totals.throughputPerMinute < 1 ? 2 : 1)} / min`}
+        />
         <Stat label="Defect rate" value={formatPercent(totals.defectRate)} />
         <Stat label="Uncertain rate" value={formatPercent(totals.uncertainRate)} />
         <Stat label="Review backlog" value={String(totals.reviewBacklog)} />

@@ -18,6 +18,9 @@ interface Props {
   onPointClick?: (index: number, series: number) => void;
 }
 
+const formatTick = (value: number) =>
+  Math.abs(value) >= 100 || value === 0 ? value.toFixed(0) : Number(value.toPrecision(2)).toString();
+
 /** A small time chart (uPlot: ~50 KB, canvas, fast on hundreds of points). */
 export function TimeChart({ title, times, series, unit, onPointClick }: Props) {
   const container = useRef<HTMLDivElement>(null);
@@ -34,7 +37,13 @@ export function TimeChart({ title, times, series, unit, onPointClick }: Props) {
       cursor: { focus: { prox: 24 } },
       focus: { alpha: 0.4 },
       scales: { x: { time: true } },
-      axes: [{}, { values: (_u, ticks) => ticks.map((tick) => `${tick}${unit ?? ''}`) }],
+      axes: [
+        {},
+        {
+          size: 72,
+          values: (_u, ticks) => ticks.map((tick) => `${formatTick(tick)}${unit ?? ''}`),
+        },
+      ],
       series: [
         {},
         ...series.map((s) => ({
