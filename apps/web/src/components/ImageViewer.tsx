@@ -7,6 +7,7 @@ interface Props {
   /** Keyboard zoom (+, -, 0) is bound by the page; the viewer exposes its state through these. */
   zoom: number;
   onZoomChange: (zoom: number) => void;
+  onImageLoad?: () => void;
 }
 
 const MIN_ZOOM = 0.25;
@@ -17,7 +18,7 @@ export const clampZoom = (zoom: number) => Math.min(MAX_ZOOM, Math.max(MIN_ZOOM,
  * The image at full resolution (zoom 1 = one image pixel per screen pixel... after "fit" it is scaled to the
  * frame), panned by dragging, zoomed by the wheel or the buttons, with the heatmap over it at a chosen opacity.
  */
-export function ImageViewer({ imageUrl, heatmapUrl, alt, zoom, onZoomChange }: Props) {
+export function ImageViewer({ imageUrl, heatmapUrl, alt, zoom, onZoomChange, onImageLoad }: Props) {
   const id = useId();
   const [opacity, setOpacity] = useState(0.5);
   const [showHeatmap, setShowHeatmap] = useState(true);
@@ -57,7 +58,7 @@ export function ImageViewer({ imageUrl, heatmapUrl, alt, zoom, onZoomChange }: P
           className="viewer-stage"
           style={{ transform: `translate(${offset.x}px, ${offset.y}px) scale(${zoom})` }}
         >
-          <img src={imageUrl} alt={alt} draggable={false} data-testid="review-image" />
+          <img src={imageUrl} alt={alt} draggable={false} data-testid="review-image" onLoad={onImageLoad} />
           {heatmapUrl && showHeatmap && (
             <img
               className="heatmap"

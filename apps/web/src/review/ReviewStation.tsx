@@ -20,6 +20,10 @@ interface Props {
   onGrid: () => void;
 }
 
+/** A performance mark when an item's image is on screen (read by bench/web: navigation to first item shown). */
+export const IMAGE_SHOWN_MARK = 'linescope:review-image-shown';
+const markImageShown = () => performance.mark(IMAGE_SHOWN_MARK);
+
 /** The item's live fields (the heatmap appears when rendered) and its reviews, refetched on events. */
 function useLiveItem(item: ReviewItemDto | undefined) {
   const poll = usePollInterval();
@@ -113,6 +117,7 @@ export function ReviewStation({ filters, queueTotal, onGrid }: Props) {
             alt={`Inspection image of ${current.productSerial ?? current.id}`}
             zoom={zoom}
             onZoomChange={setZoom}
+            onImageLoad={markImageShown}
           />
           <aside className="item-panel" aria-label="Item" data-testid="review-item" data-id={current.id}>
             <h2>
