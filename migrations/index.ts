@@ -2,6 +2,7 @@ import { InitialSchema1764385200000 } from './1764385200000-initial-schema';
 import { UserApiTokens1764471600000 } from './1764471600000-user-api-tokens';
 import { ModelLifecycle1764558000000 } from './1764558000000-model-lifecycle';
 import { TrainingHeartbeat1764644400000 } from './1764644400000-training-heartbeat';
+import { WebConsole1764730800000 } from './1764730800000-web-console';
 
 /** Every migration, in order. Listed explicitly so the same list works from TypeScript sources and built output. */
 export const migrations = [
@@ -9,4 +10,5 @@ export const migrations = [
   UserApiTokens1764471600000,
   ModelLifecycle1764558000000,
   TrainingHeartbeat1764644400000,
+  WebConsole1764730800000,
 ];

@@ -1,6 +1,8 @@
 import { type AppDefinition } from '@linescope/platform';
 import { ApiModule } from './api.module';
+import { addSecuritySchemes } from './auth/auth.decorators';
 import { ApiJobHandlers } from './jobs/api.job-handlers';
+import { EventHubService } from './services/event-hub.service';
 
 /** Hourly: objects older than the grace period with no row are removed. */
 const ORPHAN_SWEEP_CRON = '17 * * * *';
@@ -15,4 +17,6 @@ export const apiApp: AppDefinition = {
     await infra.queue.work('api', app.get(ApiJobHandlers).handlers());
     await infra.queue.schedule('sweep-orphans', ORPHAN_SWEEP_CRON, {});
   },
+  openApi: addSecuritySchemes,
+  beforeShutdown: (app) => app.get(EventHubService).closeStreams(),
 };

@@ -2,11 +2,15 @@ import { type DynamicModule, Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { type Infrastructure, InfrastructureModule } from '@linescope/platform';
 import { AuthGuard } from './auth/auth.guard';
+import { AuthController } from './controllers/auth.controller';
 import { CamerasController } from './controllers/cameras.controller';
+import { DashboardsController } from './controllers/dashboards.controller';
+import { EventsController } from './controllers/events.controller';
 import { FilesController } from './controllers/files.controller';
 import { InspectionsController } from './controllers/inspections.controller';
 import { LinesController } from './controllers/lines.controller';
 import { ModelsController } from './controllers/models.controller';
+import { ReviewQueueController } from './controllers/review-queue.controller';
 import { ReviewsController } from './controllers/reviews.controller';
 import { TrainingJobsController } from './controllers/training-jobs.controller';
 import { UsersController } from './controllers/users.controller';
@@ -16,8 +20,21 @@ import { InferenceClient } from './inference/inference.client';
 import { ApiJobHandlers } from './jobs/api.job-handlers';
 import { AuditRepository } from './repositories/audit.repository';
 import { CredentialsRepository } from './repositories/credentials.repository';
+import { DashboardRepository } from './repositories/dashboard.repository';
+import { EventListenerRepository } from './repositories/event-listener.repository';
+import { EventRepository } from './repositories/event.repository';
+import { LoginFailureRepository } from './repositories/login-failure.repository';
+import { ReviewQueueRepository } from './repositories/review-queue.repository';
+import { ReviewRepository } from './repositories/review.repository';
+import { SessionRepository } from './repositories/session.repository';
+import { UserRepository } from './repositories/user.repository';
+import { AuthService } from './services/auth.service';
 import { CameraLastSeen } from './services/camera-last-seen';
 import { CameraService } from './services/camera.service';
+import { DashboardService } from './services/dashboard.service';
+import { EventHubService } from './services/event-hub.service';
+import { EventStreamService } from './services/event-stream.service';
+import { HousekeepingService } from './services/housekeeping.service';
 import { InspectionFilesService } from './services/inspection-files.service';
 import { InspectionIntakeService } from './services/inspection-intake.service';
 import { InspectionQueryService } from './services/inspection-query.service';
@@ -25,7 +42,9 @@ import { LineService } from './services/line.service';
 import { ModelLifecycleService } from './services/model-lifecycle.service';
 import { OrphanSweepService } from './services/orphan-sweep.service';
 import { RateLimiter } from './services/rate-limiter';
+import { ReviewQueueService } from './services/review-queue.service';
 import { ReviewService } from './services/review.service';
+import { ThumbnailService } from './services/thumbnail.service';
 import { TrainingJobService } from './services/training-job.service';
 import { SignedUrlService } from './services/signed-url.service';
 import { UserService } from './services/user.service';
@@ -41,6 +60,7 @@ export class ApiModule {
       module: ApiModule,
       imports: [InfrastructureModule.forRoot(infra), WebConsoleModule],
       controllers: [
+        AuthController,
         LinesController,
         CamerasController,
         UsersController,
@@ -48,6 +68,9 @@ export class ApiModule {
         FilesController,
         ModelsController,
         ReviewsController,
+        ReviewQueueController,
+        EventsController,
+        DashboardsController,
         TrainingJobsController,
       ],
       providers: [
@@ -73,6 +96,15 @@ export class ApiModule {
         },
         AuditRepository,
         CredentialsRepository,
+        DashboardRepository,
+        EventListenerRepository,
+        EventRepository,
+        LoginFailureRepository,
+        ReviewQueueRepository,
+        ReviewRepository,
+        SessionRepository,
+        UserRepository,
+        AuthService,
         CameraLastSeen,
         CameraService,
         InferenceClient,
@@ -84,7 +116,13 @@ export class ApiModule {
         OrphanSweepService,
         RateLimiter,
         ReviewService,
+        ReviewQueueService,
         TrainingJobService,
+        ThumbnailService,
+        DashboardService,
+        EventHubService,
+        EventStreamService,
+        HousekeepingService,
         SignedUrlService,
         UserService,
         WebhookService,

@@ -1,2 +1,3 @@
+export * from './passwords';
 export * from './secret-token';
 export * from './user-accounts';

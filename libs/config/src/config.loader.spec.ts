@@ -8,6 +8,7 @@ describe('loadConfig', () => {
     expect(config.storage).toEqual({ driver: 'fs', root: path.resolve('data', 'storage') });
     expect(config.ports).toEqual({ api: 3000, inference: 3001, trainer: 3002 });
     expect(config.database.runMigrations).toBe(true);
+    expect(config.console).toEqual({ sessionIdleHours: 12, sessionMaxHours: 168, reviewClaimSeconds: 300 });
   });
 
   it('switches to S3 when an endpoint is given', () => {
@@ -35,6 +36,9 @@ describe('loadConfig', () => {
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must be a postgres/],
     [{ API_PORT: '99999' }, /API_PORT/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+    [{ SESSION_IDLE_HOURS: '0' }, /SESSION_IDLE_HOURS/],
+    [{ SESSION_IDLE_HOURS: '200' }, /SESSION_IDLE_HOURS must not exceed SESSION_MAX_HOURS/],
+    [{ REVIEW_CLAIM_SECONDS: '1.5' }, /REVIEW_CLAIM_SECONDS/],
   ])('rejects %j with one clear line', (env, message) => {
     let error: unknown;
     try {

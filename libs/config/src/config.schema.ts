@@ -65,8 +65,20 @@ export const environmentSchema = z
     TRAINER_SILENT_AFTER_SECONDS: z.coerce.number().positive().default(90),
     /** A quantised variant whose test accuracy fell more than this many points below its fp32 model is not promoted. */
     QUANTIZED_MAX_ACCURACY_DROP_POINTS: z.coerce.number().min(0).max(100).default(0.5),
+    /** A console session unused this long ends (fractions allowed). */
+    SESSION_IDLE_HOURS: z.coerce.number().positive().max(8760).default(12),
+    /** A console session ends this long after sign-in, however active. */
+    SESSION_MAX_HOURS: z.coerce.number().positive().max(8760).default(168),
+    /** How long a reviewer holds the review-queue items it claimed. */
+    REVIEW_CLAIM_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   })
   .superRefine((env, ctx) => {
+    if (env.SESSION_IDLE_HOURS > env.SESSION_MAX_HOURS)
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['SESSION_IDLE_HOURS'],
+        message: 'must not exceed SESSION_MAX_HOURS',
+      });
     const driver = env.STORAGE_DRIVER ?? (env.S3_ENDPOINT ? 's3' : 'fs');
     if (driver !== 's3') return;
     for (const key of ['S3_ENDPOINT', 'S3_ACCESS_KEY', 'S3_SECRET_KEY'] as const) {
@@ -106,6 +118,7 @@ export interface AppConfig {
   tfBackend: 'tensorflow' | 'wasm' | 'cpu' | undefined;
   trainer: { heartbeatSeconds: number; silentAfterSeconds: number };
   quantizedMaxAccuracyDropPoints: number;
+  console: { sessionIdleHours: number; sessionMaxHours: number; reviewClaimSeconds: number };
 }
 
 export function toAppConfig(env: Environment): AppConfig {
@@ -152,5 +165,10 @@ export function toAppConfig(env: Environment): AppConfig {
       silentAfterSeconds: env.TRAINER_SILENT_AFTER_SECONDS,
     },
     quantizedMaxAccuracyDropPoints: env.QUANTIZED_MAX_ACCURACY_DROP_POINTS,
+    console: {
+      sessionIdleHours: env.SESSION_IDLE_HOURS,
+      sessionMaxHours: env.SESSION_MAX_HOURS,
+      reviewClaimSeconds: env.REVIEW_CLAIM_SECONDS,
+    },
   };
 }

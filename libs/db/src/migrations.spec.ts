@@ -6,23 +6,28 @@ const ALL = [
   'UserApiTokens1764471600000',
   'ModelLifecycle1764558000000',
   'TrainingHeartbeat1764644400000',
+  'WebConsole1764730800000',
 ];
 
 const TABLES = [
   'audit_events',
   'camera_api_keys',
   'cameras',
+  'events',
   'inspections',
   'label_set_items',
   'label_sets',
+  'login_failures',
   'model_promotions',
   'model_versions',
   'production_lines',
+  'review_claims',
   'reviews',
   'shadow_results',
   'training_epochs',
   'training_jobs',
   'user_api_tokens',
+  'user_sessions',
   'users',
 ];
 

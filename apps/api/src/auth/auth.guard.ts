@@ -1,21 +1,29 @@
-import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { type AppConfig } from '@linescope/config';
+import { APP_CONFIG } from '@linescope/platform';
 import { ApiError } from '../errors/api-error';
 import { CredentialsRepository } from '../repositories/credentials.repository';
+import { AuthService } from '../services/auth.service';
 import { ALLOWED_PRINCIPALS, type Allowed } from './auth.decorators';
+import { assertCsrfToken, assertSameSite, isSafeMethod } from './csrf';
 import { type AuthenticatedRequest } from './principals';
+import { readSessionCookie } from './session-cookie';
 import { CAMERA_KEY_PREFIX, USER_TOKEN_PREFIX, hashSecret } from '@linescope/accounts';
 
 /**
  * Authenticates every request to a handler marked with @Allow(...): camera keys (`X-Api-Key` or
- * `Authorization: Bearer lsk_...`) and people's tokens (`Authorization: Bearer lsu_...`).
- * Handlers without @Allow are public (health, metrics, docs, signed file links).
+ * `Authorization: Bearer lsk_...`), people's tokens (`Authorization: Bearer lsu_...`) and, only when neither header
+ * is sent, the console's session cookie (with the CSRF checks on state-changing methods).
+ * Handlers without @Allow are public (health, metrics, docs, signed file links, sign-in).
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly credentials: CredentialsRepository,
+    private readonly auth: AuthService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -26,7 +34,13 @@ export class AuthGuard implements CanActivate {
     if (!allowed) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const secret = readSecret(request);
-    if (!secret) throw new ApiError(401, 'unauthenticated', 'send an API key (X-Api-Key) or a bearer token');
+    if (secret === '')
+      throw new ApiError(401, 'unauthenticated', 'the Authorization header is not a bearer token');
+    if (secret === undefined) {
+      const cookie = readSessionCookie(request);
+      if (cookie) return this.authenticateSession(request, cookie, allowed);
+      throw new ApiError(401, 'unauthenticated', 'send an API key (X-Api-Key), a bearer token or sign in');
+    }
 
     if (secret.startsWith(CAMERA_KEY_PREFIX)) {
       const camera = await unavailableOnError(this.credentials.findCameraByKeyHash(hashSecret(secret)));
@@ -46,6 +60,28 @@ export class AuthGuard implements CanActivate {
     }
     throw new ApiError(401, 'invalid_api_key', 'the credential has an unknown format');
   }
+
+  private async authenticateSession(
+    request: AuthenticatedRequest,
+    cookie: string,
+    allowed: Allowed[],
+  ): Promise<boolean> {
+    const session = await unavailableOnError(this.auth.authenticate(cookie));
+    if (!session) throw new ApiError(401, 'unauthenticated', 'the session has ended; sign in again');
+    if (!isSafeMethod(request.method)) {
+      assertSameSite(request, this.config.publicUrl);
+      assertCsrfToken(request, session.csrfToken);
+    }
+    if (!allowed.includes(session.user.role))
+      throw new ApiError(403, 'forbidden', `the ${session.user.role} role cannot call this endpoint`);
+    request.principal = {
+      kind: 'user',
+      userId: session.user.id,
+      role: session.user.role,
+      sessionId: session.id,
+    };
+    return true;
+  }
 }
 
 /** Without the database no credential can be checked: that is the service being unavailable, not a 500. */
@@ -61,6 +97,8 @@ function readSecret(request: AuthenticatedRequest): string | undefined {
   const header = request.headers['x-api-key'];
   if (typeof header === 'string' && header) return header.trim();
   const authorization = request.headers.authorization;
-  const match = authorization?.match(/^Bearer\s+(\S+)$/i);
-  return match?.[1];
+  if (authorization === undefined) return undefined;
+  const match = authorization.match(/^Bearer\s+(\S+)$/i);
+  // A request that carries Authorization is judged by it alone, never by a cookie beside it.
+  return match?.[1] ?? '';
 }

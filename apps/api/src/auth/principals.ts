@@ -15,6 +15,8 @@ export interface UserPrincipal {
   kind: 'user';
   userId: string;
   role: UserRole;
+  /** Set when the request was authenticated by the console's session cookie, not by a bearer token. */
+  sessionId?: string;
 }
 
 export type Principal = CameraPrincipal | UserPrincipal;

@@ -1,12 +1,11 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Allow, CurrentPrincipal } from '../auth/auth.decorators';
 import { type UserPrincipal } from '../auth/principals';
 import { ApiKeyDto, IssuedKeyDto, RotateKeyDto } from '../dtos/camera.dto';
 import { CameraService } from '../services/camera.service';
 
 @ApiTags('cameras')
-@ApiBearerAuth()
 @Allow('admin')
 @Controller('api/v1/cameras')
 export class CamerasController {

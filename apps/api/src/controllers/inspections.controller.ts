@@ -12,14 +12,12 @@ import {
 } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
-  ApiBearerAuth,
   ApiBody,
   ApiConsumes,
   ApiCreatedResponse,
   ApiHeader,
   ApiOkResponse,
   ApiOperation,
-  ApiSecurity,
   ApiTags,
 } from '@nestjs/swagger';
 import { plainToInstance } from 'class-transformer';
@@ -39,6 +37,7 @@ import { ApiError } from '../errors/api-error';
 import { InspectionFilesService } from '../services/inspection-files.service';
 import { InspectionIntakeService } from '../services/inspection-intake.service';
 import { InspectionQueryService } from '../services/inspection-query.service';
+import { ThumbnailService } from '../services/thumbnail.service';
 import { CameraRateLimitGuard } from '../upload/rate-limit.guard';
 import { UploadInterceptor, type UploadRequest } from '../upload/upload.interceptor';
 
@@ -49,13 +48,13 @@ export class InspectionsController {
     private readonly intake: InspectionIntakeService,
     private readonly queries: InspectionQueryService,
     private readonly files: InspectionFilesService,
+    private readonly thumbnails: ThumbnailService,
   ) {}
 
   @Post()
   @Allow('camera')
   @UseGuards(CameraRateLimitGuard)
   @UseInterceptors(UploadInterceptor)
-  @ApiSecurity('api-key')
   @ApiOperation({
     summary: 'Upload a product image',
     description:
@@ -114,7 +113,6 @@ export class InspectionsController {
 
   @Get()
   @Allow('admin', 'ml_engineer', 'qa')
-  @ApiBearerAuth()
   @ApiOkResponse({ type: InspectionPageDto })
   list(@Query() query: InspectionQueryDto): Promise<InspectionPageDto> {
     return this.queries.list(query);
@@ -122,8 +120,6 @@ export class InspectionsController {
 
   @Get(':id')
   @Allow('camera', 'admin', 'ml_engineer', 'qa')
-  @ApiBearerAuth()
-  @ApiSecurity('api-key')
   @ApiOkResponse({ type: InspectionDto })
   async get(
     @Param('id', ParseUUIDPipe) id: string,
@@ -134,7 +130,6 @@ export class InspectionsController {
 
   @Get(':id/links')
   @Allow('camera', 'admin', 'ml_engineer', 'qa')
-  @ApiBearerAuth()
   @ApiOkResponse({
     type: InspectionLinksDto,
     description: 'Short-lived signed URLs of the image and heatmap',
@@ -152,7 +147,6 @@ export class InspectionsController {
 
   @Get(':id/image')
   @Allow('camera', 'admin', 'ml_engineer', 'qa')
-  @ApiBearerAuth()
   @ApiOkResponse({ description: 'The stored image, streamed' })
   async image(
     @Param('id', ParseUUIDPipe) id: string,
@@ -163,9 +157,20 @@ export class InspectionsController {
     await this.files.stream(row.imageKey, response);
   }
 
+  @Get(':id/thumbnail')
+  @Allow('camera', 'admin', 'ml_engineer', 'qa')
+  @ApiOkResponse({ description: 'WebP thumbnail, longest side 256 px, made once and stored' })
+  async thumbnail(
+    @Param('id', ParseUUIDPipe) id: string,
+    @CurrentPrincipal() principal: Principal,
+    @Res() response: Response,
+  ): Promise<void> {
+    const key = await this.thumbnails.ensure(await this.queries.get(id, principal));
+    await this.files.stream(key, response, 86_400);
+  }
+
   @Get(':id/heatmap')
   @Allow('admin', 'ml_engineer', 'qa')
-  @ApiBearerAuth()
   @ApiOkResponse({ description: 'The explanation heatmap (PNG), streamed' })
   async heatmap(
     @Param('id', ParseUUIDPipe) id: string,

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Allow, CurrentPrincipal } from '../auth/auth.decorators';
 import { type UserPrincipal } from '../auth/principals';
 import { CameraDto, CreateCameraDto, IssuedKeyDto } from '../dtos/camera.dto';
@@ -8,7 +8,6 @@ import { CameraService } from '../services/camera.service';
 import { LineService } from '../services/line.service';
 
 @ApiTags('lines')
-@ApiBearerAuth()
 @Controller('api/v1/lines')
 export class LinesController {
   constructor(

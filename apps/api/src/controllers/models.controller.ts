@@ -1,12 +1,11 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Allow, CurrentPrincipal } from '../auth/auth.decorators';
 import { type UserPrincipal } from '../auth/principals';
 import { ModelQueryDto, ModelVersionDto, ShadowDto, ShadowReportDto } from '../dtos/model.dto';
 import { ModelLifecycleService } from '../services/model-lifecycle.service';
 
 @ApiTags('models')
-@ApiBearerAuth()
 @Controller('api/v1/models')
 export class ModelsController {
   constructor(private readonly models: ModelLifecycleService) {}

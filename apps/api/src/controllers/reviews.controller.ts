@@ -1,12 +1,11 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Allow, CurrentPrincipal } from '../auth/auth.decorators';
 import { type UserPrincipal } from '../auth/principals';
 import { CreateReviewDto, ReviewDto } from '../dtos/review.dto';
 import { ReviewService } from '../services/review.service';
 
 @ApiTags('reviews')
-@ApiBearerAuth()
 @Allow('admin', 'ml_engineer', 'qa')
 @Controller('api/v1/inspections/:id/reviews')
 export class ReviewsController {

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Allow, CurrentPrincipal } from '../auth/auth.decorators';
 import { type UserPrincipal } from '../auth/principals';
 import {
@@ -11,7 +11,6 @@ import {
 import { TrainingJobService } from '../services/training-job.service';
 
 @ApiTags('training')
-@ApiBearerAuth()
 @Controller('api/v1/training-jobs')
 export class TrainingJobsController {
   constructor(private readonly jobs: TrainingJobService) {}

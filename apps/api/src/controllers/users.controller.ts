@@ -1,16 +1,27 @@
-import { Body, Controller, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Allow, CurrentPrincipal } from '../auth/auth.decorators';
 import { type UserPrincipal } from '../auth/principals';
+import { MeDto } from '../dtos/auth.dto';
 import { CreateTokenDto, CreateUserDto, IssuedTokenDto } from '../dtos/user.dto';
 import { ApiError } from '../errors/api-error';
+import { AuthService } from '../services/auth.service';
 import { UserService } from '../services/user.service';
 
 @ApiTags('users')
-@ApiBearerAuth()
 @Controller('api/v1/users')
 export class UsersController {
-  constructor(private readonly users: UserService) {}
+  constructor(
+    private readonly users: UserService,
+    private readonly auth: AuthService,
+  ) {}
+
+  @Get('me')
+  @Allow('admin', 'ml_engineer', 'qa')
+  @ApiOkResponse({ type: MeDto, description: 'The signed-in user (cookie or bearer)' })
+  me(@CurrentPrincipal() principal: UserPrincipal): Promise<MeDto> {
+    return this.auth.me(principal.userId);
+  }
 
   @Post()
   @Allow('admin')

@@ -46,6 +46,12 @@ export class InspectionDto {
   @ApiProperty({ type: ImageInfoDto }) image!: ImageInfoDto;
   @ApiProperty() heatmapAvailable!: boolean;
   @ApiProperty({ nullable: true, type: String }) failureReason!: string | null;
+  @ApiProperty({ example: '/api/v1/inspections/3f0c.../thumbnail', description: 'WebP, longest side 256 px' })
+  thumbnailUrl!: string;
+  @ApiProperty({ example: '/api/v1/inspections/3f0c.../image' }) imageUrl!: string;
+  @ApiProperty({ nullable: true, type: String, example: '/api/v1/inspections/3f0c.../heatmap' })
+  heatmapUrl!: string | null;
+  @ApiProperty({ description: 'How many reviews the inspection has' }) reviewCount!: number;
 }
 
 export class InspectionPageDto {
@@ -94,6 +100,16 @@ export class InspectionQueryDto {
   @IsOptional()
   @IsBooleanString()
   reviewed?: string;
+  @ApiPropertyOptional({
+    description: 'true: verdict uncertain or defect and no review yet; false: everything else',
+  })
+  @IsOptional()
+  @IsBooleanString()
+  needsReview?: string;
+  @ApiPropertyOptional({ description: 'scored by this model version' })
+  @IsOptional()
+  @IsUUID()
+  modelVersionId?: string;
   @ApiPropertyOptional({ description: 'received at or after (ISO 8601)' })
   @IsOptional()
   @IsISO8601({ strict: true })
@@ -138,5 +154,9 @@ export function mapInspection(row: InspectionEntity): InspectionDto {
     },
     heatmapAvailable: row.heatmapKey !== null,
     failureReason: row.failureReason,
+    thumbnailUrl: `/api/v1/inspections/${row.id}/thumbnail`,
+    imageUrl: `/api/v1/inspections/${row.id}/image`,
+    heatmapUrl: row.heatmapKey !== null ? `/api/v1/inspections/${row.id}/heatmap` : null,
+    reviewCount: row.reviewCount,
   };
 }

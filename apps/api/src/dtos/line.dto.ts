@@ -1,6 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { type ProductionLineEntity, VERDICT_MODES, type VerdictMode } from '@linescope/db';
 import {
+  ArrayMaxSize,
+  ArrayUnique,
+  IsArray,
   IsIn,
   IsInt,
   IsNumber,
@@ -14,6 +17,8 @@ import {
   Min,
   ValidateIf,
 } from 'class-validator';
+
+export const DEFECT_TYPE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 export class CreateLineDto {
   @ApiProperty({ example: 'tiles-line-1' })
@@ -78,6 +83,22 @@ export class CreateLineDto {
   @IsUUID()
   modelVersionId?: string | null;
 
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['crack', 'blowhole'],
+    description: 'Defect-type keys offered by the review station (keys 1..9), at most 50',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @ArrayUnique()
+  @Matches(DEFECT_TYPE, {
+    each: true,
+    message:
+      'each defect type must be 1-64 lowercase letters, digits, _ or - (starting with a letter or digit)',
+  })
+  defectTypes?: string[];
+
   @ApiPropertyOptional({ example: 'https://mes.example.com/linescope', nullable: true })
   @IsOptional()
   @ValidateIf((_, value) => value !== null)
@@ -103,6 +124,7 @@ export class LineDto {
   @ApiProperty({ nullable: true, type: Number }) uncertainLow!: number | null;
   @ApiProperty({ nullable: true, type: Number }) uncertainHigh!: number | null;
   @ApiProperty({ nullable: true, type: String }) modelVersionId!: string | null;
+  @ApiProperty({ type: [String] }) defectTypes!: string[];
   @ApiProperty({ nullable: true, type: String }) webhookUrl!: string | null;
   @ApiProperty() createdAt!: string;
 }
@@ -125,6 +147,7 @@ export function mapLine(line: ProductionLineEntity): LineDto {
     uncertainLow: line.uncertainLow,
     uncertainHigh: line.uncertainHigh,
     modelVersionId: line.modelVersionId,
+    defectTypes: line.defectTypes,
     webhookUrl: line.webhookUrl,
     createdAt: line.createdAt.toISOString(),
   };

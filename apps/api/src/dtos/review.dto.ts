@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { REVIEW_DECISIONS, type ReviewDecision, type ReviewEntity } from '@linescope/db';
-import { IsIn, IsOptional, IsString, Length, Matches, ValidateIf } from 'class-validator';
+import { REVIEW_DECISIONS, type ReviewDecision } from '@linescope/db';
+import { IsIn, IsOptional, IsString, IsUUID, Length, Matches, ValidateIf } from 'class-validator';
 
 export class CreateReviewDto {
   @ApiProperty({
@@ -23,26 +23,41 @@ export class CreateReviewDto {
   @IsString()
   @Length(0, 2000)
   note?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'The earlier review of the same inspection this one corrects (undo); 400 invalid_supersedes otherwise',
+  })
+  @IsOptional()
+  @IsUUID()
+  supersedesReviewId?: string;
 }
 
 export class ReviewDto {
   @ApiProperty() id!: string;
   @ApiProperty() inspectionId!: string;
   @ApiProperty() reviewerId!: string;
+  @ApiProperty() reviewerName!: string;
   @ApiProperty({ enum: REVIEW_DECISIONS }) decision!: ReviewDecision;
   @ApiProperty({ nullable: true, type: String }) defectType!: string | null;
   @ApiProperty() note!: string;
+  @ApiProperty({ nullable: true, type: String }) supersedesReviewId!: string | null;
   @ApiProperty() createdAt!: string;
 }
 
-export function mapReview(review: ReviewEntity): ReviewDto {
-  return {
-    id: review.id,
-    inspectionId: review.inspectionId,
-    reviewerId: review.reviewerId,
-    decision: review.decision,
-    defectType: review.defectType,
-    note: review.note,
-    createdAt: review.createdAt.toISOString(),
-  };
+/** A review as the repository reads it, with the reviewer's display name. */
+export interface ReviewRecord {
+  id: string;
+  inspectionId: string;
+  reviewerId: string;
+  reviewerName: string;
+  decision: ReviewDecision;
+  defectType: string | null;
+  note: string;
+  supersedesReviewId: string | null;
+  createdAt: Date;
+}
+
+export function mapReview(review: ReviewRecord): ReviewDto {
+  return { ...review, createdAt: review.createdAt.toISOString() };
 }

@@ -27,7 +27,11 @@ export class ErrorFilter implements ExceptionFilter {
     const body = this.toBody(exception);
     if (body.statusCode >= 500 && !(exception instanceof HttpException))
       this.logger.error({ err: exception }, 'unhandled error');
-    if (!response.headersSent) response.status(body.statusCode).json(body);
+    if (response.headersSent) return;
+    const retryAfter = body.details?.retryAfterSeconds;
+    if (body.statusCode === 429 && typeof retryAfter === 'number' && !response.getHeader('Retry-After'))
+      response.setHeader('Retry-After', String(Math.ceil(retryAfter)));
+    response.status(body.statusCode).json(body);
   }
 
   private toBody(exception: unknown): ErrorBody {

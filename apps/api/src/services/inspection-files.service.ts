@@ -25,7 +25,7 @@ export class InspectionFilesService {
     };
   }
 
-  async stream(key: string, response: Response): Promise<void> {
+  async stream(key: string, response: Response, cacheSeconds = 300): Promise<void> {
     const info = await this.store.stat(key).catch(() => {
       throw new ApiError(503, 'storage_unavailable', 'object storage does not answer');
     });
@@ -41,7 +41,7 @@ export class InspectionFilesService {
     response.status(200);
     response.setHeader('Content-Type', guessType(key, info.contentType));
     response.setHeader('Content-Length', String(info.size));
-    response.setHeader('Cache-Control', 'private, max-age=300');
+    response.setHeader('Cache-Control', `private, max-age=${cacheSeconds}`);
     await pipeline(body, response);
   }
 }

@@ -29,10 +29,15 @@ export class InspectionQueryService {
     if (query.status) qb.andWhere('i.status = :status', { status: query.status });
     if (query.from) qb.andWhere('i.received_at >= :from', { from: query.from });
     if (query.to) qb.andWhere('i.received_at < :to', { to: query.to });
-    if (query.reviewed !== undefined) {
-      const exists = 'EXISTS (SELECT 1 FROM reviews r WHERE r.inspection_id = i.id)';
-      qb.andWhere(query.reviewed === 'true' ? exists : `NOT ${exists}`);
-    }
+    if (query.modelVersionId)
+      qb.andWhere('i.model_version_id = :modelVersionId', { modelVersionId: query.modelVersionId });
+    if (query.reviewed !== undefined)
+      qb.andWhere(query.reviewed === 'true' ? 'i.review_count > 0' : 'i.review_count = 0');
+    // Spelled as the partial index inspections_needs_review is, so the planner uses it.
+    if (query.needsReview === 'true')
+      qb.andWhere(`i.review_count = 0 AND i.verdict IN ('uncertain', 'defect')`);
+    if (query.needsReview === 'false')
+      qb.andWhere(`(i.review_count > 0 OR i.verdict IS NULL OR i.verdict = 'ok')`);
     if (query.cursor) {
       const [receivedAt, id] = decodeCursor(query.cursor);
       qb.andWhere(

@@ -1,8 +1,5 @@
 import createClient, { type Middleware } from 'openapi-fetch';
-import type { ContractPaths } from './contract-paths';
 import type { paths } from './schema';
-
-export type ApiPaths = Omit<paths, keyof ContractPaths> & ContractPaths;
 
 /** The product's error body: `{ statusCode, error: "<code>", message }`. */
 export class ApiError extends Error {
@@ -33,7 +30,7 @@ const csrf: Middleware = {
 };
 
 /** The one way the console talks to the API: typed by the OpenAPI document, same origin, cookie session. */
-export const api = createClient<ApiPaths>({ baseUrl: window.location.origin, credentials: 'same-origin' });
+export const api = createClient<paths>({ baseUrl: window.location.origin, credentials: 'same-origin' });
 api.use(csrf);
 
 interface Result<T> {

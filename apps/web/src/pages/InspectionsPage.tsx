@@ -28,7 +28,7 @@ export function InspectionsPage() {
     ...filters,
     verdict: filters.verdict as InspectionQuery['verdict'],
     status: filters.status as InspectionQuery['status'],
-    needsReview: filters.needsReview === 'true' ? true : undefined,
+    needsReview: filters.needsReview === 'true' ? 'true' : undefined,
     limit: PAGE,
   };
   const pages = useInfiniteQuery({

@@ -81,4 +81,8 @@ export class InspectionEntity {
 
   @Column('timestamptz', { name: 'scored_at', nullable: true })
   scoredAt!: Date | null;
+
+  /** Kept by a trigger on reviews (never written from code, so a stale entity cannot overwrite it). */
+  @Column({ type: 'integer', name: 'review_count', insert: false, update: false, default: 0 })
+  reviewCount!: number;
 }

@@ -39,6 +39,10 @@ export class ProductionLineEntity {
   @Column('uuid', { name: 'model_version_id', nullable: true })
   modelVersionId!: string | null;
 
+  /** Defect-type keys the review station offers on this line. */
+  @Column('jsonb', { name: 'defect_types', default: () => "'[]'" })
+  defectTypes!: string[];
+
   @Column('text', { name: 'webhook_url', nullable: true })
   webhookUrl!: string | null;
 

@@ -22,6 +22,10 @@ export class ReviewEntity {
   @Column('text', { default: '' })
   note!: string;
 
+  /** The earlier review of the same inspection this one corrects (an undo in the review station). */
+  @Column('uuid', { name: 'supersedes_review_id', nullable: true })
+  supersedesReviewId!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

@@ -8,13 +8,13 @@ import { type AppDefinition } from './run-app';
 
 /** The app's OpenAPI document: one builder for the served `/api/docs.json` and the generated web client. */
 export function buildOpenApiDocument(app: INestApplication, definition: AppDefinition): OpenAPIObject {
+  const builder = new DocumentBuilder()
+    .setTitle(definition.title)
+    .setDescription(definition.description)
+    .setVersion('1');
   return SwaggerModule.createDocument(
     app,
-    new DocumentBuilder()
-      .setTitle(definition.title)
-      .setDescription(definition.description)
-      .setVersion('1')
-      .build(),
+    (definition.openApi ? definition.openApi(builder) : builder).build(),
   );
 }
 

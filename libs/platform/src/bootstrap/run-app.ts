@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { type DynamicModule, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { SwaggerModule } from '@nestjs/swagger';
+import { type DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { type AppConfig, loadConfig } from '@linescope/config';
 import { type WorkerRole } from '@linescope/queue';
 import { type Server } from 'node:http';
@@ -21,6 +21,10 @@ export interface AppDefinition {
   startWorkers(app: INestApplication, infra: Infrastructure): Promise<void>;
   /** Checks of this app's own, reported by `GET /health/ready` beside database, storage and queue. */
   readinessChecks?(app: INestApplication): Record<string, DependencyCheck>;
+  /** Adds to the OpenAPI document (security schemes) before it is built. */
+  openApi?(builder: DocumentBuilder): DocumentBuilder;
+  /** Called first at shutdown, before the server stops accepting: end long-lived responses (event streams). */
+  beforeShutdown?(app: INestApplication): void;
 }
 
 export interface RunningApp {
@@ -59,7 +63,15 @@ export async function startApp(
     const actualPort = typeof address === 'object' && address ? address.port : port;
     const url = `http://${config.host}:${actualPort}`;
     logger.info({ url }, `${definition.role} listening`);
-    return { app, infra, url, shutdown: (reason) => shutdown(app!, infra, logger, reason) };
+    return {
+      app,
+      infra,
+      url,
+      shutdown: (reason) => {
+        definition.beforeShutdown?.(app!);
+        return shutdown(app!, infra, logger, reason);
+      },
+    };
   } catch (error) {
     await app?.close().catch(() => undefined);
     await infra.close().catch(() => undefined);

@@ -1,0 +1,50 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { USER_ROLES, type UserRole } from '@linescope/db';
+import { IsOptional, IsString, Length } from 'class-validator';
+
+export class LoginDto {
+  @ApiProperty({ example: 'qa.lead@example.com' })
+  @IsString()
+  @Length(1, 320)
+  email!: string;
+
+  @ApiProperty({ example: 'a long passphrase' })
+  @IsString()
+  @Length(1, 1000)
+  password!: string;
+}
+
+export class ChangePasswordDto {
+  @ApiPropertyOptional({
+    description:
+      'Required with a session cookie when the user already has a password; not with a bearer token',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 1000)
+  currentPassword?: string;
+
+  @ApiProperty({ minLength: 10, maxLength: 200 })
+  @IsString()
+  @Length(10, 200, { message: 'newPassword must be 10 to 200 characters' })
+  newPassword!: string;
+}
+
+export class MeDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() email!: string;
+  @ApiProperty() displayName!: string;
+  @ApiProperty({ enum: USER_ROLES }) role!: UserRole;
+}
+
+export class SessionDto {
+  @ApiProperty({ type: MeDto }) user!: MeDto;
+  @ApiProperty({ description: 'Send as X-CSRF-Token on every state-changing request made with the cookie' })
+  csrfToken!: string;
+  @ApiProperty({ description: 'When the session ends unless used again (idle) or at the latest (absolute)' })
+  expiresAt!: string;
+}
+
+export function mapMe(user: { id: string; email: string; displayName: string; role: UserRole }): MeDto {
+  return { id: user.id, email: user.email, displayName: user.displayName, role: user.role };
+}

@@ -1,0 +1,66 @@
+import { type ApiHarness, startApiHarness } from '../support/api-harness';
+
+type Operation = { security?: Record<string, string[]>[]; operationId: string };
+type Document = {
+  paths: Record<string, Record<string, Operation>>;
+  components: { securitySchemes: Record<string, Record<string, string>> };
+};
+
+const schemesOf = (operation: Operation) =>
+  (operation.security ?? []).flatMap((entry) => Object.keys(entry)).sort();
+
+describe('OpenAPI document', () => {
+  let api: ApiHarness;
+  let doc: Document;
+  beforeAll(async () => {
+    api = await startApiHarness();
+    const response = await api.call('GET', '/api/docs.json');
+    expect(response.status).toBe(200);
+    doc = response.body;
+  });
+  afterAll(async () => api.stop());
+
+  it('declares the bearer, camera-key and session-cookie schemes', () => {
+    expect(doc.components.securitySchemes).toMatchObject({
+      bearer: { type: 'http', scheme: 'bearer' },
+      cameraKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' },
+      session: { type: 'apiKey', in: 'cookie', name: 'ls_session' },
+    });
+  });
+
+  it('lists a security requirement on exactly the operations that refuse an anonymous caller', async () => {
+    const operations = Object.entries(doc.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, operation]) => ({ path, method, operation })),
+    );
+    expect(operations.length).toBeGreaterThan(40);
+    const mismatches: string[] = [];
+    for (const { path, method, operation } of operations) {
+      for (const scheme of schemesOf(operation)) expect(doc.components.securitySchemes[scheme]).toBeDefined();
+      const route = path.replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000000');
+      const controller = new AbortController();
+      const response = await fetch(`${api.url}${route}`, {
+        method: method.toUpperCase(),
+        headers: method === 'get' ? {} : { 'content-type': 'application/json' },
+        body: method === 'get' ? undefined : '{}',
+        signal: controller.signal,
+      });
+      controller.abort();
+      const refused = response.status === 401;
+      const documented = schemesOf(operation).length > 0;
+      if (refused !== documented)
+        mismatches.push(
+          `${method.toUpperCase()} ${path}: ${response.status}, ${schemesOf(operation).join('+') || 'no security'}`,
+        );
+    }
+    expect(mismatches).toEqual([]);
+  });
+
+  it('derives the schemes from who may call: cameras a key, people a token or the cookie', () => {
+    expect(schemesOf(doc.paths['/api/v1/inspections'].post)).toEqual(['cameraKey']);
+    expect(schemesOf(doc.paths['/api/v1/inspections'].get)).toEqual(['bearer', 'session']);
+    expect(schemesOf(doc.paths['/api/v1/inspections/{id}'].get)).toEqual(['bearer', 'cameraKey', 'session']);
+    expect(schemesOf(doc.paths['/api/v1/users'].post)).toEqual(['bearer', 'session']);
+    expect(schemesOf(doc.paths['/api/v1/auth/login'].post)).toEqual([]);
+    expect(schemesOf(doc.paths['/api/v1/review-queue/claim'].post)).toEqual(['bearer', 'session']);
+  });
+});
