@@ -5,7 +5,11 @@ import { generateWebSchema, WEB_SCHEMA_PATH } from './web-schema';
 /** `npm run openapi`: regenerates the web console's typed client schema from the API's controllers (`--stdout`: prints it). */
 async function main(): Promise<void> {
   if (process.argv.includes('--stdout')) {
-    process.stdout.write(await generateWebSchema());
+    const schema = await generateWebSchema();
+    // Flushed before exiting: process.exit() would cut a piped write short.
+    await new Promise<void>((resolve, reject) =>
+      process.stdout.write(schema, (error) => (error ? reject(error) : resolve())),
+    );
     return;
   }
   const target = path.resolve(process.cwd(), WEB_SCHEMA_PATH);

@@ -18,12 +18,24 @@ export function buildOpenApiDocument(app: INestApplication, definition: AppDefin
   );
 }
 
+/** A stand-in that answers any property read or call with itself (never a thenable), so wiring code runs. */
+function inert(): unknown {
+  const proxy: unknown = new Proxy(() => proxy, {
+    get: (_target, key) => (key === 'then' || typeof key === 'symbol' ? undefined : proxy),
+    apply: () => proxy,
+  });
+  return proxy;
+}
+
 /**
  * The document without any I/O: Nest in preview mode scans modules, controllers and decorators but instantiates
  * no provider, so the infrastructure handed to the root module is never touched.
  */
 export async function offlineOpenApiDocument(definition: AppDefinition): Promise<OpenAPIObject> {
-  const infra = { app: definition.role, config: loadConfig({}), env: {} } as unknown as Infrastructure;
+  const known: Record<string | symbol, unknown> = { app: definition.role, config: loadConfig({}), env: {} };
+  const infra = new Proxy(known, {
+    get: (target, key) => (key in target ? target[key] : inert()),
+  }) as unknown as Infrastructure;
   const app = await NestFactory.create(definition.rootModule(infra), {
     preview: true,
     logger: false,
