@@ -51,13 +51,14 @@ import { UserService } from './services/user.service';
 import { WebhookService } from './services/webhook.service';
 import { UploadInterceptor } from './upload/upload.interceptor';
 import { CameraRateLimitGuard } from './upload/rate-limit.guard';
+import { WebConsoleModule } from './web-console/web-console.module';
 
 @Module({})
 export class ApiModule {
   static forRoot(infra: Infrastructure): DynamicModule {
     return {
       module: ApiModule,
-      imports: [InfrastructureModule.forRoot(infra)],
+      imports: [InfrastructureModule.forRoot(infra), WebConsoleModule],
       controllers: [
         AuthController,
         LinesController,

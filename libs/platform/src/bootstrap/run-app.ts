@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { type DynamicModule, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { type DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { type AppConfig, loadConfig } from '@linescope/config';
 import { type WorkerRole } from '@linescope/queue';
 import { type Server } from 'node:http';
@@ -9,6 +9,7 @@ import { type Logger } from 'pino';
 import { type DependencyCheck, READINESS_CHECKS } from '../health/health.service';
 import { type Infrastructure, connectInfrastructure } from '../infrastructure/infrastructure';
 import { createLogger, PinoNestLogger } from '../logging/logger';
+import { buildOpenApiDocument } from './openapi';
 
 export interface AppDefinition {
   role: WorkerRole;
@@ -48,14 +49,7 @@ export async function startApp(
       abortOnError: false,
     });
     app.use(infra.metrics.httpMiddleware());
-    const builder = new DocumentBuilder()
-      .setTitle(definition.title)
-      .setDescription(definition.description)
-      .setVersion('1');
-    const document = SwaggerModule.createDocument(
-      app,
-      (definition.openApi ? definition.openApi(builder) : builder).build(),
-    );
+    const document = buildOpenApiDocument(app, definition);
     SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs.json' });
     await definition.startWorkers(app, infra);
     if (definition.readinessChecks) {

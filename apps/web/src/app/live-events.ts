@@ -1,0 +1,103 @@
+import { type QueryClient, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useSyncExternalStore } from 'react';
+
+/** Whether the event stream is up; while it is down, live queries poll instead. */
+let streamUp = false;
+const listeners = new Set<() => void>();
+function setStreamUp(value: boolean): void {
+  if (streamUp === value) return;
+  streamUp = value;
+  for (const listener of listeners) listener();
+}
+function subscribe(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+export const POLL_WHILE_DOWN_MS = 5_000;
+
+/** `refetchInterval` for queries that follow live data: none while the stream is up, 5 s while it is down. */
+export function usePollInterval(): number | false {
+  const up = useSyncExternalStore(subscribe, () => streamUp);
+  return up ? false : POLL_WHILE_DOWN_MS;
+}
+
+export function useStreamUp(): boolean {
+  return useSyncExternalStore(subscribe, () => streamUp);
+}
+
+interface InspectionEvent {
+  id: string;
+  lineId: string;
+  needsReview: boolean;
+}
+interface HeatmapEvent {
+  inspectionId: string;
+}
+interface ReviewEvent {
+  inspectionId: string;
+}
+
+/** Invalidates a key at most once per `ms`, so a busy line does not refetch a dashboard per image. */
+function throttledInvalidator(client: QueryClient, ms: number) {
+  const pending = new Map<string, ReturnType<typeof setTimeout>>();
+  return (key: readonly unknown[]) => {
+    const id = JSON.stringify(key);
+    if (pending.has(id)) return;
+    pending.set(
+      id,
+      setTimeout(() => {
+        pending.delete(id);
+        void client.invalidateQueries({ queryKey: key });
+      }, ms),
+    );
+  };
+}
+
+function parse<T>(event: Event): T | null {
+  try {
+    return JSON.parse((event as MessageEvent<string>).data) as T;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Follows `/api/v1/events` while signed in: each event invalidates the cached queries it changes (they refetch;
+ * nothing is copied into a store). EventSource reconnects by itself with Last-Event-ID.
+ */
+export function useLiveEvents(enabled: boolean): void {
+  const client = useQueryClient();
+  useEffect(() => {
+    if (!enabled) return;
+    const source = new EventSource('/api/v1/events');
+    const invalidate = throttledInvalidator(client, 500);
+    source.onopen = () => setStreamUp(true);
+    source.onerror = () => setStreamUp(source.readyState === EventSource.OPEN);
+    source.addEventListener('inspection', (event) => {
+      const data = parse<InspectionEvent>(event);
+      if (!data) return;
+      invalidate(['inspections']);
+      invalidate(['dashboard']);
+      invalidate(['queue-summary']);
+      void client.invalidateQueries({ queryKey: ['inspection', data.id] });
+    });
+    source.addEventListener('heatmap', (event) => {
+      const data = parse<HeatmapEvent>(event);
+      if (data) void client.invalidateQueries({ queryKey: ['inspection', data.inspectionId] });
+    });
+    source.addEventListener('review', (event) => {
+      const data = parse<ReviewEvent>(event);
+      if (!data) return;
+      invalidate(['inspections']);
+      invalidate(['queue-summary']);
+      invalidate(['dashboard']);
+      void client.invalidateQueries({ queryKey: ['reviews', data.inspectionId] });
+    });
+    source.addEventListener('model', () => invalidate(['dashboard']));
+    return () => {
+      source.close();
+      setStreamUp(false);
+    };
+  }, [client, enabled]);
+}

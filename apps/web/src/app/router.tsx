@@ -1,0 +1,38 @@
+import { createBrowserRouter, Navigate } from 'react-router';
+import { Layout } from './Layout';
+import { SignInPage } from '../pages/SignInPage';
+
+/** Routes; every page but sign-in is its own chunk, so a first visit downloads only what it shows. */
+export const router = createBrowserRouter([
+  { path: '/signin', element: <SignInPage /> },
+  {
+    path: '/',
+    element: <Layout />,
+    hydrateFallbackElement: <p className="loading">Loading…</p>,
+    children: [
+      { index: true, element: <Navigate to="/review" replace /> },
+      {
+        path: 'review',
+        lazy: () => import('../review/ReviewPage').then((m) => ({ Component: m.ReviewPage })),
+      },
+      {
+        path: 'inspections',
+        lazy: () => import('../pages/InspectionsPage').then((m) => ({ Component: m.InspectionsPage })),
+      },
+      {
+        path: 'inspections/:id',
+        lazy: () => import('../pages/InspectionPage').then((m) => ({ Component: m.InspectionPage })),
+      },
+      {
+        path: 'dashboards',
+        lazy: () => import('../dashboards/OverviewPage').then((m) => ({ Component: m.OverviewPage })),
+      },
+      {
+        path: 'dashboards/lines/:lineId',
+        lazy: () =>
+          import('../dashboards/LineDashboardPage').then((m) => ({ Component: m.LineDashboardPage })),
+      },
+      { path: '*', lazy: () => import('../pages/NotFoundPage').then((m) => ({ Component: m.NotFoundPage })) },
+    ],
+  },
+]);

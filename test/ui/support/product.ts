@@ -1,0 +1,194 @@
+import { createUserWithToken } from '@linescope/accounts';
+import { FsObjectStore } from '@linescope/storage';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+import { publishModel, tinyModel } from '../../inference/inference.fixtures';
+import { createMigratedDatabase, type TestDatabase } from '../../support/database';
+import { datasetImages } from '../../support/datasets';
+import { freePort } from '../../support/ports';
+import { builtEntry, runNode, type Running, waitFor } from '../../support/processes';
+
+export const DEFECT_TYPES = ['crack', 'blowhole', 'fray'];
+
+export interface Person {
+  email: string;
+  password: string;
+  token: string;
+  id: string;
+}
+
+export interface Product {
+  url: string;
+  db: TestDatabase;
+  sql: Client;
+  adminToken: string;
+  lineId: string;
+  lineName: string;
+  cameraKey: string;
+  modelVersionId: string;
+  people: { admin: Person; qa1: Person; qa2: Person; engineer: Person };
+  /** Posts a real magnetic-tile image through the camera API, as a camera does. */
+  upload(serial: string, imageIndex: number): Promise<{ status: number; body: any }>;
+  /** A JSON call with a bearer token. */
+  call(method: string, route: string, token: string, json?: unknown): Promise<{ status: number; body: any }>;
+  stop(): Promise<void>;
+}
+
+const IMAGES = [
+  ...datasetImages('magnetic-tile', 'crack', 8),
+  ...datasetImages('magnetic-tile', 'ok', 8),
+  ...datasetImages('magnetic-tile', 'blowhole', 8),
+].map((image) => image.bytes);
+
+async function ready(url: string, process: Running, what: string): Promise<void> {
+  await waitFor(async () => (await fetch(`${url}/health/ready`)).ok, 60_000, `${what} ready`, process);
+}
+
+/**
+ * The built product as an operator runs it: API, inference and trainer as separate processes on a fresh
+ * PostgreSQL database and a filesystem store, a real (tiny) ResNet serving in production, a line with a camera,
+ * and four people with passwords (set the way the first administrator sets one: with their bearer token).
+ */
+export async function startProduct(): Promise<Product> {
+  const { db, dataSource } = await createMigratedDatabase();
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'linescope-ui-'));
+  await chmod(dataDir, 0o755);
+  const store = new FsObjectStore(path.join(dataDir, 'storage'));
+  await store.init();
+  // Every image scores 0.5: inside the 0.4–0.6 band, so each upload is flagged "uncertain" for QA.
+  const model = await tinyModel({ fixedProbabilities: [0.5, 0.5] });
+  const version = await publishModel(dataSource, store, model, {
+    name: 'tiles-tiny',
+    stage: 'production',
+    rowThresholds: { operatingThreshold: 0.5, uncertainLow: 0.4, uncertainHigh: 0.6 },
+  });
+  model.dispose();
+  const admin = await createUserWithToken(
+    dataSource,
+    { email: 'admin@example.com', displayName: 'Ada Admin', role: 'admin' },
+    null,
+  );
+  await dataSource.destroy();
+
+  const [apiPort, inferencePort, trainerPort] = [await freePort(), await freePort(), await freePort()];
+  const common = { DATABASE_URL: db.url, DATA_DIR: dataDir, LOG_LEVEL: 'warn', TF_BACKEND: 'wasm' };
+  const processes: Running[] = [];
+  const start = (app: string, env: Record<string, string>) => {
+    const running = runNode(builtEntry(app), { ...common, ...env });
+    processes.push(running);
+    return running;
+  };
+  const stopAll = async () => {
+    for (const running of processes.reverse()) {
+      if (running.child.exitCode === null) running.child.kill('SIGTERM');
+      await running.exited;
+    }
+  };
+  try {
+    const inference = start('inference', { INFERENCE_PORT: String(inferencePort), INFERENCE_WORKERS: '1' });
+    const trainer = start('trainer', { TRAINER_PORT: String(trainerPort) });
+    const api = start('api', {
+      API_PORT: String(apiPort),
+      INFERENCE_URLS: `http://127.0.0.1:${inferencePort}`,
+    });
+    const url = `http://127.0.0.1:${apiPort}`;
+    await ready(`http://127.0.0.1:${inferencePort}`, inference, 'inference');
+    await ready(`http://127.0.0.1:${trainerPort}`, trainer, 'trainer');
+    await ready(url, api, 'api');
+
+    const call = async (method: string, route: string, token: string, json?: unknown) => {
+      const response = await fetch(`${url}${route}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(json === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: json === undefined ? undefined : JSON.stringify(json),
+      });
+      const text = await response.text();
+      return { status: response.status, body: text ? JSON.parse(text) : null };
+    };
+    const expectOk = async (result: Promise<{ status: number; body: any }>, what: string) => {
+      const { status, body } = await result;
+      if (status >= 300) throw new Error(`${what}: ${status} ${JSON.stringify(body)}`);
+      return body;
+    };
+
+    const line = await expectOk(
+      call('POST', '/api/v1/lines', admin.token, {
+        name: 'tiles-1',
+        verdictMode: 'sync',
+        verdictDeadlineMs: 5000,
+        defectTypes: DEFECT_TYPES,
+      }),
+      'create line',
+    );
+    const camera = await expectOk(
+      call('POST', `/api/v1/lines/${line.id}/cameras`, admin.token, { name: 'cam-top' }),
+      'create camera',
+    );
+    const person = async (email: string, displayName: string, role: string | null, token?: string) => {
+      const password = `${email.split('@')[0]}-password-1`;
+      let bearer = token;
+      let id = admin.user.id;
+      if (!bearer) {
+        const created = await expectOk(
+          call('POST', '/api/v1/users', admin.token, { email, displayName, role }),
+          `create ${email}`,
+        );
+        bearer = created.token as string;
+        id = created.user?.id ?? created.id;
+      }
+      await expectOk(call('POST', '/api/v1/auth/password', bearer, { newPassword: password }), 'password');
+      return { email, password, token: bearer, id };
+    };
+    const people = {
+      admin: await person('admin@example.com', 'Ada Admin', null, admin.token),
+      qa1: await person('qa1@example.com', 'Quinn QA', 'qa'),
+      qa2: await person('qa2@example.com', 'Robin QA', 'qa'),
+      engineer: await person('ml@example.com', 'Morgan ML', 'ml_engineer'),
+    };
+
+    const sql = new Client({ connectionString: db.url });
+    await sql.connect();
+    let uploads = 0;
+    return {
+      url,
+      db,
+      sql,
+      adminToken: admin.token,
+      lineId: line.id,
+      lineName: line.name,
+      cameraKey: camera.apiKey,
+      modelVersionId: version.id,
+      people,
+      call,
+      upload: async (serial, imageIndex) => {
+        const response = await fetch(`${url}/api/v1/inspections?serial=${encodeURIComponent(serial)}`, {
+          method: 'POST',
+          headers: {
+            'x-api-key': camera.apiKey,
+            'content-type': 'image/jpeg',
+            'idempotency-key': `ui-${serial}-${++uploads}`,
+          },
+          body: IMAGES[imageIndex % IMAGES.length],
+        });
+        return { status: response.status, body: await response.json() };
+      },
+      stop: async () => {
+        await sql.end();
+        await stopAll();
+        await db.drop();
+        await rm(dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    const logs = processes.map((p) => p.output().stderr.slice(-2000)).join('\n');
+    await stopAll();
+    await db.drop();
+    await rm(dataDir, { recursive: true, force: true });
+    throw new Error(`${(error as Error).message}\n${logs}`, { cause: error });
+  }
+}
