@@ -1,3 +1,4 @@
+import { DatabaseTransactions } from '@linescope/db';
 import { createUserWithToken } from '@linescope/accounts';
 import { FsObjectStore } from '@linescope/storage';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
@@ -66,7 +67,7 @@ export async function startProduct(): Promise<Product> {
   });
   model.dispose();
   const admin = await createUserWithToken(
-    dataSource,
+    new DatabaseTransactions(dataSource),
     { email: 'admin@example.com', displayName: 'Ada Admin', role: 'admin' },
     null,
   );
