@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type AppConfig } from '@linescope/config';
+import { assertServerIdentity } from '@linescope/db';
 import { APP_CONFIG, LOGGER } from '@linescope/platform';
 import { Client } from 'pg';
 import { type Logger } from 'pino';
@@ -77,6 +78,9 @@ export class EventListenerRepository {
     });
     try {
       await client.connect();
+      // Like every other connection: never LISTEN on a server that is not this installation's cluster.
+      const systemIdentifier = this.config.database.systemIdentifier;
+      if (systemIdentifier) await assertServerIdentity(client, systemIdentifier);
       await client.query(`LISTEN ${EVENTS_CHANNEL}`);
     } catch (error) {
       onLost(error as Error);
