@@ -46,6 +46,8 @@ export interface TinyModelOptions {
    * to their logarithms, so the scores are known in advance. Without it the weights stay random (He).
    */
   fixedProbabilities?: number[];
+  /** Seeds the initial weights, so a test that depends on what random weights answer is not a coin toss. */
+  seed?: number;
 }
 
 /** A ResNet-10 of width 8 at 32 x 32 pixels: a real zoo model, small enough for tests. */
@@ -59,6 +61,7 @@ export async function tinyModel(options: TinyModelOptions = {}): Promise<tfl.Lay
     numClasses: classNames.length,
     inputSize: TINY_INPUT,
     dropout: 0,
+    seed: options.seed,
   });
   if (options.fixedProbabilities !== undefined) {
     const head = model.layers.findLast((layer) => layer.getClassName() === 'Dense');
