@@ -1,13 +1,15 @@
 import { DatabaseTransactions } from '@linescope/db';
 import { createUserWithToken } from '@linescope/accounts';
 import { FsObjectStore } from '@linescope/storage';
+import { train } from '@linescope/training/engine';
+import { initBackend } from '@linescope/vision/backend';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { publishModel, tinyModel } from '../../inference/inference.fixtures';
+import { publishModel, TINY_INPUT } from '../../inference/inference.fixtures';
 import { createMigratedDatabase, type TestDatabase } from '../../support/database';
-import { datasetImages } from '../../support/datasets';
+import { DATASETS, datasetImages } from '../../support/datasets';
 import { freePort } from '../../support/ports';
 import { builtEntry, runNode, type Running, waitFor } from '../../support/processes';
 
@@ -49,7 +51,7 @@ async function ready(url: string, process: Running, what: string): Promise<void>
 
 /**
  * The built product as an operator runs it: API, inference and trainer as separate processes on a fresh
- * PostgreSQL database and a filesystem store, a real (tiny) ResNet serving in production, a line with a camera,
+ * PostgreSQL database and a filesystem store, a real tiny ResNet trained on magnetic-tile serving in production, a line with a camera,
  * and four people with passwords (set the way the first administrator sets one: with their bearer token).
  */
 export async function startProduct(): Promise<Product> {
@@ -58,14 +60,28 @@ export async function startProduct(): Promise<Product> {
   await chmod(dataDir, 0o755);
   const store = new FsObjectStore(path.join(dataDir, 'storage'));
   await store.init();
-  // Every image scores 0.5: inside the 0.4–0.6 band, so each upload is flagged "uncertain" for QA.
-  const model = await tinyModel({ fixedProbabilities: [0.5, 0.5] });
-  const version = await publishModel(dataSource, store, model, {
+  // A real model, trained here in seconds on real tiles. Its band covers every score, so each upload is flagged
+  // "uncertain" for QA whatever the tiny model answers (the tests need flagged items, not a good model).
+  await initBackend({ preferred: 'wasm', logger: () => undefined });
+  const trained = await train({
+    data: {
+      source: { kind: 'folder', path: path.join(DATASETS, 'magnetic-tile') },
+      task: 'ok-vs-defect',
+      limitPerClass: 16,
+    },
+    model: { arch: 'resnet', depth: 10, width: 8, inputSize: TINY_INPUT },
+    epochs: 2,
+    batchSize: 16,
+    seed: 5,
+    checklist: { initialLoss: { enabled: false }, overfit: { enabled: false }, lrRange: { enabled: false } },
+  });
+  const version = await publishModel(dataSource, store, trained.model, {
     name: 'tiles-tiny',
     stage: 'production',
-    rowThresholds: { operatingThreshold: 0.5, uncertainLow: 0.4, uncertainHigh: 0.6 },
+    classNames: trained.classNames,
+    rowThresholds: { operatingThreshold: 0.5, uncertainLow: 0, uncertainHigh: 1 },
   });
-  model.dispose();
+  trained.model.dispose();
   const admin = await createUserWithToken(
     new DatabaseTransactions(dataSource),
     { email: 'admin@example.com', displayName: 'Ada Admin', role: 'admin' },
