@@ -33,6 +33,8 @@ import {
   UploadFieldsDto,
   mapInspection,
 } from '../dtos/inspection.dto';
+import { assertValidCursor } from '../dtos/cursor';
+import { hasControlCharacters } from '../dtos/text.validators';
 import { ApiError } from '../errors/api-error';
 import { InspectionFilesService } from '../services/inspection-files.service';
 import { InspectionIntakeService } from '../services/inspection-intake.service';
@@ -87,8 +89,9 @@ export class InspectionsController {
     @Res({ passthrough: true }) response: Response,
   ): Promise<InspectionDto> {
     const upload = request.upload!;
-    const fields = await readFields({ ...upload.fields, ...stripUndefined(query) });
     const headerKey = request.headers['idempotency-key'];
+    refuseControlCharacters({ ...upload.fields, 'Idempotency-Key': headerKey });
+    const fields = await readFields({ ...upload.fields, ...stripUndefined(query) });
     const idempotencyKey = (typeof headerKey === 'string' ? headerKey : undefined) ?? fields.idempotencyKey;
     if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,200}$/.test(idempotencyKey))
       throw new ApiError(
@@ -115,6 +118,7 @@ export class InspectionsController {
   @Allow('admin', 'ml_engineer', 'qa')
   @ApiOkResponse({ type: InspectionPageDto })
   list(@Query() query: InspectionQueryDto): Promise<InspectionPageDto> {
+    assertValidCursor(query.cursor);
     return this.queries.list(query);
   }
 
@@ -180,6 +184,14 @@ export class InspectionsController {
     const row = await this.queries.get(id, principal);
     if (!row.heatmapKey) throw new ApiError(404, 'heatmap_not_found', 'this inspection has no heatmap (yet)');
     await this.files.stream(row.heatmapKey, response);
+  }
+}
+
+/** Multipart fields and headers bypass the DTO pipe: the same rule as every JSON string, checked here. */
+function refuseControlCharacters(values: Record<string, string | string[] | undefined>): void {
+  for (const [name, value] of Object.entries(values)) {
+    if ([value ?? []].flat().some((text) => hasControlCharacters(text)))
+      throw new ApiError(400, 'invalid_request', `${name} must not contain control characters`);
   }
 }
 
