@@ -6,3 +6,4 @@ export * from './infrastructure/startup-error';
 export * from './infrastructure/tokens';
 export * from './logging/logger';
 export * from './metrics/metrics';
+export * from './http/security-headers';

@@ -22,7 +22,7 @@ import {
 } from '@nestjs/swagger';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
-import { type Request, type Response } from 'express';
+import { type Response } from 'express';
 import { Allow, CurrentPrincipal } from '../auth/auth.decorators';
 import { type CameraPrincipal, type Principal } from '../auth/principals';
 import {
@@ -141,12 +141,8 @@ export class InspectionsController {
   async links(
     @Param('id', ParseUUIDPipe) id: string,
     @CurrentPrincipal() principal: Principal,
-    @Req() request: Request,
   ): Promise<InspectionLinksDto> {
-    return this.files.links(
-      await this.queries.get(id, principal),
-      `${request.protocol}://${request.get('host')}`,
-    );
+    return this.files.links(await this.queries.get(id, principal));
   }
 
   @Get(':id/image')

@@ -9,6 +9,7 @@ import { type Logger } from 'pino';
 import { type DependencyCheck, READINESS_CHECKS } from '../health/health.service';
 import { type Infrastructure, connectInfrastructure } from '../infrastructure/infrastructure';
 import { createLogger, PinoNestLogger } from '../logging/logger';
+import { securityHeaders } from '../http/security-headers';
 
 export interface AppDefinition {
   role: WorkerRole;
@@ -47,6 +48,7 @@ export async function startApp(
       logger: new PinoNestLogger(logger),
       abortOnError: false,
     });
+    app.use(securityHeaders);
     app.use(infra.metrics.httpMiddleware());
     const builder = new DocumentBuilder()
       .setTitle(definition.title)
