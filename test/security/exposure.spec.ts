@@ -129,6 +129,29 @@ describe('exposure: links, trailing data, security headers', () => {
     expect(checked).toBeGreaterThan(50);
   });
 
+  it('lets a camera list and read only its own inspections and heatmaps', async () => {
+    const other = await createLineWithCamera(api, 'other-line', {}, 'cam-other');
+    const camera = { 'x-api-key': seeded.cameraKey };
+    const own = await api.call('GET', '/api/v1/inspections', { headers: camera });
+    expect(own.status).toBe(200);
+    expect(own.body.items.map((i: { id: string }) => i.id)).toContain(inspectionId);
+    expect(own.body.items.every((i: { cameraId: string }) => i.cameraId === seeded.cameraId)).toBe(true);
+    const foreign = await api.call('GET', `/api/v1/inspections?cameraId=${other.cameraId}`, {
+      headers: camera,
+    });
+    expect(foreign).toMatchObject({ status: 403, body: { error: 'forbidden' } });
+    const heatmap = await api.call('GET', `/api/v1/inspections/${inspectionId}/heatmap`, { headers: camera });
+    expect(heatmap).toMatchObject({ status: 404, body: { error: 'heatmap_not_found' } });
+    const otherUpload = await api.call('POST', '/api/v1/inspections', {
+      body: tile.bytes,
+      headers: { 'x-api-key': other.cameraKey, 'content-type': 'image/jpeg' },
+    });
+    const notYours = await api.call('GET', `/api/v1/inspections/${otherUpload.body.id}/heatmap`, {
+      headers: camera,
+    });
+    expect(notYours).toMatchObject({ status: 404, body: { error: 'inspection_not_found' } });
+  });
+
   it.each(['image', 'thumbnail'])('serves the %s with nosniff and a sandboxing CSP', async (what) => {
     const result = await fetch(`${api.url}/api/v1/inspections/${inspectionId}/${what}`, {
       headers: { authorization: `Bearer ${api.adminToken}` },

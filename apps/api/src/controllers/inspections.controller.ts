@@ -115,10 +115,18 @@ export class InspectionsController {
   }
 
   @Get()
-  @Allow('admin', 'ml_engineer', 'qa')
-  @ApiOkResponse({ type: InspectionPageDto })
-  list(@Query() query: InspectionQueryDto): Promise<InspectionPageDto> {
+  @Allow('camera', 'admin', 'ml_engineer', 'qa')
+  @ApiOkResponse({ type: InspectionPageDto, description: 'A camera gets its own inspections only' })
+  list(
+    @Query() query: InspectionQueryDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<InspectionPageDto> {
     assertValidCursor(query.cursor);
+    if (principal.kind === 'camera') {
+      if (query.cameraId !== undefined && query.cameraId !== principal.cameraId)
+        throw new ApiError(403, 'forbidden', 'a camera reads only its own inspections');
+      return this.queries.list({ ...query, cameraId: principal.cameraId });
+    }
     return this.queries.list(query);
   }
 
@@ -170,7 +178,7 @@ export class InspectionsController {
   }
 
   @Get(':id/heatmap')
-  @Allow('admin', 'ml_engineer', 'qa')
+  @Allow('camera', 'admin', 'ml_engineer', 'qa')
   @ApiOkResponse({ description: 'The explanation heatmap (PNG), streamed' })
   async heatmap(
     @Param('id', ParseUUIDPipe) id: string,
