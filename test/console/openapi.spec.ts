@@ -57,7 +57,9 @@ describe('OpenAPI document', () => {
 
   it('derives the schemes from who may call: cameras a key, people a token or the cookie', () => {
     expect(schemesOf(doc.paths['/api/v1/inspections'].post)).toEqual(['cameraKey']);
-    expect(schemesOf(doc.paths['/api/v1/inspections'].get)).toEqual(['bearer', 'session']);
+    // A camera lists its own inspections (the role table's decision).
+    expect(schemesOf(doc.paths['/api/v1/inspections'].get)).toEqual(['bearer', 'cameraKey', 'session']);
+    expect(schemesOf(doc.paths['/api/v1/lines'].get)).toEqual(['bearer', 'session']);
     expect(schemesOf(doc.paths['/api/v1/inspections/{id}'].get)).toEqual(['bearer', 'cameraKey', 'session']);
     expect(schemesOf(doc.paths['/api/v1/users'].post)).toEqual(['bearer', 'session']);
     expect(schemesOf(doc.paths['/api/v1/auth/login'].post)).toEqual([]);

@@ -476,15 +476,18 @@ describe('camera ingestion API', () => {
 
       const links = await api.call('GET', `/api/v1/inspections/${id}/links`, { token: api.adminToken });
       expect(links.status).toBe(200);
-      const signed = await fetch(links.body.image);
+      // Relative without PUBLIC_URL: never built from the request's Host header.
+      expect(links.body.image).toMatch(/^\/api\/v1\/files\//);
+      const link = (href: string) => `${api.url}${href}`;
+      const signed = await fetch(link(links.body.image));
       expect(signed.status).toBe(200);
       expect(Buffer.from(await signed.arrayBuffer()).equals(bytes)).toBe(true);
-      const forged = await fetch(links.body.image.replace(/sig=[^&]+/, 'sig=AAAA'));
+      const forged = await fetch(link(links.body.image.replace(/sig=[^&]+/, 'sig=AAAA')));
       expect(forged.status).toBe(403);
       const otherKey = Buffer.from('models/secret/model.json').toString('base64url');
-      const swapped = await fetch(links.body.image.replace(/files\/[^?]+/, `files/${otherKey}`));
+      const swapped = await fetch(link(links.body.image.replace(/files\/[^?]+/, `files/${otherKey}`)));
       expect(swapped.status).toBe(403);
-      const expired = await fetch(links.body.image.replace(/expires=\d+/, 'expires=1000'));
+      const expired = await fetch(link(links.body.image.replace(/expires=\d+/, 'expires=1000')));
       expect(expired.status).toBe(403);
     });
   });

@@ -216,6 +216,10 @@ export interface InferenceSetup {
   cleanup(): Promise<void>;
 }
 
+/** The shared secret every in-process inference service of these tests requires (as `npm start` would set). */
+export const INFERENCE_TEST_TOKEN = 'inference-test-token-0123456789';
+const authorization = { Authorization: `Bearer ${INFERENCE_TEST_TOKEN}` };
+
 export async function prepareInference(): Promise<InferenceSetup> {
   const { db, dataSource } = await createMigratedDatabase();
   const dataDir = await mkdtemp(path.join(tmpdir(), 'linescope-inference-'));
@@ -235,6 +239,7 @@ export async function prepareInference(): Promise<InferenceSetup> {
         LOG_LEVEL: 'silent',
         TF_BACKEND: 'wasm',
         INFERENCE_WORKERS: '1',
+        INFERENCE_TOKEN: INFERENCE_TEST_TOKEN,
         ...env,
       };
       running = await startApp(inferenceApp, fullEnv);
@@ -270,7 +275,7 @@ export async function predict(
   const started = performance.now();
   const response = await fetch(`${url}/predict?${new URLSearchParams(query).toString()}`, {
     method: 'POST',
-    headers: { 'Content-Type': contentType },
+    headers: { 'Content-Type': contentType, ...authorization },
     body: image,
   });
   const body: unknown = await response.json();
@@ -291,7 +296,7 @@ export async function waitFor(
 }
 
 export async function ping(url: string): Promise<any> {
-  return (await fetch(`${url}/ping`)).json();
+  return (await fetch(`${url}/ping`, { headers: authorization })).json();
 }
 
 /** Probability p of 'defect' in a two-class model: [1 - p, p]. */

@@ -1,5 +1,9 @@
+import { loadConfig } from '@linescope/config';
 import { ProductionLineEntity } from '@linescope/db';
+import { randomUUID } from 'node:crypto';
+import { InferenceClient } from '../../apps/api/src/inference/inference.client';
 import {
+  INFERENCE_TEST_TOKEN,
   binary,
   createLine,
   type InferenceHarness,
@@ -96,6 +100,43 @@ describe('POST /predict', () => {
       expect(answer.body.timing[stage]).toBeGreaterThanOrEqual(0);
     }
     expect(answer.body.timing.totalMs).toBeGreaterThanOrEqual(answer.body.timing.forwardMs);
+  });
+
+  it.each([
+    ['no token', {}],
+    ['a wrong token', { Authorization: 'Bearer not-the-inference-token' }],
+    ['a camera-style header', { 'X-Api-Key': INFERENCE_TEST_TOKEN }],
+  ])('answers 401 to /predict and /ping with %s', async (_what, headers: Record<string, string>) => {
+    const scored = await fetch(`${service.url}/predict`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'image/jpeg', ...headers },
+      body: jpeg,
+    });
+    expect(scored.status).toBe(401);
+    expect(((await scored.json()) as { error: string }).error).toMatch(/^(unauthenticated|invalid_token)$/);
+    expect((await fetch(`${service.url}/ping`, { headers })).status).toBe(401);
+    expect((await fetch(`${service.url}/health/live`, { headers })).status).toBe(200);
+  });
+
+  it("scores through the API's client, which sends the token, and not with a wrong one", async () => {
+    const { id: lineId } = await createLine(setup.dataSource);
+    const client = (token: string) =>
+      new InferenceClient(loadConfig({ INFERENCE_URLS: service.url, INFERENCE_TOKEN: token }));
+    const answer = await client(INFERENCE_TEST_TOKEN).predict(
+      jpeg,
+      'image/jpeg',
+      { lineId, inspectionId: randomUUID() },
+      10_000,
+    );
+    expect(answer.modelVersionId).toBe(production.id);
+    await expect(
+      client('a-wrong-token-0123456789').predict(
+        jpeg,
+        'image/jpeg',
+        { lineId, inspectionId: randomUUID() },
+        10_000,
+      ),
+    ).rejects.toThrow(/401/);
   });
 
   it("applies a line's threshold and band over the model's", async () => {

@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { EmbeddedDatabase } from './embedded-database';
 import { writeFirstAdminToken } from './first-admin';
+import { inferenceToken } from './inference-token';
 import { firstLine, Supervisor } from './supervisor';
 
 /**
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
   }
   if (stopRequested) return exitAfter(stopDatabase());
 
+  const sharedInferenceToken = await inferenceToken(config.dataDir, config.inferenceToken);
   // Each app drains its HTTP requests, then its jobs, each for up to this long: two of them fit in its phase.
   const childTimeoutMs = Math.floor(budget * 0.18);
   for (const app of APPS) {
@@ -79,6 +81,7 @@ async function main(): Promise<void> {
               ? { DATABASE_SYSTEM_ID: database?.systemIdentifier ?? systemIdentifier }
               : {}),
             MIGRATIONS_RUN: 'false',
+            INFERENCE_TOKEN: sharedInferenceToken,
             SHUTDOWN_TIMEOUT_MS: String(childTimeoutMs),
           },
           // Own process group (a terminal's Ctrl-C reaches the launcher only, which stops the apps in order);

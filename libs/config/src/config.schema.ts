@@ -68,6 +68,11 @@ export const environmentSchema = z
     PUBLIC_URL: z.string().url().optional(),
     /** Signs short-lived image links. Every API instance needs the same value; a random one is made if unset. */
     URL_SIGNING_SECRET: z.string().min(16).optional(),
+    /**
+     * Shared secret the API (and any caller) sends to the inference service as `Authorization: Bearer ...`.
+     * `npm start` generates one into the data folder; required in production, where the services run apart.
+     */
+    INFERENCE_TOKEN: z.string().min(16).optional(),
     /** Folders that training jobs launched over the API may read `<class>/<image>` datasets from (comma-separated). */
     TRAINING_DATA_ROOTS: z.string().optional(),
     /** TensorFlow.js backend: unset picks tensorflow (tfjs-node[-gpu]) when installed, else wasm, else cpu. */
@@ -85,6 +90,12 @@ export const environmentSchema = z
     REVIEW_CLAIM_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   })
   .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production' && !env.INFERENCE_TOKEN)
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['INFERENCE_TOKEN'],
+        message: 'is required in production (the shared secret between the API and the inference service)',
+      });
     if (env.SESSION_IDLE_HOURS > env.SESSION_MAX_HOURS)
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
@@ -134,6 +145,7 @@ export interface AppConfig {
   /** Base of links the API hands out; when unset, taken from each request's Host header. */
   publicUrl: string | undefined;
   urlSigningSecret: string | undefined;
+  inferenceToken: string | undefined;
   trainingDataRoots: string[];
   tfBackend: 'tensorflow' | 'wasm' | 'cpu' | undefined;
   trainer: { heartbeatSeconds: number; silentAfterSeconds: number };
@@ -182,6 +194,7 @@ export function toAppConfig(env: Environment): AppConfig {
     },
     publicUrl: env.PUBLIC_URL?.replace(/\/$/, ''),
     urlSigningSecret: env.URL_SIGNING_SECRET,
+    inferenceToken: env.INFERENCE_TOKEN,
     trainingDataRoots: (env.TRAINING_DATA_ROOTS ?? path.join(dataDir, 'datasets'))
       .split(',')
       .map((root) => root.trim())

@@ -7,3 +7,4 @@ export * from './infrastructure/tokens';
 export * from './logging/logger';
 export * from './metrics/metrics';
 export * from './bootstrap/openapi';
+export * from './http/security-headers';

@@ -22,7 +22,7 @@ import {
 } from '@nestjs/swagger';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
-import { type Request, type Response } from 'express';
+import { type Response } from 'express';
 import { Allow, CurrentPrincipal } from '../auth/auth.decorators';
 import { type CameraPrincipal, type Principal } from '../auth/principals';
 import {
@@ -33,6 +33,7 @@ import {
   UploadFieldsDto,
   mapInspection,
 } from '../dtos/inspection.dto';
+import { hasControlCharacters } from '../dtos/text.validators';
 import { ApiError } from '../errors/api-error';
 import { InspectionFilesService } from '../services/inspection-files.service';
 import { InspectionIntakeService } from '../services/inspection-intake.service';
@@ -87,8 +88,9 @@ export class InspectionsController {
     @Res({ passthrough: true }) response: Response,
   ): Promise<InspectionDto> {
     const upload = request.upload!;
-    const fields = await readFields({ ...upload.fields, ...stripUndefined(query) });
     const headerKey = request.headers['idempotency-key'];
+    refuseControlCharacters({ ...upload.fields, 'Idempotency-Key': headerKey });
+    const fields = await readFields({ ...upload.fields, ...stripUndefined(query) });
     const idempotencyKey = (typeof headerKey === 'string' ? headerKey : undefined) ?? fields.idempotencyKey;
     if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,200}$/.test(idempotencyKey))
       throw new ApiError(
@@ -112,10 +114,13 @@ export class InspectionsController {
   }
 
   @Get()
-  @Allow('admin', 'ml_engineer', 'qa')
-  @ApiOkResponse({ type: InspectionPageDto })
-  list(@Query() query: InspectionQueryDto): Promise<InspectionPageDto> {
-    return this.queries.list(query);
+  @Allow('camera', 'admin', 'ml_engineer', 'qa')
+  @ApiOkResponse({ type: InspectionPageDto, description: 'A camera gets its own inspections only' })
+  list(
+    @Query() query: InspectionQueryDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<InspectionPageDto> {
+    return this.queries.list(query, principal);
   }
 
   @Get(':id')
@@ -137,12 +142,8 @@ export class InspectionsController {
   async links(
     @Param('id', ParseUUIDPipe) id: string,
     @CurrentPrincipal() principal: Principal,
-    @Req() request: Request,
   ): Promise<InspectionLinksDto> {
-    return this.files.links(
-      await this.queries.get(id, principal),
-      `${request.protocol}://${request.get('host')}`,
-    );
+    return this.files.links(await this.queries.get(id, principal));
   }
 
   @Get(':id/image')
@@ -170,7 +171,7 @@ export class InspectionsController {
   }
 
   @Get(':id/heatmap')
-  @Allow('admin', 'ml_engineer', 'qa')
+  @Allow('camera', 'admin', 'ml_engineer', 'qa')
   @ApiOkResponse({ description: 'The explanation heatmap (PNG), streamed' })
   async heatmap(
     @Param('id', ParseUUIDPipe) id: string,
@@ -180,6 +181,14 @@ export class InspectionsController {
     const row = await this.queries.get(id, principal);
     if (!row.heatmapKey) throw new ApiError(404, 'heatmap_not_found', 'this inspection has no heatmap (yet)');
     await this.files.stream(row.heatmapKey, response);
+  }
+}
+
+/** Multipart fields and headers bypass the DTO pipe: the same rule as every JSON string, checked here. */
+function refuseControlCharacters(values: Record<string, string | string[] | undefined>): void {
+  for (const [name, value] of Object.entries(values)) {
+    if ([value ?? []].flat().some((text) => hasControlCharacters(text)))
+      throw new ApiError(400, 'invalid_request', `${name} must not contain control characters`);
   }
 }
 

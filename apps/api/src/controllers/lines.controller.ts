@@ -61,7 +61,8 @@ export class LinesController {
   @Get(':id/cameras')
   @Allow('admin', 'ml_engineer', 'qa')
   @ApiOkResponse({ type: [CameraDto] })
-  listCameras(@Param('id', ParseUUIDPipe) lineId: string): Promise<CameraDto[]> {
+  async listCameras(@Param('id', ParseUUIDPipe) lineId: string): Promise<CameraDto[]> {
+    await this.lines.get(lineId); // 404 line_not_found, not [], for a line that does not exist
     return this.cameras.list(lineId);
   }
 }

@@ -1,15 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { USER_ROLES, type UserRole } from '@linescope/db';
-import { IsOptional, IsString, Length } from 'class-validator';
+import { IsOptional, Length } from 'class-validator';
+import { IsText } from './text.validators';
 
 export class LoginDto {
   @ApiProperty({ example: 'qa.lead@example.com' })
-  @IsString()
+  @IsText()
   @Length(1, 320)
   email!: string;
 
   @ApiProperty({ example: 'a long passphrase' })
-  @IsString()
+  @IsText()
   @Length(1, 1000)
   password!: string;
 }
@@ -20,12 +21,12 @@ export class ChangePasswordDto {
       'Required with a session cookie when the user already has a password; not with a bearer token',
   })
   @IsOptional()
-  @IsString()
+  @IsText()
   @Length(1, 1000)
   currentPassword?: string;
 
   @ApiProperty({ minLength: 10, maxLength: 200 })
-  @IsString()
+  @IsText()
   @Length(10, 200, { message: 'newPassword must be 10 to 200 characters' })
   newPassword!: string;
 }

@@ -1,10 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { type CameraApiKeyEntity, type CameraEntity } from '@linescope/db';
-import { IsBoolean, IsNumber, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { IsBoolean, IsNumber, IsOptional, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { IsText } from './text.validators';
 
 export class CreateCameraDto {
   @ApiProperty({ example: 'cam-top-1' })
-  @IsString()
+  @IsText()
   @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, { message: 'name must be 1-64 letters, digits, . _ -' })
   name!: string;
 

@@ -8,17 +8,8 @@ import {
   type Verdict,
 } from '@linescope/db';
 import { Type } from 'class-transformer';
-import {
-  IsBooleanString,
-  IsIn,
-  IsInt,
-  IsISO8601,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Max,
-  Min,
-} from 'class-validator';
+import { IsBooleanString, IsIn, IsInt, IsISO8601, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { IsText } from './text.validators';
 
 export class ImageInfoDto {
   @ApiProperty({ example: 'jpeg' }) format!: string;
@@ -69,7 +60,7 @@ export class InspectionLinksDto {
 export class UploadFieldsDto {
   @ApiPropertyOptional({ example: 'SN-000123', description: 'Product serial number' })
   @IsOptional()
-  @IsString()
+  @IsText()
   serial?: string;
 
   @ApiPropertyOptional({
@@ -84,7 +75,7 @@ export class UploadFieldsDto {
     description: 'A retry with the same key returns the first result (also as Idempotency-Key header)',
   })
   @IsOptional()
-  @IsString()
+  @IsText()
   idempotencyKey?: string;
 }
 
@@ -127,7 +118,7 @@ export class InspectionQueryDto {
   limit?: number;
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
   @IsOptional()
-  @IsString()
+  @IsText()
   cursor?: string;
 }
 

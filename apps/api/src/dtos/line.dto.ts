@@ -8,7 +8,6 @@ import {
   IsInt,
   IsNumber,
   IsOptional,
-  IsString,
   IsUrl,
   IsUUID,
   Length,
@@ -17,18 +16,19 @@ import {
   Min,
   ValidateIf,
 } from 'class-validator';
+import { IsText } from './text.validators';
 
 export const DEFECT_TYPE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 export class CreateLineDto {
   @ApiProperty({ example: 'tiles-line-1' })
-  @IsString()
+  @IsText()
   @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, { message: 'name must be 1-64 letters, digits, . _ -' })
   name!: string;
 
   @ApiPropertyOptional({ example: 'Pressing line, hall B' })
   @IsOptional()
-  @IsString()
+  @IsText()
   @Length(0, 500)
   description?: string;
 
@@ -109,7 +109,7 @@ export class CreateLineDto {
 export class UpdateLineDto extends CreateLineDto {
   @ApiPropertyOptional()
   @IsOptional()
-  @IsString()
+  @IsText()
   @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, { message: 'name must be 1-64 letters, digits, . _ -' })
   declare name: string;
 }

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { REVIEW_DECISIONS, type ReviewDecision } from '@linescope/db';
-import { IsIn, IsOptional, IsString, IsUUID, Length, Matches, ValidateIf } from 'class-validator';
+import { IsIn, IsOptional, IsUUID, Length, Matches, ValidateIf } from 'class-validator';
+import { IsText } from './text.validators';
 
 export class CreateReviewDto {
   @ApiProperty({
@@ -12,7 +13,7 @@ export class CreateReviewDto {
 
   @ApiPropertyOptional({ example: 'crack', description: 'Only with decision = defect' })
   @ValidateIf((review: CreateReviewDto) => review.defectType !== undefined)
-  @IsString()
+  @IsText()
   @Matches(/^[a-z0-9][a-z0-9_-]{0,63}$/, {
     message: 'defectType must be 1-64 lowercase letters, digits, _ or -',
   })
@@ -20,7 +21,7 @@ export class CreateReviewDto {
 
   @ApiPropertyOptional({ example: 'hairline crack at the left edge' })
   @IsOptional()
-  @IsString()
+  @IsText({ multiline: true })
   @Length(0, 2000)
   note?: string;
 

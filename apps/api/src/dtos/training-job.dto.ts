@@ -8,16 +8,8 @@ import {
   type TrainingProgress,
 } from '@linescope/db';
 import { Type } from 'class-transformer';
-import {
-  IsArray,
-  IsIn,
-  IsObject,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Length,
-  ValidateNested,
-} from 'class-validator';
+import { IsArray, IsIn, IsObject, IsOptional, IsUUID, Length, ValidateNested } from 'class-validator';
+import { IsText } from './text.validators';
 
 /** Where a job's images and labels come from. */
 export class DatasetSelectionDto {
@@ -32,7 +24,7 @@ export class DatasetSelectionDto {
 
   @ApiPropertyOptional({ description: "With 'folder': the folder path" })
   @IsOptional()
-  @IsString()
+  @IsText()
   @Length(1, 1000)
   path?: string;
 

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { USER_ROLES, type UserEntity, type UserRole } from '@linescope/db';
-import { IsEmail, IsIn, IsOptional, IsString, Length } from 'class-validator';
+import { IsEmail, IsIn, IsOptional, Length } from 'class-validator';
+import { IsText } from './text.validators';
 
 export class CreateUserDto {
   @ApiProperty({ example: 'qa.lead@example.com' })
@@ -8,7 +9,7 @@ export class CreateUserDto {
   email!: string;
 
   @ApiProperty({ example: 'QA lead' })
-  @IsString()
+  @IsText()
   @Length(1, 200)
   displayName!: string;
 
@@ -20,7 +21,7 @@ export class CreateUserDto {
 export class CreateTokenDto {
   @ApiPropertyOptional({ example: 'laptop' })
   @IsOptional()
-  @IsString()
+  @IsText()
   @Length(0, 100)
   name?: string;
 }

@@ -61,7 +61,10 @@ export class InferenceClient {
       try {
         const response = await fetch(`${base}/predict?${query}`, {
           method: 'POST',
-          headers: { 'Content-Type': contentType },
+          headers: {
+            'Content-Type': contentType,
+            ...(this.config.inferenceToken ? { Authorization: `Bearer ${this.config.inferenceToken}` } : {}),
+          },
           body: image,
           signal: AbortSignal.timeout(remaining),
         });

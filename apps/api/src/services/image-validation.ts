@@ -9,6 +9,7 @@ import {
   sniffImageFormat,
 } from '@linescope/vision/preprocess/image-format.sniff';
 import { ApiError } from '../errors/api-error';
+import { imageEnd } from './image-end';
 
 export interface ValidatedImage {
   format: ImageFormat;
@@ -51,6 +52,7 @@ export async function validateImage(
       { declared: declaredType, detected: IMAGE_FORMAT_MEDIA_TYPES[sniffed] },
     );
   }
+  refuseTrailingData(bytes, sniffed);
   try {
     const decoded = await decodeImage(bytes, { maxPixels });
     return {
@@ -65,6 +67,21 @@ export async function validateImage(
       throw new ApiError(STATUS_BY_DECODE_ERROR[error.code], error.code, error.message);
     throw error;
   }
+}
+
+/**
+ * Bytes after the image's end are refused, not stored: the object store keeps exactly the image that was scored,
+ * and a file that is also a ZIP (or a script) is never served back as image/jpeg. Cameras write nothing after EOI.
+ */
+function refuseTrailingData(bytes: Buffer, format: ImageFormat): void {
+  const end = imageEnd(bytes, format);
+  if (end !== null && end < bytes.length)
+    throw new ApiError(
+      422,
+      'trailing_data',
+      `${bytes.length - end} bytes follow the end of the ${format.toUpperCase()} image; send the image alone`,
+      { imageBytes: end, trailingBytes: bytes.length - end },
+    );
 }
 
 /** Multipart parts often arrive as application/octet-stream: trust the bytes then. */

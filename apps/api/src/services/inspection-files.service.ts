@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type InspectionEntity } from '@linescope/db';
-import { OBJECT_STORE } from '@linescope/platform';
+import { FILE_CSP, OBJECT_STORE } from '@linescope/platform';
 import { ObjectNotFoundError, type ObjectStore } from '@linescope/storage';
 import { type Response } from 'express';
 import { pipeline } from 'node:stream/promises';
@@ -16,11 +16,11 @@ export class InspectionFilesService {
     private readonly signer: SignedUrlService,
   ) {}
 
-  links(row: InspectionEntity, requestBase: string): InspectionLinksDto {
-    const image = this.signer.sign(row.imageKey, requestBase);
+  links(row: InspectionEntity): InspectionLinksDto {
+    const image = this.signer.sign(row.imageKey);
     return {
       image: image.url,
-      heatmap: row.heatmapKey ? this.signer.sign(row.heatmapKey, requestBase).url : null,
+      heatmap: row.heatmapKey ? this.signer.sign(row.heatmapKey).url : null,
       expiresAt: image.expiresAt.toISOString(),
     };
   }
@@ -42,6 +42,8 @@ export class InspectionFilesService {
     response.setHeader('Content-Type', guessType(key, info.contentType));
     response.setHeader('Content-Length', String(info.size));
     response.setHeader('Cache-Control', `private, max-age=${cacheSeconds}`);
+    response.setHeader('X-Content-Type-Options', 'nosniff');
+    response.setHeader('Content-Security-Policy', FILE_CSP);
     await pipeline(body, response);
   }
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { type InspectionEntity, InspectionRepository } from '@linescope/db';
 import { type Principal } from '../auth/principals';
 import { type InspectionPageDto, type InspectionQueryDto, mapInspection } from '../dtos/inspection.dto';
+import { decodeCursor, encodeCursor } from '../dtos/cursor';
 import { ApiError } from '../errors/api-error';
 
 const DEFAULT_PAGE = 50;
@@ -19,13 +20,17 @@ export class InspectionQueryService {
     return row;
   }
 
-  async list(query: InspectionQueryDto): Promise<InspectionPageDto> {
+  /** A camera lists only its own inspections; asking for another camera's is refused. */
+  async list(query: InspectionQueryDto, principal: Principal): Promise<InspectionPageDto> {
+    if (principal.kind === 'camera' && query.cameraId !== undefined && query.cameraId !== principal.cameraId)
+      throw new ApiError(403, 'forbidden', 'a camera reads only its own inspections');
+    const cameraId = principal.kind === 'camera' ? principal.cameraId : query.cameraId;
     const limit = query.limit ?? DEFAULT_PAGE;
     const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
     const rows = await this.inspections.list(
       {
         lineId: query.lineId,
-        cameraId: query.cameraId,
+        cameraId,
         verdict: query.verdict,
         status: query.status,
         from: query.from,
@@ -33,7 +38,7 @@ export class InspectionQueryService {
         modelVersionId: query.modelVersionId,
         reviewed: query.reviewed === undefined ? undefined : query.reviewed === 'true',
         needsReview: query.needsReview === 'true' ? true : query.needsReview === 'false' ? false : undefined,
-        after: cursor && { receivedAt: cursor[0], id: cursor[1] },
+        after: cursor,
       },
       limit + 1,
     );
@@ -44,26 +49,4 @@ export class InspectionQueryService {
       nextCursor: rows.length > limit && last ? encodeCursor(last.receivedAt, last.id) : null,
     };
   }
-}
-
-function encodeCursor(receivedAt: Date, id: string): string {
-  return Buffer.from(JSON.stringify([receivedAt.toISOString(), id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (
-      Array.isArray(value) &&
-      value.length === 2 &&
-      typeof value[0] === 'string' &&
-      !Number.isNaN(Date.parse(value[0])) &&
-      typeof value[1] === 'string' &&
-      /^[0-9a-f-]{36}$/.test(value[1])
-    )
-      return [value[0], value[1]];
-  } catch {
-    // fall through
-  }
-  throw new ApiError(400, 'invalid_cursor', 'the cursor is not one this API issued');
 }

@@ -29,12 +29,15 @@ export class SignedUrlService {
     }
   }
 
-  /** `requestBase` (scheme and host of the current request) is used when PUBLIC_URL is not configured. */
-  sign(key: string, requestBase: string, now = Date.now()): { url: string; expiresAt: Date } {
+  /**
+   * Absolute under PUBLIC_URL, else relative (`/api/v1/files/...`): never built from the request's Host header,
+   * which the caller controls.
+   */
+  sign(key: string, now = Date.now()): { url: string; expiresAt: Date } {
     const expires = Math.floor(now / 1000) + LINK_LIFETIME_SECONDS;
     const token = Buffer.from(key).toString('base64url');
     return {
-      url: `${this.config.publicUrl ?? requestBase}/api/v1/files/${token}?expires=${expires}&sig=${this.signature(key, expires)}`,
+      url: `${this.config.publicUrl ?? ''}/api/v1/files/${token}?expires=${expires}&sig=${this.signature(key, expires)}`,
       expiresAt: new Date(expires * 1000),
     };
   }

@@ -1,5 +1,6 @@
-import { Controller, Get, HttpCode, Inject, Post, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import {
+  ApiBearerAuth,
   ApiBody,
   ApiConsumes,
   ApiOkResponse,
@@ -15,6 +16,7 @@ import { type Logger } from 'pino';
 import { type PingReport, InferenceRuntime } from '../inference.runtime';
 import { type Prediction } from '../scoring/prediction.types';
 import { httpError, toHttpError } from './http.errors';
+import { InferenceTokenGuard } from './inference-token.guard';
 import { readRequestBody } from './request-body.reader';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -26,6 +28,8 @@ function optionalUuid(name: string, value: string | undefined): string | undefin
 }
 
 @ApiTags('inference')
+@UseGuards(InferenceTokenGuard)
+@ApiBearerAuth()
 @Controller()
 export class PredictController {
   private readonly maxImageBytes: number;

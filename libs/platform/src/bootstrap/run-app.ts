@@ -10,6 +10,7 @@ import { type DependencyCheck, READINESS_CHECKS } from '../health/health.service
 import { type Infrastructure, connectInfrastructure } from '../infrastructure/infrastructure';
 import { createLogger, PinoNestLogger } from '../logging/logger';
 import { buildOpenApiDocument } from './openapi';
+import { securityHeaders } from '../http/security-headers';
 
 export interface AppDefinition {
   role: WorkerRole;
@@ -48,6 +49,7 @@ export async function startApp(
       logger: new PinoNestLogger(logger),
       abortOnError: false,
     });
+    app.use(securityHeaders);
     app.use(infra.metrics.httpMiddleware());
     const document = buildOpenApiDocument(app, definition);
     SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs.json' });
