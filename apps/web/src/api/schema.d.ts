@@ -1650,6 +1650,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A camera gets its own inspections only */
             200: {
                 headers: {
                     [name: string]: unknown;
