@@ -94,7 +94,9 @@ describe('review station (browser)', () => {
     await page.getByLabel('Opacity').focus();
     await page.keyboard.press('ArrowRight');
     await expect(overlay.getAttribute('style')).resolves.toMatch(/opacity: 0\.55;/);
-    await expect(page.getByRole('img', { name: /Score [01]\.\d{3}, threshold 0\.50/ }).count()).resolves.toBe(1);
+    await expect(page.getByRole('img', { name: /Score [01]\.\d{3}, threshold 0\.50/ }).count()).resolves.toBe(
+      1,
+    );
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, '02-review-station');
     await page.evaluate('document.activeElement.blur()');
