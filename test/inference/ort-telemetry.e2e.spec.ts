@@ -81,6 +81,8 @@ describe("ONNX Runtime's telemetry", () => {
     const env = { ...process.env };
     // This jest process has loaded the scorer itself, which set the variable: the child must start without it.
     delete env.ORT_DISABLE_TELEMETRY;
+    // The telemetry client also stays off when CI is set (seen: CI=true, no log), which would hide the cause.
+    delete env.CI;
     const { stdout } = await run(process.execPath, ['-e', SCRIPT, mode, modelFile], {
       cwd: REPO_ROOT,
       env,
