@@ -6,12 +6,13 @@ import tseslint from 'typescript-eslint';
 // Layers, top to bottom: a library imports only libraries on floors below its own (apps import any library).
 const FLOORS = [
   ['inspections', 'accounts', 'platform'], // domain
-  ['vision', 'training'],
+  ['vision', 'training', 'anomaly'],
   ['db', 'config'],
   ['storage', 'queue', 'verdict'],
 ];
-// Imports within a floor that the architecture has: training builds on vision, the migration CLI reads the config.
-const SAME_FLOOR = { training: ['vision'], db: ['config'] };
+// Imports within a floor that the architecture has: training builds on vision, anomaly detection on both (its
+// features come from vision's backbones, its randomness and metrics from training), the migration CLI reads the config.
+const SAME_FLOOR = { training: ['vision'], anomaly: ['vision', 'training'], db: ['config'] };
 // Lower-floor imports the architecture forbids anyway: the environment is parsed by nothing but the config.
 const NEVER = { config: ['storage', 'queue'] };
 const APPS = ['api', 'inference', 'trainer', 'launcher', 'camera-simulator'];
