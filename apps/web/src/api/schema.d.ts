@@ -294,6 +294,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * The explanation heatmap (PNG) of a defect or uncertain inspection
+         * @description Rendered now when the queued rendering has not happened yet (or was dropped from the bounded backlog): 404 heatmap_not_found for other verdicts, 503 inference_unavailable when the inference service does not render it within INFERENCE_TIMEOUT_MS.
+         */
         get: operations["InspectionsController_heatmap"];
         put?: never;
         post?: never;
@@ -1838,6 +1842,20 @@ export interface operations {
         responses: {
             /** @description The explanation heatmap (PNG), streamed */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such inspection, or no heatmap for its verdict (heatmap_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The heatmap could not be rendered in time (inference_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
