@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { FsObjectStore } from '@linescope/storage';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
@@ -298,10 +299,10 @@ function summaryTable(rows: MinuteRow[]): string {
       const { p50, p95, p99 } = latencyOf(row.sent);
       const { verdict, pending, errors } = counts(row.sent);
       return [
-        row.minute,
-        row.sent.length,
-        verdict,
-        pending + errors,
+        String(row.minute),
+        String(row.sent.length),
+        String(verdict),
+        String(pending + errors),
         p50,
         p95,
         p99,
@@ -334,15 +335,16 @@ async function reconcile(
   const missingRows = ids.filter((id) => !byId.has(id)).length + (acknowledged.length - ids.length);
   const acknowledgedIds = new Set(ids);
   const extraRows = found.rows.filter((row) => !acknowledgedIds.has(row.id)).length;
-  const storage = path.join(dataDir, 'storage');
+  const store = new FsObjectStore(path.join(dataDir, 'storage'));
   let missingObjects = 0;
   for (const id of ids) {
     const row = byId.get(id);
-    if (row && !(await stat(path.join(storage, row.image_key)).catch(() => null))) missingObjects += 1;
+    if (row && !(await store.exists(row.image_key))) missingObjects += 1;
   }
-  const stored = await listFiles(path.join(storage, 'images'));
-  const referenced = new Set(found.rows.map((row) => path.join(storage, row.image_key)));
-  const orphanObjects = stored.filter((file) => !referenced.has(file)).length;
+  const stored: string[] = [];
+  for await (const object of store.list('images/')) stored.push(object.key);
+  const referenced = new Set(found.rows.map((row) => row.image_key));
+  const orphanObjects = stored.filter((key) => !referenced.has(key)).length;
   const stillPending = found.rows.filter((row) => row.status === 'pending').length;
   const failed = found.rows.filter((row) => row.status === 'failed').length;
   const clean = missingRows === 0 && extraRows === 0 && missingObjects === 0 && orphanObjects === 0;
@@ -355,17 +357,6 @@ async function reconcile(
     `  ${clean ? 'CLEAN' : 'NOT CLEAN'}: every 2xx has ${clean ? 'exactly' : 'NOT exactly'} one row and one object`,
   ];
   return { clean, text: text.join('\n') };
-}
-
-async function listFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  const files: string[] = [];
-  for (const entry of entries) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) files.push(...(await listFiles(full)));
-    else files.push(full);
-  }
-  return files;
 }
 
 main().catch((error: unknown) => {
