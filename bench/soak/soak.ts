@@ -307,7 +307,7 @@ function summaryTable(rows: MinuteRow[]): string {
         p95,
         p99,
         ...apps.map((app) => row.rssMb[app] ?? Number.NaN),
-        ...kinds.map((kind) => row.backlog[kind] ?? 0),
+        ...kinds.map((kind) => String(row.backlog[kind] ?? 0)),
       ];
     }),
   );
