@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { type ApiHarness, startApiHarness } from '../support/api-harness';
-import { createMigratedDatabase } from '../support/database';
+import { createMigratedDatabase, type TestDatabase } from '../support/database';
+import { createUserWithToken } from '@linescope/accounts';
+import { DatabaseTransactions } from '@linescope/db';
 import { datasetImages } from '../support/datasets';
 import { waitFor } from '../support/processes';
 import {
@@ -296,5 +298,139 @@ describe('uploads left pending by a stop', () => {
       await db.drop();
       await rm(dataDir, { recursive: true, force: true });
     }
+  }, 60_000);
+});
+
+/**
+ * A TCP proxy in front of PostgreSQL that can stall: while stalled it forwards nothing either way and connects no
+ * new client upstream, as a database server that was stopped (SIGSTOP) or a network that drops everything does.
+ */
+async function startStallableProxy(upstream: URL): Promise<{
+  port: number;
+  stall(): void;
+  resume(): void;
+  close(): Promise<void>;
+}> {
+  let stalled = false;
+  const pairs = new Set<[net.Socket, net.Socket | undefined]>();
+  const waiting: (() => void)[] = [];
+  const server = net.createServer((client) => {
+    const pair: [net.Socket, net.Socket | undefined] = [client, undefined];
+    pairs.add(pair);
+    client.on('error', () => undefined);
+    client.on('close', () => {
+      pair[1]?.destroy();
+      pairs.delete(pair);
+    });
+    const connect = () => {
+      if (client.destroyed) return;
+      const server = net.connect(Number(upstream.port || 5432), upstream.hostname);
+      pair[1] = server;
+      server.on('error', () => client.destroy());
+      server.on('close', () => client.destroy());
+      client.pipe(server);
+      server.pipe(client);
+      if (stalled) {
+        client.pause();
+        server.pause();
+      }
+    };
+    if (stalled) waiting.push(connect);
+    else connect();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const setPaused = (paused: boolean) => {
+    for (const [client, upstreamSocket] of pairs) {
+      for (const socket of [client, upstreamSocket]) {
+        if (!socket) continue;
+        if (paused) socket.pause();
+        else socket.resume();
+      }
+    }
+  };
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    stall: () => {
+      stalled = true;
+      setPaused(true);
+    },
+    resume: () => {
+      stalled = false;
+      setPaused(false);
+      for (const connect of waiting.splice(0)) connect();
+    },
+    close: async () => {
+      for (const [client, upstreamSocket] of pairs) {
+        client.destroy();
+        upstreamSocket?.destroy();
+      }
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+describe('a database server that stops answering (stalled behind a proxy)', () => {
+  let db: TestDatabase;
+  let proxy: Awaited<ReturnType<typeof startStallableProxy>>;
+  let running: RunningApp;
+  let dataDir: string;
+  let adminToken: string;
+
+  beforeAll(async () => {
+    const migrated = await createMigratedDatabase();
+    db = migrated.db;
+    adminToken = (
+      await createUserWithToken(
+        new DatabaseTransactions(migrated.dataSource),
+        { email: 'admin@example.com', displayName: 'Admin', role: 'admin' },
+        null,
+      )
+    ).token;
+    await migrated.dataSource.destroy();
+    const target = new URL(db.url);
+    proxy = await startStallableProxy(target);
+    const viaProxy = new URL(db.url);
+    viaProxy.port = String(proxy.port);
+    dataDir = await mkdtemp(path.join(tmpdir(), 'linescope-db-stall-'));
+    running = await startApp(apiApp, {
+      DATABASE_URL: viaProxy.toString(),
+      DATA_DIR: dataDir,
+      API_PORT: '0',
+      LOG_LEVEL: 'silent',
+      INFERENCE_URLS: 'http://127.0.0.1:9',
+      DATABASE_STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS),
+      DATABASE_CONNECT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS),
+      DATABASE_POOL_SIZE: '2',
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    proxy?.resume();
+    await running?.shutdown('test over');
+    await proxy?.close();
+    await db?.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const list = async () => {
+    const started = Date.now();
+    const response = await fetch(`${running.url}/api/v1/inspections`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    return { status: response.status, body: await response.json(), ms: Date.now() - started };
+  };
+
+  it('answers 503 database_unavailable within the bound (statement + 1 s, or the connect bound), then recovers', async () => {
+    expect((await list()).status).toBe(200);
+    proxy.stall();
+    // Several at once: some wait on a pooled connection that never answers, others for a new connection.
+    const stalled = await Promise.all([list(), list(), list(), list()]);
+    for (const answer of stalled) {
+      expect(answer.status).toBe(503);
+      expect(answer.body).toMatchObject({ statusCode: 503, error: 'database_unavailable' });
+      expect(answer.ms).toBeLessThan(STATEMENT_TIMEOUT_MS + 1_000 + SLACK_MS);
+    }
+    proxy.resume();
+    await waitFor(async () => (await list()).status === 200, 10_000, 'the API answering again');
   }, 60_000);
 });
