@@ -864,7 +864,10 @@ export interface components {
             thumbnailUrl: string;
             /** @example /api/v1/inspections/3f0c.../image */
             imageUrl: string;
-            /** @example /api/v1/inspections/3f0c.../heatmap */
+            /**
+             * @description Set for every scored defect or uncertain inspection: fetching it renders the heatmap first if it is not rendered yet (`heatmapAvailable` false); null for other verdicts
+             * @example /api/v1/inspections/3f0c.../heatmap
+             */
             heatmapUrl: string | null;
             /** @description How many reviews the inspection has */
             reviewCount: number;
@@ -1065,7 +1068,10 @@ export interface components {
             thumbnailUrl: string;
             /** @example /api/v1/inspections/3f0c.../image */
             imageUrl: string;
-            /** @example /api/v1/inspections/3f0c.../heatmap */
+            /**
+             * @description Set for every scored defect or uncertain inspection: fetching it renders the heatmap first if it is not rendered yet (`heatmapAvailable` false); null for other verdicts
+             * @example /api/v1/inspections/3f0c.../heatmap
+             */
             heatmapUrl: string | null;
             /** @description How many reviews the inspection has */
             reviewCount: number;
