@@ -70,13 +70,9 @@ export class JobQueue {
       schema: options.schema ?? 'pgboss',
       application_name: 'linescope-queue',
       max: 4,
-      ...(options.timeouts
-        ? {
-            connectionTimeoutMillis: options.timeouts.connectMs,
-            statement_timeout: options.timeouts.statementMs,
-            query_timeout: options.timeouts.statementMs + 1_000,
-          }
-        : {}),
+      // Only the connection wait is bounded on the queue's own pool: pg-boss's schema migrations and maintenance
+      // may legitimately run long. A send on the request path is bounded in `send` instead.
+      ...(options.timeouts ? { connectionTimeoutMillis: options.timeouts.connectMs } : {}),
       archiveFailedAfterSeconds: options.keepFailedForSeconds ?? 14 * 24 * 3600,
       // pg-boss hands its options to pg's Pool, whose onConnect hook runs before a new connection is used.
       ...(options.verifyConnection ? ({ onConnect: options.verifyConnection } as object) : {}),
@@ -113,12 +109,16 @@ export class JobQueue {
     options: SendOptions = {},
   ): Promise<string | null> {
     const data = parsePayload(kind, payload);
-    return this.boss.send(kind, data, {
+    const sent = this.boss.send(kind, data, {
       ...JOB_KINDS[kind].retry,
       singletonKey: options.singletonKey,
       startAfter: options.startAfter,
       db: options.db,
     });
+    // Inside a transaction the transaction's own connection bounds it; on the queue's pool, this does.
+    const timeouts = this.options.timeouts;
+    if (options.db || !timeouts) return sent;
+    return boundedBy(sent, timeouts.connectMs + timeouts.statementMs, `sending a ${kind} job`);
   }
 
   /** Sends a job of this kind on a cron schedule (pg-boss keeps one schedule per kind, across instances). */
@@ -245,4 +245,13 @@ export class JobQueue {
     const result = await db.executeSql(text, values as never[]);
     return result.rows as T[];
   }
+}
+
+/** Rejects like pg's own read timeout (so callers see the database as unavailable) when `work` takes too long. */
+function boundedBy<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Query read timeout: ${what} took over ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
