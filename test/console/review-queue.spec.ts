@@ -115,7 +115,7 @@ describe('review queue', () => {
       reviewCount: 0,
       thumbnailUrl: `/api/v1/inspections/${onLine}/thumbnail`,
       imageUrl: `/api/v1/inspections/${onLine}/image`,
-      heatmapUrl: null,
+      heatmapUrl: `/api/v1/inspections/${onLine}/heatmap`,
     });
     const expires = Date.parse(item.claimExpiresAt) - Date.now();
     expect(expires).toBeGreaterThan(290_000);

@@ -152,6 +152,11 @@ describe('hot swap under load', () => {
     ]);
     const metrics = await (await fetch(`${service.url}/metrics`)).text();
     expect(metrics).toMatch(/linescope_inference_model_swaps_total\{role="production",app="inference"\} 1\n/);
+    // Which model ids this instance serves: the promoted one only, once the old one is unloaded.
+    expect(metrics).toContain(
+      `linescope_inference_serving_model{model_id="${second.id}",role="production",app="inference"} 1\n`,
+    );
+    expect(metrics).not.toContain(`model_id="${first.id}"`);
     expect((await fetch(`${service.url}/health/ready`)).status).toBe(200);
   });
 

@@ -5,6 +5,7 @@ import {
   binary,
   createInspection,
   createLine,
+  INFERENCE_TEST_TOKEN,
   type InferenceHarness,
   type InferenceSetup,
   notifyModels,
@@ -219,5 +220,45 @@ describe('inference jobs and shadow evaluation', () => {
     expect(outcome).toEqual({ status: 'skipped', reason: 'inspection no longer exists' });
     const key = `heatmaps/${lineId}/${scored.receivedAt.toISOString().slice(0, 10)}/${scored.id}.png`;
     expect(await setup.store.exists(key)).toBe(false);
+  });
+
+  it('renders a missing heatmap on demand (POST /heatmaps/:id), once, and refuses what has none', async () => {
+    const render = async (id: string) => {
+      const response = await fetch(`${service.url}/heatmaps/${id}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${INFERENCE_TEST_TOKEN}` },
+      });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    const repository = setup.dataSource.getRepository(InspectionEntity);
+    const scoredAs = async (verdict: 'defect' | 'ok') => {
+      const pending = await createInspection(setup.dataSource, setup.store, lineId, image);
+      return repository.save({
+        ...pending,
+        status: 'scored',
+        verdict,
+        score: verdict === 'defect' ? 0.7 : 0.1,
+        probabilities: verdict === 'defect' ? { ok: 0.3, defect: 0.7 } : { ok: 0.9, defect: 0.1 },
+        modelVersionId: production.id,
+      });
+    };
+    // As a job dropped from the bounded backlog leaves it: a defect with no heatmap and no job.
+    const defect = await scoredAs('defect');
+    const first = await render(defect.id);
+    expect(first.status).toBe(200);
+    const key = `heatmaps/${lineId}/${defect.receivedAt.toISOString().slice(0, 10)}/${defect.id}.png`;
+    expect(first.body).toEqual({ heatmapKey: key });
+    expect((await inspection(defect.id)).heatmapKey).toBe(key);
+    expect((await sharp(await setup.store.get(key)).metadata()).format).toBe('png');
+    expect(await render(defect.id)).toEqual({ status: 200, body: { heatmapKey: key } });
+
+    const ok = await scoredAs('ok');
+    expect(await render(ok.id)).toMatchObject({ status: 409, body: { error: 'no_heatmap' } });
+    expect((await inspection(ok.id)).heatmapKey).toBeNull();
+    expect(await render('00000000-0000-4000-8000-000000000000')).toMatchObject({
+      status: 404,
+      body: { error: 'inspection_not_found' },
+    });
+    expect((await render('not-a-uuid')).status).toBe(400);
   });
 });

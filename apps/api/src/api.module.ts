@@ -44,6 +44,7 @@ import { OrphanSweepService } from './services/orphan-sweep.service';
 import { RateLimiter } from './services/rate-limiter';
 import { ReviewQueueService } from './services/review-queue.service';
 import { ReviewService } from './services/review.service';
+import { HeatmapOnDemandService } from './services/heatmap-on-demand.service';
 import { ThumbnailService } from './services/thumbnail.service';
 import { TrainingJobService } from './services/training-job.service';
 import { SignedUrlService } from './services/signed-url.service';
@@ -119,6 +120,7 @@ export class ApiModule {
         ReviewQueueService,
         TrainingJobService,
         ThumbnailService,
+        HeatmapOnDemandService,
         DashboardService,
         EventHubService,
         EventStreamService,

@@ -22,6 +22,20 @@ export const environmentSchema = z
       .optional(),
     /** Bound on each object-store call on the request path: past it the call fails and the API answers 503. */
     STORAGE_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+    /** Bound on waiting for a database connection (new, or free in a busy pool): past it, 503 database_unavailable. */
+    DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+    /** Bound on one SQL statement, lock waits included (statement_timeout; the client gives up 1 s later). */
+    DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+    /** A client must send a request's headers within this (Node's headersTimeout); else 408 and the connection closes. */
+    HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+    /** A client must send a whole request, body included, within this (Node's requestTimeout); else 408. */
+    HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
+    /** Bound on the API's calls to the inference service that a person waits for (a heatmap rendered on demand). */
+    INFERENCE_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+    /** Bound on one webhook delivery; a receiver slower than this counts as failed and is retried. */
+    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+    /** Most render-heatmap jobs kept waiting; the oldest beyond it are dropped (rendered on demand when opened). */
+    HEATMAP_BACKLOG_MAX: z.coerce.number().int().min(1).default(500),
     /** First port the launcher's embedded PostgreSQL tries at first start (later starts reuse the recorded one). */
     EMBEDDED_DATABASE_PORT: port.default(54329),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
@@ -90,6 +104,12 @@ export const environmentSchema = z
     REVIEW_CLAIM_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   })
   .superRefine((env, ctx) => {
+    if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS)
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['HTTP_HEADERS_TIMEOUT_MS'],
+        message: 'must not exceed HTTP_REQUEST_TIMEOUT_MS',
+      });
     if (env.NODE_ENV === 'production' && !env.INFERENCE_TOKEN)
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
@@ -133,7 +153,14 @@ export interface AppConfig {
     runMigrations: boolean;
     systemIdentifier: string | undefined;
     embeddedPort: number;
+    connectTimeoutMs: number;
+    statementTimeoutMs: number;
   };
+  /** Node's server bounds on receiving a request: headers, and the whole request with its body. */
+  http: { headersTimeoutMs: number; requestTimeoutMs: number };
+  inferenceTimeoutMs: number;
+  webhookTimeoutMs: number;
+  heatmapBacklogMax: number;
   storage: StorageConfig;
   /** Bound on one object-store call (inactivity for transfers); see STORAGE_TIMEOUT_MS. */
   storageTimeoutMs: number;
@@ -177,7 +204,13 @@ export function toAppConfig(env: Environment): AppConfig {
       runMigrations: env.MIGRATIONS_RUN,
       systemIdentifier: env.DATABASE_SYSTEM_ID,
       embeddedPort: env.EMBEDDED_DATABASE_PORT,
+      connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
     },
+    http: { headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS, requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS },
+    inferenceTimeoutMs: env.INFERENCE_TIMEOUT_MS,
+    webhookTimeoutMs: env.WEBHOOK_TIMEOUT_MS,
+    heatmapBacklogMax: env.HEATMAP_BACKLOG_MAX,
     storage,
     storageTimeoutMs: env.STORAGE_TIMEOUT_MS,
     host: env.HOST,

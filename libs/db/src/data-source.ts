@@ -11,6 +11,28 @@ export interface DataSourceOptions {
    * that asked for it. Used to check the server is this installation's cluster (see `assertServerIdentity`).
    */
   verifyConnection?: (client: { query(text: string): Promise<unknown> }) => Promise<void>;
+  /** Bounds on every call (request path): unset, only the 5 s connection timeout applies (migrations, CLIs). */
+  timeouts?: DatabaseTimeouts;
+}
+
+export interface DatabaseTimeouts {
+  /** Waiting for a pooled connection (a new one, or a free one when the pool is busy). */
+  connectMs: number;
+  /** One statement, lock waits included: the server cancels it (SQLSTATE 57014). */
+  statementMs: number;
+}
+
+/** A server that does not answer at all (stopped, unreachable) cannot cancel: the client gives up this much later. */
+const CLIENT_SIDE_SLACK_MS = 1_000;
+
+/** pg's Pool options for the bounds: server-side statement_timeout, and a client-side read timeout behind it. */
+export function timeoutOptions(timeouts: DatabaseTimeouts | undefined): Record<string, number> {
+  if (!timeouts) return { connectionTimeoutMillis: 5_000 };
+  return {
+    connectionTimeoutMillis: timeouts.connectMs,
+    statement_timeout: timeouts.statementMs,
+    query_timeout: timeouts.statementMs + CLIENT_SIDE_SLACK_MS,
+  };
 }
 
 /** The one TypeORM DataSource factory: schema comes only from migrations, never from synchronize. */
@@ -26,7 +48,7 @@ export function createDataSource(options: DataSourceOptions): DataSource {
     applicationName: options.applicationName ?? 'linescope',
     extra: {
       max: options.poolSize ?? 10,
-      connectionTimeoutMillis: 5_000,
+      ...timeoutOptions(options.timeouts),
       ...(options.verifyConnection ? { onConnect: options.verifyConnection } : {}),
     },
   });

@@ -23,7 +23,17 @@ export interface JobQueueOptions {
   /** Runs on every new connection of the queue before it is used; a rejection refuses that connection. */
   verifyConnection?: (client: { query(text: string): Promise<unknown> }) => Promise<void>;
   log?: (message: string, fields?: Record<string, unknown>) => void;
+  /** Bounds on the queue's connections and statements (a send on the request path must not wait forever). */
+  timeouts?: { connectMs: number; statementMs: number };
+  /**
+   * Most jobs of a kind left waiting (`created`): while this instance works the kind, the oldest beyond the
+   * limit are deleted every BACKLOG_TRIM_EVERY_MS. For work that is worthless once stale (heatmaps).
+   */
+  backlogLimits?: Partial<Record<JobKind, number>>;
 }
+
+/** How often a worker trims the backlogs of its kinds that have a limit. */
+export const BACKLOG_TRIM_EVERY_MS = 2_000;
 
 export interface SendOptions {
   /** With a 'short' queue policy, at most one job per key waits in the queue. */
@@ -51,6 +61,7 @@ export class JobQueue {
   private readonly boss: PgBoss;
   private readonly pollingIntervalSeconds: number;
   private started = false;
+  private readonly trimTimers: NodeJS.Timeout[] = [];
 
   constructor(private readonly options: JobQueueOptions) {
     this.pollingIntervalSeconds = options.pollingIntervalSeconds ?? 1;
@@ -59,6 +70,9 @@ export class JobQueue {
       schema: options.schema ?? 'pgboss',
       application_name: 'linescope-queue',
       max: 4,
+      // Only the connection wait is bounded on the queue's own pool: pg-boss's schema migrations and maintenance
+      // may legitimately run long. A send on the request path is bounded in `send` instead.
+      ...(options.timeouts ? { connectionTimeoutMillis: options.timeouts.connectMs } : {}),
       archiveFailedAfterSeconds: options.keepFailedForSeconds ?? 14 * 24 * 3600,
       // pg-boss hands its options to pg's Pool, whose onConnect hook runs before a new connection is used.
       ...(options.verifyConnection ? ({ onConnect: options.verifyConnection } as object) : {}),
@@ -95,12 +109,16 @@ export class JobQueue {
     options: SendOptions = {},
   ): Promise<string | null> {
     const data = parsePayload(kind, payload);
-    return this.boss.send(kind, data, {
+    const sent = this.boss.send(kind, data, {
       ...JOB_KINDS[kind].retry,
       singletonKey: options.singletonKey,
       startAfter: options.startAfter,
       db: options.db,
     });
+    // Inside a transaction the transaction's own connection bounds it; on the queue's pool, this does.
+    const timeouts = this.options.timeouts;
+    if (options.db || !timeouts) return sent;
+    return boundedBy(sent, timeouts.connectMs + timeouts.statementMs, `sending a ${kind} job`);
   }
 
   /** Sends a job of this kind on a cron schedule (pg-boss keeps one schedule per kind, across instances). */
@@ -128,7 +146,40 @@ export class JobQueue {
           async ([job]) => this.run(kind, handler, job),
         );
       }
+      const limit = this.options.backlogLimits?.[kind];
+      if (limit !== undefined) this.trimPeriodically(kind, limit);
     }
+  }
+
+  /**
+   * Deletes the oldest waiting jobs of a kind beyond `keep` (jobs already active, retrying or done are left alone).
+   * Returns how many were dropped.
+   */
+  async trimBacklog(kind: JobKind, keep: number): Promise<number> {
+    const rows = await this.query<{ id: string }>(
+      `DELETE FROM ${this.schema}.job WHERE name = $1 AND state = 'created' AND id IN (
+         SELECT id FROM ${this.schema}.job WHERE name = $1 AND state = 'created'
+         ORDER BY created_on DESC, id DESC OFFSET $2
+       ) RETURNING id`,
+      [kind, keep],
+    );
+    return rows.length;
+  }
+
+  private trimPeriodically(kind: JobKind, keep: number): void {
+    let running = false;
+    const timer = setInterval(() => {
+      if (running) return;
+      running = true;
+      this.trimBacklog(kind, keep)
+        .then((dropped) => {
+          if (dropped) this.options.log?.('stale jobs dropped', { kind, dropped, keep });
+        })
+        .catch((error: unknown) => this.options.onError?.(error as Error))
+        .finally(() => (running = false));
+    }, BACKLOG_TRIM_EVERY_MS);
+    timer.unref();
+    this.trimTimers.push(timer);
   }
 
   private async run(kind: JobKind, handler: JobHandler<JobKind>, job: PgBoss.JobWithMetadata<unknown>) {
@@ -179,6 +230,7 @@ export class JobQueue {
 
   /** Waits for in-flight handlers (up to `timeoutMs`), then stops polling and closes connections. */
   async stop(timeoutMs = 30_000): Promise<void> {
+    for (const timer of this.trimTimers.splice(0)) clearInterval(timer);
     if (!this.started) return;
     this.started = false;
     await this.boss.stop({ graceful: true, wait: true, timeout: timeoutMs });
@@ -193,4 +245,13 @@ export class JobQueue {
     const result = await db.executeSql(text, values as never[]);
     return result.rows as T[];
   }
+}
+
+/** Rejects like pg's own read timeout (so callers see the database as unavailable) when `work` takes too long. */
+function boundedBy<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Query read timeout: ${what} took over ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

@@ -18,6 +18,7 @@ import {
   ApiHeader,
   ApiOkResponse,
   ApiOperation,
+  ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
 import { plainToInstance } from 'class-transformer';
@@ -35,6 +36,7 @@ import {
 } from '../dtos/inspection.dto';
 import { hasControlCharacters } from '../dtos/text.validators';
 import { ApiError } from '../errors/api-error';
+import { HeatmapOnDemandService } from '../services/heatmap-on-demand.service';
 import { InspectionFilesService } from '../services/inspection-files.service';
 import { InspectionIntakeService } from '../services/inspection-intake.service';
 import { InspectionQueryService } from '../services/inspection-query.service';
@@ -50,6 +52,7 @@ export class InspectionsController {
     private readonly queries: InspectionQueryService,
     private readonly files: InspectionFilesService,
     private readonly thumbnails: ThumbnailService,
+    private readonly heatmaps: HeatmapOnDemandService,
   ) {}
 
   @Post()
@@ -172,15 +175,29 @@ export class InspectionsController {
 
   @Get(':id/heatmap')
   @Allow('camera', 'admin', 'ml_engineer', 'qa')
+  @ApiOperation({
+    summary: 'The explanation heatmap (PNG) of a defect or uncertain inspection',
+    description:
+      'Rendered now when the queued rendering has not happened yet (or was dropped from the bounded backlog): ' +
+      '404 heatmap_not_found for other verdicts, 503 inference_unavailable when the inference service does ' +
+      'not render it within INFERENCE_TIMEOUT_MS.',
+  })
   @ApiOkResponse({ description: 'The explanation heatmap (PNG), streamed' })
+  @ApiResponse({
+    status: 404,
+    description: 'No such inspection, or no heatmap for its verdict (heatmap_not_found)',
+  })
+  @ApiResponse({
+    status: 503,
+    description: 'The heatmap could not be rendered in time (inference_unavailable)',
+  })
   async heatmap(
     @Param('id', ParseUUIDPipe) id: string,
     @CurrentPrincipal() principal: Principal,
     @Res() response: Response,
   ): Promise<void> {
     const row = await this.queries.get(id, principal);
-    if (!row.heatmapKey) throw new ApiError(404, 'heatmap_not_found', 'this inspection has no heatmap (yet)');
-    await this.files.stream(row.heatmapKey, response);
+    await this.files.stream(await this.heatmaps.ensure(row), response);
   }
 }
 

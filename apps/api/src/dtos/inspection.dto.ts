@@ -40,7 +40,14 @@ export class InspectionDto {
   @ApiProperty({ example: '/api/v1/inspections/3f0c.../thumbnail', description: 'WebP, longest side 256 px' })
   thumbnailUrl!: string;
   @ApiProperty({ example: '/api/v1/inspections/3f0c.../image' }) imageUrl!: string;
-  @ApiProperty({ nullable: true, type: String, example: '/api/v1/inspections/3f0c.../heatmap' })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: '/api/v1/inspections/3f0c.../heatmap',
+    description:
+      'Set for every scored defect or uncertain inspection: fetching it renders the heatmap first if it is not ' +
+      'rendered yet (`heatmapAvailable` false); null for other verdicts',
+  })
   heatmapUrl!: string | null;
   @ApiProperty({ description: 'How many reviews the inspection has' }) reviewCount!: number;
 }
@@ -147,7 +154,13 @@ export function mapInspection(row: InspectionEntity): InspectionDto {
     failureReason: row.failureReason,
     thumbnailUrl: `/api/v1/inspections/${row.id}/thumbnail`,
     imageUrl: `/api/v1/inspections/${row.id}/image`,
-    heatmapUrl: row.heatmapKey !== null ? `/api/v1/inspections/${row.id}/heatmap` : null,
+    heatmapUrl:
+      row.heatmapKey !== null || heatmapExpected(row) ? `/api/v1/inspections/${row.id}/heatmap` : null,
     reviewCount: row.reviewCount,
   };
+}
+
+/** A scored defect or uncertain inspection has a heatmap, rendered by its job or on demand when first fetched. */
+function heatmapExpected(row: Pick<InspectionEntity, 'status' | 'verdict'>): boolean {
+  return row.status === 'scored' && (row.verdict === 'defect' || row.verdict === 'uncertain');
 }

@@ -1,4 +1,5 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Inject } from '@nestjs/common';
+import { isDatabaseUnavailable } from '@linescope/db';
 import { LOGGER } from '@linescope/platform';
 import { type Response } from 'express';
 import { type Logger } from 'pino';
@@ -25,7 +26,9 @@ export class ErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     const body = this.toBody(exception);
-    if (body.statusCode >= 500 && !(exception instanceof HttpException))
+    if (body.error === 'database_unavailable' && !(exception instanceof HttpException))
+      this.logger.warn({ err: exception }, 'database unavailable');
+    else if (body.statusCode >= 500 && !(exception instanceof HttpException))
       this.logger.error({ err: exception }, 'unhandled error');
     if (response.headersSent) return;
     const retryAfter = body.details?.retryAfterSeconds;
@@ -35,6 +38,14 @@ export class ErrorFilter implements ExceptionFilter {
   }
 
   private toBody(exception: unknown): ErrorBody {
+    if (isDatabaseUnavailable(exception)) {
+      // A slow, stopped or unreachable database (past DATABASE_*_TIMEOUT_MS): retry later, never a 500.
+      return {
+        statusCode: 503,
+        error: 'database_unavailable',
+        message: 'the database does not answer; retry later',
+      };
+    }
     if (!(exception instanceof HttpException)) {
       return { statusCode: 500, error: 'internal_error', message: 'internal error' };
     }

@@ -87,6 +87,46 @@ export class InferenceClient {
     throw new InferenceUnavailableError(lastError);
   }
 
+  /**
+   * Asks an instance to render an inspection's heatmap unless it has one, within `deadlineMs` over all instances.
+   * Resolves with the key, or with the instance's refusal (no such inspection, no heatmap for its verdict).
+   */
+  async renderHeatmap(
+    inspectionId: string,
+    deadlineMs: number,
+  ): Promise<{ heatmapKey: string } | { refused: string }> {
+    const deadline = Date.now() + deadlineMs;
+    let lastError = 'no inference instance is configured';
+    for (const base of this.candidates()) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        lastError = `no answer within ${deadlineMs} ms (${lastError})`;
+        break;
+      }
+      try {
+        const response = await fetch(`${base}/heatmaps/${encodeURIComponent(inspectionId)}`, {
+          method: 'POST',
+          headers: this.config.inferenceToken
+            ? { Authorization: `Bearer ${this.config.inferenceToken}` }
+            : {},
+          signal: AbortSignal.timeout(remaining),
+        });
+        const text = await response.text();
+        if (response.ok) {
+          this.failedAt.delete(base);
+          return JSON.parse(text) as { heatmapKey: string };
+        }
+        if (response.status < 500) return { refused: messageOf(text) };
+        lastError = `${base} answered ${response.status}: ${text.slice(0, 200)}`;
+        this.failedAt.set(base, Date.now());
+      } catch (error) {
+        lastError = `${base}: ${error instanceof Error ? error.message : String(error)}`;
+        if ((error as Error).name !== 'TimeoutError') this.failedAt.set(base, Date.now());
+      }
+    }
+    throw new InferenceUnavailableError(lastError);
+  }
+
   /** Healthy instances first, in round-robin order; recently failed ones after them. */
   private candidates(): string[] {
     const urls = this.config.inferenceUrls;
@@ -103,5 +143,14 @@ function errorCodeOf(body: string): unknown {
     return (JSON.parse(body) as { error?: unknown }).error;
   } catch {
     return undefined;
+  }
+}
+
+function messageOf(body: string): string {
+  try {
+    const message = (JSON.parse(body) as { message?: unknown }).message;
+    return typeof message === 'string' ? message : body.slice(0, 200);
+  } catch {
+    return body.slice(0, 200);
   }
 }

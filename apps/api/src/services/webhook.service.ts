@@ -1,12 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InspectionRepository, ProductionLineRepository } from '@linescope/db';
-import { LOGGER } from '@linescope/platform';
+import { type AppConfig } from '@linescope/config';
+import { APP_CONFIG, LOGGER } from '@linescope/platform';
 import { type JobOutcome } from '@linescope/queue';
 import { createHmac } from 'node:crypto';
 import { type Logger } from 'pino';
 import { mapInspection } from '../dtos/inspection.dto';
-
-const WEBHOOK_TIMEOUT_MS = 10_000;
 
 /** Signs a webhook body: `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`. */
 export function signWebhook(secret: string, body: string, timestamp: number): string {
@@ -24,6 +23,7 @@ export class WebhookService {
     private readonly inspections: InspectionRepository,
     private readonly lines: ProductionLineRepository,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async notify(inspectionId: string): Promise<JobOutcome> {
@@ -43,9 +43,11 @@ export class WebhookService {
         'X-Linescope-Signature': signWebhook(line.webhookSecret, body, Math.floor(Date.now() / 1000)),
       },
       body,
-      signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
+      // Bounds the wait for the answer's headers: a receiver that accepts and never answers fails the try.
+      signal: AbortSignal.timeout(this.config.webhookTimeoutMs),
       redirect: 'error',
     });
+    await response.body?.cancel();
     if (!response.ok) throw new Error(`webhook ${line.webhookUrl} answered ${response.status}`);
     this.logger.info({ inspectionId, url: line.webhookUrl }, 'webhook delivered');
     return { status: 'done', detail: { httpStatus: response.status } };

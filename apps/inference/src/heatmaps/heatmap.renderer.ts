@@ -26,6 +26,13 @@ export interface HeatmapRendererDependencies {
 export type HeatmapOutcome =
   { status: 'rendered'; key: string; method: string } | { status: 'skipped'; reason: string };
 
+/** What rendering one inspection's heatmap "if missing" came to. */
+export type MissingHeatmapOutcome =
+  | { status: 'rendered'; key: string; method: string }
+  | { status: 'exists'; key: string }
+  | { status: 'not-found' }
+  | { status: 'not-applicable'; reason: string };
+
 /** `heatmaps/<lineId>/<YYYY-MM-DD of receipt, UTC>/<inspectionId>.png` */
 export function heatmapKey(inspection: Pick<InspectionEntity, 'id' | 'lineId' | 'receivedAt'>): string {
   return `heatmaps/${inspection.lineId}/${inspection.receivedAt.toISOString().slice(0, 10)}/${inspection.id}.png`;
@@ -38,6 +45,29 @@ export function heatmapKey(inspection: Pick<InspectionEntity, 'id' | 'lineId' | 
  */
 export class HeatmapRenderer {
   constructor(private readonly deps: HeatmapRendererDependencies) {}
+
+  /**
+   * Renders the heatmap of a defect or uncertain inspection unless it has one: what the queued job does and what a
+   * person opening the item asks for (whichever comes first attaches its key; the other finds it there).
+   */
+  async renderMissing(inspectionId: string): Promise<MissingHeatmapOutcome> {
+    const inspection = await this.deps.inspections.findById(inspectionId);
+    if (!inspection) return { status: 'not-found' };
+    if (inspection.heatmapKey) return { status: 'exists', key: inspection.heatmapKey };
+    if (inspection.verdict !== 'defect' && inspection.verdict !== 'uncertain')
+      return {
+        status: 'not-applicable',
+        reason: 'heatmaps are rendered for defect and uncertain verdicts only',
+      };
+    const outcome = await this.render(inspection);
+    if (outcome.status === 'rendered') return outcome;
+    if (outcome.reason === 'heatmap already rendered') {
+      const key = await this.deps.inspections.findHeatmapKey(inspectionId);
+      if (key) return { status: 'exists', key };
+    }
+    if (outcome.reason === 'inspection no longer exists') return { status: 'not-found' };
+    return { status: 'not-applicable', reason: outcome.reason };
+  }
 
   async render(inspection: InspectionEntity): Promise<HeatmapOutcome> {
     const { registry, store, batcher, explainer, maxImagePixels } = this.deps;

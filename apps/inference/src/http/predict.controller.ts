@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Inject, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -84,6 +84,38 @@ export class PredictController {
       return prediction;
     } catch (error) {
       throw toHttpError(error);
+    }
+  }
+
+  /** The API asks for this when a person opens an item whose heatmap was not rendered (or was dropped as stale). */
+  @Post('heatmaps/:inspectionId')
+  @HttpCode(200)
+  @ApiOperation({ summary: "Render an inspection's heatmap now unless it has one; answers its storage key" })
+  @ApiOkResponse({ description: '`{ heatmapKey }`: rendered now, or already there.' })
+  @ApiResponse({ status: 400, description: 'The id is not a UUID.' })
+  @ApiResponse({ status: 404, description: 'No such inspection.' })
+  @ApiResponse({
+    status: 409,
+    description: 'No heatmap for this inspection (not a defect or uncertain verdict).',
+  })
+  @ApiResponse({ status: 503, description: 'The version that scored it cannot be loaded now.' })
+  async renderHeatmap(@Param('inspectionId') inspectionIdParam: string): Promise<{ heatmapKey: string }> {
+    const inspectionId = optionalUuid('inspectionId', inspectionIdParam);
+    if (!inspectionId) throw httpError(400, 'invalid_request', 'inspectionId must be a UUID');
+    let outcome;
+    try {
+      outcome = await this.runtime.heatmaps.renderMissing(inspectionId);
+    } catch (error) {
+      throw toHttpError(error);
+    }
+    switch (outcome.status) {
+      case 'rendered':
+      case 'exists':
+        return { heatmapKey: outcome.key };
+      case 'not-found':
+        throw httpError(404, 'inspection_not_found', 'no inspection has this id');
+      case 'not-applicable':
+        throw httpError(409, 'no_heatmap', outcome.reason);
     }
   }
 

@@ -34,18 +34,17 @@ export class InferenceJobHandlers {
       'score-inspection': ({ inspectionId }) => this.scoreInspection(inspectionId),
       'score-awaiting-model': () => this.scoreAwaitingModel(),
       'render-heatmap': async ({ inspectionId }) => {
-        const inspection = await this.inspections.findById(inspectionId);
-        if (!inspection) return { status: 'skipped', reason: 'inspection no longer exists' };
-        if (inspection.verdict !== 'defect' && inspection.verdict !== 'uncertain')
-          return {
-            status: 'skipped',
-            reason: 'heatmaps are rendered for defect and uncertain verdicts only',
-          };
-        if (inspection.heatmapKey) return { status: 'skipped', reason: 'heatmap already rendered' };
-        const outcome = await this.runtime.heatmaps.render(inspection);
-        return outcome.status === 'rendered'
-          ? { status: 'done', detail: { heatmapKey: outcome.key, method: outcome.method } }
-          : outcome;
+        const outcome = await this.runtime.heatmaps.renderMissing(inspectionId);
+        switch (outcome.status) {
+          case 'rendered':
+            return { status: 'done', detail: { heatmapKey: outcome.key, method: outcome.method } };
+          case 'exists':
+            return { status: 'skipped', reason: 'heatmap already rendered' };
+          case 'not-found':
+            return { status: 'skipped', reason: 'inspection no longer exists' };
+          case 'not-applicable':
+            return { status: 'skipped', reason: outcome.reason };
+        }
       },
     };
   }

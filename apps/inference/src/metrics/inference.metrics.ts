@@ -11,6 +11,7 @@ export class InferenceMetrics {
   readonly swaps: Counter<'role'>;
   readonly modelLoads: Counter<'outcome'>;
   readonly loadedModels: Gauge<'role'>;
+  readonly servingModels: Gauge<'model_id' | 'role'>;
   readonly shadowResults: Counter<'model_version' | 'agreement'>;
   readonly shadowDropped: Counter<'reason'>;
   readonly workerRestarts: Counter;
@@ -60,6 +61,12 @@ export class InferenceMetrics {
       name: 'linescope_inference_loaded_models',
       help: 'Model versions being served, by role',
       labelNames: ['role'],
+      registers,
+    });
+    this.servingModels = new Gauge({
+      name: 'linescope_inference_serving_model',
+      help: 'Model versions this instance serves: 1 per model version id (model_id) and role; absent once unloaded',
+      labelNames: ['model_id', 'role'],
       registers,
     });
     this.shadowResults = new Counter({

@@ -312,6 +312,9 @@ export class ModelRegistry {
           .join(',');
       return ids(previous) !== ids(next);
     };
+    metrics.servingModels.reset();
+    for (const { model } of next.serving.values())
+      for (const role of model.roles) metrics.servingModels.set({ model_id: model.versionId, role }, 1);
     let newlyServing = false;
     for (const role of ['production', 'line-override', 'shadow'] as const) {
       const count = [...next.serving.values()].filter(({ model }) => model.roles.includes(role)).length;

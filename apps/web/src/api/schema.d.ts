@@ -294,6 +294,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * The explanation heatmap (PNG) of a defect or uncertain inspection
+         * @description Rendered now when the queued rendering has not happened yet (or was dropped from the bounded backlog): 404 heatmap_not_found for other verdicts, 503 inference_unavailable when the inference service does not render it within INFERENCE_TIMEOUT_MS.
+         */
         get: operations["InspectionsController_heatmap"];
         put?: never;
         post?: never;
@@ -860,7 +864,10 @@ export interface components {
             thumbnailUrl: string;
             /** @example /api/v1/inspections/3f0c.../image */
             imageUrl: string;
-            /** @example /api/v1/inspections/3f0c.../heatmap */
+            /**
+             * @description Set for every scored defect or uncertain inspection: fetching it renders the heatmap first if it is not rendered yet (`heatmapAvailable` false); null for other verdicts
+             * @example /api/v1/inspections/3f0c.../heatmap
+             */
             heatmapUrl: string | null;
             /** @description How many reviews the inspection has */
             reviewCount: number;
@@ -1061,7 +1068,10 @@ export interface components {
             thumbnailUrl: string;
             /** @example /api/v1/inspections/3f0c.../image */
             imageUrl: string;
-            /** @example /api/v1/inspections/3f0c.../heatmap */
+            /**
+             * @description Set for every scored defect or uncertain inspection: fetching it renders the heatmap first if it is not rendered yet (`heatmapAvailable` false); null for other verdicts
+             * @example /api/v1/inspections/3f0c.../heatmap
+             */
             heatmapUrl: string | null;
             /** @description How many reviews the inspection has */
             reviewCount: number;
@@ -1838,6 +1848,20 @@ export interface operations {
         responses: {
             /** @description The explanation heatmap (PNG), streamed */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such inspection, or no heatmap for its verdict (heatmap_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The heatmap could not be rendered in time (inference_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

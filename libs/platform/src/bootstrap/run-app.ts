@@ -59,6 +59,7 @@ export async function startApp(
       Object.assign(checks, definition.readinessChecks(app));
     }
     const port = definition.port(config);
+    boundRequestReads(app.getHttpServer() as Server, config);
     await app.listen(port, config.host);
     const server = app.getHttpServer() as Server;
     const address = server.address();
@@ -79,6 +80,22 @@ export async function startApp(
     await infra.close().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * A client that sends its headers, then trickles or stalls its body, is answered 408 and cut off once the whole
+ * request has not arrived within HTTP_REQUEST_TIMEOUT_MS (headers within HTTP_HEADERS_TIMEOUT_MS): the handler's
+ * read of the body fails, so nothing is stored. Node checks these bounds every `connectionsCheckingInterval`,
+ * set before listening (Node reads it when the server starts listening) to a tenth of the smaller bound.
+ */
+function boundRequestReads(server: Server, config: AppConfig): void {
+  const { headersTimeoutMs, requestTimeoutMs } = config.http;
+  server.headersTimeout = headersTimeoutMs;
+  server.requestTimeout = requestTimeoutMs;
+  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.max(
+    100,
+    Math.min(1_000, Math.floor(headersTimeoutMs / 10)),
+  );
 }
 
 /**

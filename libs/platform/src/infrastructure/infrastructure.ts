@@ -87,11 +87,41 @@ export async function connectInfrastructure(
     );
   }
   const verifyConnection = identityCheck(config.database.systemIdentifier, logger);
+  if (config.database.runMigrations) {
+    // Migrations (and the lock that serialises them) may take longer than a request's bound: their own pool.
+    const migrations = createDataSource({
+      url,
+      poolSize: 2,
+      applicationName: `linescope-${app}-migrate`,
+      verifyConnection,
+    });
+    try {
+      await migrations.initialize();
+    } catch (error) {
+      throw new StartupError(describeDatabaseError(url, error));
+    }
+    try {
+      const applied = await migrateUp(migrations);
+      if (applied.length) logger.info({ applied }, 'database migrations applied');
+    } catch (error) {
+      throw new StartupError(
+        `migrations failed on ${redactUrl(url)}: ${(error as Error).message.split('\n')[0]}`,
+      );
+    } finally {
+      await migrations.destroy().catch(() => undefined);
+    }
+  }
+
+  const timeouts = {
+    connectMs: config.database.connectTimeoutMs,
+    statementMs: config.database.statementTimeoutMs,
+  };
   const dataSource = createDataSource({
     url,
     poolSize: config.database.poolSize,
     applicationName: `linescope-${app}`,
     verifyConnection,
+    timeouts,
   });
   try {
     await dataSource.initialize();
@@ -103,15 +133,6 @@ export async function connectInfrastructure(
     for (const step of cleanup.reverse()) await step().catch(() => undefined);
     throw new StartupError(message);
   };
-
-  if (config.database.runMigrations) {
-    try {
-      const applied = await migrateUp(dataSource);
-      if (applied.length) logger.info({ applied }, 'database migrations applied');
-    } catch (error) {
-      return fail(`migrations failed on ${redactUrl(url)}: ${(error as Error).message.split('\n')[0]}`);
-    }
-  }
 
   const backend = createObjectStore(config);
   const store = new BoundedObjectStore(backend, {
@@ -131,6 +152,8 @@ export async function connectInfrastructure(
   const queue = new JobQueue({
     databaseUrl: url,
     verifyConnection,
+    timeouts,
+    backlogLimits: { 'render-heatmap': config.heatmapBacklogMax },
     onError: (error) => logger.error({ err: error }, 'job queue error'),
     log: (message, fields) => logger.info(fields ?? {}, message),
   });
