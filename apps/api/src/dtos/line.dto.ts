@@ -152,3 +152,25 @@ export function mapLine(line: ProductionLineEntity): LineDto {
     createdAt: line.createdAt.toISOString(),
   };
 }
+
+export class WebhookTestResultDto {
+  @ApiProperty({ example: 'https://mes.example.com/linescope' }) url!: string;
+  @ApiProperty({ description: 'The receiver answered 2xx', example: true }) delivered!: boolean;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description: "The receiver's HTTP status; null when no answer came (network error, timeout)",
+    example: 200,
+  })
+  httpStatus!: number | null;
+  @ApiProperty({ description: 'From sending to the answer (or the failure), in ms', example: 42 })
+  latencyMs!: number;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'Why it was not delivered',
+    example: null,
+  })
+  error!: string | null;
+  @ApiProperty({ example: '2026-12-03T08:15:00.000Z' }) sentAt!: string;
+}
