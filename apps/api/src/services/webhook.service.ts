@@ -117,13 +117,18 @@ function post(url: string, secret: string, event: string, body: string): Promise
   });
 }
 
-/** fetch's TypeError says only "fetch failed"; the reason (ECONNREFUSED, a timeout, a redirect) is its cause. */
+/**
+ * fetch's TypeError says only "fetch failed"; the reason (ECONNREFUSED, a timeout, a redirect) is its cause.
+ * Read by shape, not instanceof: undici's errors may come from another realm.
+ */
 function describeFetchError(error: unknown): string {
-  if (error instanceof Error && error.name === 'TimeoutError')
-    return `no answer within ${WEBHOOK_TIMEOUT_MS / 1000} s`;
-  const cause =
-    error instanceof Error ? (error.cause as { code?: string; message?: string } | undefined) : undefined;
+  const { name, message, cause } = (error ?? {}) as {
+    name?: string;
+    message?: string;
+    cause?: { code?: string; message?: string };
+  };
+  if (name === 'TimeoutError') return `no answer within ${WEBHOOK_TIMEOUT_MS / 1000} s`;
   const reason = cause?.code ?? cause?.message;
-  const message = error instanceof Error ? error.message : String(error);
-  return reason ? `${message}: ${reason}` : message;
+  const text = message ?? String(error);
+  return reason ? `${text}: ${reason}` : text;
 }
