@@ -1,6 +1,7 @@
 import { useMutation } from '@tanstack/react-query';
 import { Navigate, NavLink, Outlet, useLocation, useNavigate } from 'react-router';
 import { api, unwrap } from '../api/client';
+import { ChangePasswordPage } from '../pages/ChangePasswordPage';
 import { useLiveEvents, useStreamUp } from './live-events';
 import { ROLE_LABELS, useSession, useSetSession } from './session';
 
@@ -38,6 +39,7 @@ export function Layout() {
           <NavLink to="/review">Review</NavLink>
           <NavLink to="/inspections">Inspections</NavLink>
           <NavLink to="/dashboards">Dashboards</NavLink>
+          {user.role === 'admin' && <NavLink to="/admin">Administration</NavLink>}
         </nav>
         <span className={streamUp ? 'stream up' : 'stream down'} title="Live updates">
           {streamUp ? 'Live' : 'Polling'}
@@ -50,7 +52,7 @@ export function Layout() {
         </button>
       </header>
       <main id="main" tabIndex={-1}>
-        <Outlet />
+        {user.mustChangePassword ? <ChangePasswordPage /> : <Outlet />}
       </main>
     </>
   );
