@@ -68,7 +68,8 @@ describe('administration pages (browser)', () => {
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
-    [product, browser] = await Promise.all([startProduct(), launchBrowser()]);
+    product = await startProduct();
+    browser = await launchBrowser();
   }, 180_000);
   afterEach(async () => {
     for (const context of contexts.splice(0)) await context.close();
@@ -157,7 +158,7 @@ describe('administration pages (browser)', () => {
     await screenshot(page, '22-admin-line-settings');
 
     // Rotate: a new key shown once; the copied one stops working at once. Then revoke the new one.
-    await row.getByRole('button', { name: /Rotate the key/ }).click();
+    await row.getByRole('button', { name: /Rotate key of/ }).click();
     const reveal = page.getByRole('region', { name: /New API key of camera cam-side/ });
     const rotated = (await reveal.getByTestId('secret-value').textContent())!;
     expect(rotated).not.toBe(copied);
@@ -205,7 +206,7 @@ describe('administration pages (browser)', () => {
 
     // Reset: a new temporary password, shown once; their session ends.
     await admin.getByRole('button', { name: 'Done' }).click();
-    await row.getByRole('button', { name: /Reset the password/ }).click();
+    await row.getByRole('button', { name: /Reset password of/ }).click();
     await admin.getByRole('region', { name: /Temporary password of new.person@example.com/ }).waitFor();
     const second = (await admin.getByTestId('secret-value').textContent())!;
     expect(second).not.toBe(temporary);

@@ -165,7 +165,7 @@ function CameraRow({ camera, onIssued }: { camera: CameraDto; onIssued: (reveale
       <td>
         <button
           type="button"
-          aria-label={`Rotate the key of ${camera.name}`}
+          aria-label={`Rotate key of ${camera.name}`}
           disabled={rotate.isPending}
           onClick={() => {
             if (window.confirm(`Issue a new key for ${camera.name}? Its current keys stop working at once.`))

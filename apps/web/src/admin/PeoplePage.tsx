@@ -172,7 +172,7 @@ function PersonRow({
       <td className="actions">
         <button
           type="button"
-          aria-label={`Reset the password of ${who}`}
+          aria-label={`Reset password of ${who}`}
           disabled={reset.isPending}
           onClick={() => {
             if (window.confirm(`Reset the password of ${person.email}? Their sessions end.`)) reset.mutate();
