@@ -22,6 +22,13 @@ const KNOWN_ACTIONS = [
   'camera.create',
   'camera.key.rotate',
   'camera.key.revoke',
+  'model.register',
+  'model.promote',
+  'model.rollback',
+  'model.shadow.start',
+  'model.shadow.stop',
+  'training.create',
+  'training.cancel',
 ];
 const TARGET_TYPES = ['user', 'production_line', 'camera', 'model_version', 'training_job'];
 
