@@ -12,7 +12,8 @@ export function Layout() {
   const navigate = useNavigate();
   const setSession = useSetSession();
   const streamUp = useStreamUp();
-  useLiveEvents(Boolean(session.data));
+  // With a temporary password the server refuses the stream (403) until it is changed.
+  useLiveEvents(Boolean(session.data) && !session.data?.user.mustChangePassword);
   const signOut = useMutation({
     mutationFn: () => unwrap(api.POST('/api/v1/auth/logout')),
     onSettled: () => {
