@@ -1,6 +1,7 @@
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { readdirSync, readFileSync } from 'node:fs';
+import { AuditEventsController } from '../../apps/api/src/controllers/audit-events.controller';
 import { AuthController } from '../../apps/api/src/controllers/auth.controller';
 import { CamerasController } from '../../apps/api/src/controllers/cameras.controller';
 import { DashboardsController } from '../../apps/api/src/controllers/dashboards.controller';
@@ -22,6 +23,7 @@ import { REPO_ROOT } from '../support/processes';
 
 const CONTROLLERS = path.join(REPO_ROOT, 'apps/api/src/controllers');
 const CONTROLLER_CLASSES: object[] = [
+  AuditEventsController,
   AuthController,
   CamerasController,
   DashboardsController,

@@ -2,6 +2,7 @@ import { type DynamicModule, Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { type Infrastructure, InfrastructureModule } from '@linescope/platform';
 import { AuthGuard } from './auth/auth.guard';
+import { AuditEventsController } from './controllers/audit-events.controller';
 import { AuthController } from './controllers/auth.controller';
 import { CamerasController } from './controllers/cameras.controller';
 import { DashboardsController } from './controllers/dashboards.controller';
@@ -18,15 +19,18 @@ import { ApiError } from './errors/api-error';
 import { ErrorFilter } from './errors/error.filter';
 import { InferenceClient } from './inference/inference.client';
 import { ApiJobHandlers } from './jobs/api.job-handlers';
+import { AuditLogRepository } from './repositories/audit-log.repository';
 import { CameraRepository } from './repositories/camera.repository';
 import { CredentialsRepository } from './repositories/credentials.repository';
 import { DashboardRepository } from './repositories/dashboard.repository';
 import { EventListenerRepository } from './repositories/event-listener.repository';
 import { EventRepository } from './repositories/event.repository';
 import { LoginFailureRepository } from './repositories/login-failure.repository';
+import { PeopleRepository } from './repositories/people.repository';
 import { ReviewQueueRepository } from './repositories/review-queue.repository';
 import { ReviewRepository } from './repositories/review.repository';
 import { SessionRepository } from './repositories/session.repository';
+import { AuditLogService } from './services/audit-log.service';
 import { AuthService } from './services/auth.service';
 import { VerdictRecorder } from '@linescope/inspections';
 import { CameraLastSeen } from './services/camera-last-seen';
@@ -73,6 +77,7 @@ export class ApiModule {
         EventsController,
         DashboardsController,
         TrainingJobsController,
+        AuditEventsController,
       ],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
@@ -95,15 +100,18 @@ export class ApiModule {
               ),
           }),
         },
+        AuditLogRepository,
         CameraRepository,
         CredentialsRepository,
         DashboardRepository,
         EventListenerRepository,
         EventRepository,
         LoginFailureRepository,
+        PeopleRepository,
         ReviewQueueRepository,
         ReviewRepository,
         SessionRepository,
+        AuditLogService,
         AuthService,
         VerdictRecorder,
         CameraLastSeen,

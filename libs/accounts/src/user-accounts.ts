@@ -11,6 +11,8 @@ export interface NewUser {
   email: string;
   displayName: string;
   role: UserRole;
+  /** A temporary password's hash: the person signs in with it once and must then choose their own. */
+  temporaryPasswordHash?: string;
 }
 
 /** Issues a bearer token for a user and stores only its hash. Returns the token, to be shown once. */
@@ -36,7 +38,11 @@ export async function createUserWithToken(
       action: 'user.create',
       targetType: 'user',
       targetId: user.id,
-      details: { email: user.email, role: user.role },
+      details: {
+        email: user.email,
+        role: user.role,
+        temporaryPassword: Boolean(input.temporaryPasswordHash),
+      },
     });
     return { user, token };
   });

@@ -74,6 +74,12 @@ export class AuthGuard implements CanActivate {
     }
     if (!allowed.includes(session.user.role))
       throw new ApiError(403, 'forbidden', `the ${session.user.role} role cannot call this endpoint`);
+    if (session.user.mustChangePassword && !PASSWORD_CHANGE_ROUTES.test(request.path))
+      throw new ApiError(
+        403,
+        'password_change_required',
+        'your password was reset by an administrator: set a new one first (POST /api/v1/auth/password)',
+      );
     request.principal = {
       kind: 'user',
       userId: session.user.id,
@@ -83,6 +89,9 @@ export class AuthGuard implements CanActivate {
     return true;
   }
 }
+
+/** What a session with a temporary password (an administrator's reset) may still call: enough to change it. */
+const PASSWORD_CHANGE_ROUTES = /^\/api\/v1\/(auth\/[a-z]+|users\/me)$/;
 
 /** Without the database no credential can be checked: that is the service being unavailable, not a 500. */
 async function unavailableOnError<T>(lookup: Promise<T>): Promise<T> {

@@ -26,11 +26,15 @@ export const ROLE_TABLE: RoleTableRow[] = [
   { method: 'POST', path: '/api/v1/auth/password', allowed: PEOPLE },
   { method: 'GET', path: '/api/v1/users/me', allowed: PEOPLE },
   { method: 'POST', path: '/api/v1/users', allowed: ADMIN },
+  { method: 'GET', path: '/api/v1/users', allowed: ADMIN },
+  { method: 'PATCH', path: '/api/v1/users/:id', allowed: ADMIN },
+  { method: 'POST', path: '/api/v1/users/:id/password-reset', allowed: ADMIN },
   { method: 'POST', path: '/api/v1/users/:id/tokens', allowed: PEOPLE },
   { method: 'POST', path: '/api/v1/lines', allowed: ADMIN },
   { method: 'GET', path: '/api/v1/lines', allowed: PEOPLE },
   { method: 'GET', path: '/api/v1/lines/:id', allowed: PEOPLE },
   { method: 'PATCH', path: '/api/v1/lines/:id', allowed: ADMIN },
+  { method: 'POST', path: '/api/v1/lines/:id/webhook/test', allowed: ADMIN },
   { method: 'POST', path: '/api/v1/lines/:id/cameras', allowed: ADMIN },
   { method: 'GET', path: '/api/v1/lines/:id/cameras', allowed: PEOPLE },
   { method: 'GET', path: '/api/v1/cameras/:id/keys', allowed: ADMIN },
@@ -62,6 +66,7 @@ export const ROLE_TABLE: RoleTableRow[] = [
   { method: 'POST', path: '/api/v1/models/rollback', allowed: ENGINEERS },
   { method: 'POST', path: '/api/v1/models/:id/shadow', allowed: ENGINEERS },
   { method: 'GET', path: '/api/v1/models/:id/shadow-report', allowed: PEOPLE },
+  { method: 'GET', path: '/api/v1/audit-events', allowed: ADMIN },
 ];
 
 const WHO: Record<Allowed, string> = {

@@ -1,10 +1,26 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
+import {
+  ApiBody,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { Allow, CurrentPrincipal } from '../auth/auth.decorators';
 import { type UserPrincipal } from '../auth/principals';
 import { MeDto } from '../dtos/auth.dto';
-import { CreateTokenDto, CreateUserDto, IssuedTokenDto } from '../dtos/user.dto';
+import {
+  CreateTokenDto,
+  CreateUserDto,
+  IssuedTokenDto,
+  TemporaryPasswordDto,
+  UpdateUserDto,
+  UserDto,
+} from '../dtos/user.dto';
 import { ApiError } from '../errors/api-error';
+import { EXAMPLE_IDS } from '../openapi/example-ids';
 import { AuthService } from '../services/auth.service';
 import { UserService } from '../services/user.service';
 
@@ -28,6 +44,69 @@ export class UsersController {
   @ApiCreatedResponse({ type: IssuedTokenDto, description: 'The user and a bearer token, shown once' })
   create(@Body() body: CreateUserDto, @CurrentPrincipal() actor: UserPrincipal): Promise<IssuedTokenDto> {
     return this.users.create(body, actor.userId);
+  }
+
+  @Get()
+  @Allow('admin')
+  @ApiOperation({ summary: 'Every person with their role, state and last sign-in' })
+  @ApiOkResponse({ type: [UserDto] })
+  @ApiResponse({ status: 401, description: 'No credential, or an unknown one' })
+  @ApiResponse({ status: 403, description: 'Only administrators list people' })
+  list(): Promise<UserDto[]> {
+    return this.users.list();
+  }
+
+  @Patch(':id')
+  @Allow('admin')
+  @ApiOperation({
+    summary: "Change a person's role, or disable / enable them",
+    description:
+      'Disabling ends their console sessions and revokes their bearer tokens at once (an enabled account gets ' +
+      'new ones by a password reset or POST /users/:id/tokens). The product always keeps an enabled ' +
+      'administrator: demoting or disabling the last one answers 409 last_admin. Audited.',
+  })
+  @ApiParam({ name: 'id', example: EXAMPLE_IDS.user })
+  @ApiBody({
+    type: UpdateUserDto,
+    examples: {
+      role: { summary: 'Make them an ML engineer', value: { role: 'ml_engineer' } },
+      enable: { summary: 'Enable them', value: { disabled: false } },
+    },
+  })
+  @ApiOkResponse({ type: UserDto })
+  @ApiResponse({ status: 400, description: 'invalid_request: neither role nor disabled, or a bad value' })
+  @ApiResponse({ status: 401, description: 'No credential, or an unknown one' })
+  @ApiResponse({ status: 403, description: 'Only administrators manage people' })
+  @ApiResponse({ status: 404, description: 'user_not_found' })
+  @ApiResponse({ status: 409, description: 'last_admin: the product would have no enabled administrator' })
+  update(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: UpdateUserDto,
+    @CurrentPrincipal() actor: UserPrincipal,
+  ): Promise<UserDto> {
+    return this.users.update(id, body, actor);
+  }
+
+  @Post(':id/password-reset')
+  @HttpCode(200)
+  @Allow('admin')
+  @ApiOperation({
+    summary: "Reset a person's password to a temporary one, shown once",
+    description:
+      'The person signs in with the temporary password and must choose a new one before anything else ' +
+      '(their session answers 403 password_change_required elsewhere). Their sessions end; their bearer ' +
+      'tokens are kept. Audited.',
+  })
+  @ApiParam({ name: 'id', example: EXAMPLE_IDS.user })
+  @ApiOkResponse({ type: TemporaryPasswordDto })
+  @ApiResponse({ status: 401, description: 'No credential, or an unknown one' })
+  @ApiResponse({ status: 403, description: 'Only administrators reset passwords' })
+  @ApiResponse({ status: 404, description: 'user_not_found' })
+  resetPassword(
+    @Param('id', ParseUUIDPipe) id: string,
+    @CurrentPrincipal() actor: UserPrincipal,
+  ): Promise<TemporaryPasswordDto> {
+    return this.users.resetPassword(id, actor);
   }
 
   @Post(':id/tokens')

@@ -36,6 +36,12 @@ export class MeDto {
   @ApiProperty() email!: string;
   @ApiProperty() displayName!: string;
   @ApiProperty({ enum: USER_ROLES }) role!: UserRole;
+  @ApiProperty({
+    description:
+      'The password was reset by an administrator: until it is changed (POST /api/v1/auth/password) the ' +
+      'session may call only /api/v1/auth/* and GET /api/v1/users/me (others answer 403 password_change_required)',
+  })
+  mustChangePassword!: boolean;
 }
 
 export class SessionDto {
@@ -46,6 +52,18 @@ export class SessionDto {
   expiresAt!: string;
 }
 
-export function mapMe(user: { id: string; email: string; displayName: string; role: UserRole }): MeDto {
-  return { id: user.id, email: user.email, displayName: user.displayName, role: user.role };
+export function mapMe(user: {
+  id: string;
+  email: string;
+  displayName: string;
+  role: UserRole;
+  mustChangePassword: boolean;
+}): MeDto {
+  return {
+    id: user.id,
+    email: user.email,
+    displayName: user.displayName,
+    role: user.role,
+    mustChangePassword: user.mustChangePassword,
+  };
 }

@@ -50,6 +50,7 @@ export class CreateLineDto {
   @ApiPropertyOptional({
     description: "Overrides the model's operating threshold on this line",
     nullable: true,
+    type: Number,
   })
   @IsOptional()
   @ValidateIf((_, value) => value !== null)
@@ -58,7 +59,7 @@ export class CreateLineDto {
   @Max(1)
   operatingThreshold?: number | null;
 
-  @ApiPropertyOptional({ nullable: true })
+  @ApiPropertyOptional({ nullable: true, type: Number })
   @IsOptional()
   @ValidateIf((_, value) => value !== null)
   @IsNumber()
@@ -66,7 +67,7 @@ export class CreateLineDto {
   @Max(1)
   uncertainLow?: number | null;
 
-  @ApiPropertyOptional({ nullable: true })
+  @ApiPropertyOptional({ nullable: true, type: Number })
   @IsOptional()
   @ValidateIf((_, value) => value !== null)
   @IsNumber()
@@ -77,6 +78,7 @@ export class CreateLineDto {
   @ApiPropertyOptional({
     description: 'Per-line model override; null serves the production model',
     nullable: true,
+    type: String,
   })
   @IsOptional()
   @ValidateIf((_, value) => value !== null)
@@ -99,7 +101,7 @@ export class CreateLineDto {
   })
   defectTypes?: string[];
 
-  @ApiPropertyOptional({ example: 'https://mes.example.com/linescope', nullable: true })
+  @ApiPropertyOptional({ example: 'https://mes.example.com/linescope', nullable: true, type: String })
   @IsOptional()
   @ValidateIf((_, value) => value !== null)
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
@@ -151,4 +153,26 @@ export function mapLine(line: ProductionLineEntity): LineDto {
     webhookUrl: line.webhookUrl,
     createdAt: line.createdAt.toISOString(),
   };
+}
+
+export class WebhookTestResultDto {
+  @ApiProperty({ example: 'https://mes.example.com/linescope' }) url!: string;
+  @ApiProperty({ description: 'The receiver answered 2xx', example: true }) delivered!: boolean;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description: "The receiver's HTTP status; null when no answer came (network error, timeout)",
+    example: 200,
+  })
+  httpStatus!: number | null;
+  @ApiProperty({ description: 'From sending to the answer (or the failure), in ms', example: 42 })
+  latencyMs!: number;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'Why it was not delivered',
+    example: null,
+  })
+  error!: string | null;
+  @ApiProperty({ example: '2026-12-03T08:15:00.000Z' }) sentAt!: string;
 }

@@ -7,6 +7,7 @@ export interface SessionUser {
   email: string;
   displayName: string;
   role: UserRole;
+  mustChangePassword: boolean;
 }
 
 export interface ActiveSession {
@@ -27,6 +28,7 @@ interface SessionRow {
   email: string;
   display_name: string;
   role: UserRole;
+  password_must_change: boolean;
 }
 
 /** Console sign-in sessions: only the sha256 of the cookie is stored. */
@@ -53,7 +55,7 @@ export class SessionRepository {
   async findActive(tokenHash: string, idleHours: number): Promise<ActiveSession | null> {
     const rows: SessionRow[] = await this.db.query(
       `SELECT s.id, s.csrf_token, s.last_seen_at, s.expires_at,
-              u.id AS user_id, u.email, u.display_name, u.role
+              u.id AS user_id, u.email, u.display_name, u.role, u.password_must_change
          FROM user_sessions s JOIN users u ON u.id = s.user_id
         WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now()
           AND s.last_seen_at > now() - $2 * interval '1 hour' AND u.disabled_at IS NULL`,
@@ -66,7 +68,13 @@ export class SessionRepository {
       csrfToken: row.csrf_token,
       lastSeenAt: row.last_seen_at,
       expiresAt: row.expires_at,
-      user: { id: row.user_id, email: row.email, displayName: row.display_name, role: row.role },
+      user: {
+        id: row.user_id,
+        email: row.email,
+        displayName: row.display_name,
+        role: row.role,
+        mustChangePassword: row.password_must_change,
+      },
     };
   }
 
@@ -87,6 +95,17 @@ export class SessionRepository {
         WHERE user_id = $1 AND revoked_at IS NULL AND id IS DISTINCT FROM $2`,
       [userId, keepId],
     );
+  }
+
+  /** Ends every session of a user (disabled, or the password reset by an administrator). */
+  async revokeAll(userId: string): Promise<number> {
+    const rows: { n: number }[] = await this.db.query(
+      `WITH revoked AS (
+         UPDATE user_sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL RETURNING id
+       ) SELECT count(*)::int AS n FROM revoked`,
+      [userId],
+    );
+    return rows[0].n;
   }
 
   /** Sessions ended more than a day ago are of no further use. */

@@ -47,6 +47,7 @@ export class AuthService {
       throw new ApiError(401, 'invalid_credentials', 'the email or the password is wrong');
     }
     await this.failures.clear(email);
+    await this.users.recordSignIn(user.id);
     const token = randomBytes(32).toString('base64url');
     const csrfToken = randomBytes(32).toString('base64url');
     const created = await this.sessions.create({
@@ -108,7 +109,7 @@ export class AuthService {
     }
     await this.users.setPassword(user.id, await hashPassword(next));
     await this.sessions.revokeOthers(user.id, principal.sessionId ?? null);
-    return mapMe(user);
+    return mapMe({ ...user, mustChangePassword: false });
   }
 
   /** The earlier of the absolute expiry and the idle expiry as of the last use. */

@@ -107,6 +107,26 @@ export interface paths {
         patch: operations["LinesController_update"];
         trace?: never;
     };
+    "/api/v1/lines/{id}/webhook/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a signed test event to the line's webhook and answer how it went
+         * @description Posts `{ "event": "test", "line": { id, name }, "sentAt" }` with X-Linescope-Event: test and the usual X-Linescope-Signature, at once (10 s timeout, no retry). 200 whether or not the receiver accepted it: read delivered, httpStatus, latencyMs and error. Audited.
+         */
+        post: operations["LinesController_testWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/lines/{id}/cameras": {
         parameters: {
             query?: never;
@@ -178,9 +198,50 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Every person with their role, state and last sign-in */
+        get: operations["UsersController_list"];
         put?: never;
         post: operations["UsersController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a person's role, or disable / enable them
+         * @description Disabling ends their console sessions and revokes their bearer tokens at once (an enabled account gets new ones by a password reset or POST /users/:id/tokens). The product always keeps an enabled administrator: demoting or disabling the last one answers 409 last_admin. Audited.
+         */
+        patch: operations["UsersController_update"];
+        trace?: never;
+    };
+    "/api/v1/users/{id}/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reset a person's password to a temporary one, shown once
+         * @description The person signs in with the temporary password and must choose a new one before anything else (their session answers 403 password_change_required elsewhere). Their sessions end; their bearer tokens are kept. Audited.
+         */
+        post: operations["UsersController_resetPassword"];
         delete?: never;
         options?: never;
         head?: never;
@@ -591,6 +652,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit log, newest first, filtered and paged
+         * @description Who did what to which object: sign-up, roles, disabling, password resets, lines, cameras and keys, promotions. Filters combine (AND). Pass nextCursor as cursor for the next, older page.
+         */
+        get: operations["AuditEventsController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health/live": {
         parameters: {
             query?: never;
@@ -639,6 +720,8 @@ export interface components {
             displayName: string;
             /** @enum {string} */
             role: "qa" | "ml_engineer" | "admin";
+            /** @description The password was reset by an administrator: until it is changed (POST /api/v1/auth/password) the session may call only /api/v1/auth/* and GET /api/v1/users/me (others answer 403 password_change_required) */
+            mustChangePassword: boolean;
         };
         SessionDto: {
             user: components["schemas"]["MeDto"];
@@ -668,11 +751,11 @@ export interface components {
              */
             verdictDeadlineMs: number;
             /** @description Overrides the model's operating threshold on this line */
-            operatingThreshold?: Record<string, never> | null;
-            uncertainLow?: Record<string, never> | null;
-            uncertainHigh?: Record<string, never> | null;
+            operatingThreshold?: number | null;
+            uncertainLow?: number | null;
+            uncertainHigh?: number | null;
             /** @description Per-line model override; null serves the production model */
-            modelVersionId?: Record<string, never> | null;
+            modelVersionId?: string | null;
             /**
              * @description Defect-type keys offered by the review station (keys 1..9), at most 50
              * @example [
@@ -682,7 +765,7 @@ export interface components {
              */
             defectTypes?: string[];
             /** @example https://mes.example.com/linescope */
-            webhookUrl?: Record<string, never> | null;
+            webhookUrl?: string | null;
         };
         CreatedLineDto: {
             id: string;
@@ -732,11 +815,11 @@ export interface components {
              */
             verdictDeadlineMs: number;
             /** @description Overrides the model's operating threshold on this line */
-            operatingThreshold?: Record<string, never> | null;
-            uncertainLow?: Record<string, never> | null;
-            uncertainHigh?: Record<string, never> | null;
+            operatingThreshold?: number | null;
+            uncertainLow?: number | null;
+            uncertainHigh?: number | null;
             /** @description Per-line model override; null serves the production model */
-            modelVersionId?: Record<string, never> | null;
+            modelVersionId?: string | null;
             /**
              * @description Defect-type keys offered by the review station (keys 1..9), at most 50
              * @example [
@@ -746,13 +829,39 @@ export interface components {
              */
             defectTypes?: string[];
             /** @example https://mes.example.com/linescope */
-            webhookUrl?: Record<string, never> | null;
+            webhookUrl?: string | null;
+        };
+        WebhookTestResultDto: {
+            /** @example https://mes.example.com/linescope */
+            url: string;
+            /**
+             * @description The receiver answered 2xx
+             * @example true
+             */
+            delivered: boolean;
+            /**
+             * @description The receiver's HTTP status; null when no answer came (network error, timeout)
+             * @example 200
+             */
+            httpStatus: number | null;
+            /**
+             * @description From sending to the answer (or the failure), in ms
+             * @example 42
+             */
+            latencyMs: number;
+            /**
+             * @description Why it was not delivered
+             * @example null
+             */
+            error: string | null;
+            /** @example 2026-12-03T08:15:00.000Z */
+            sentAt: string;
         };
         CreateCameraDto: {
             /** @example cam-top-1 */
             name: string;
             /** @description Uploads per second before 429 (default from the server) */
-            rateLimitPerSecond?: Record<string, never> | null;
+            rateLimitPerSecond?: number | null;
         };
         CameraDto: {
             id: string;
@@ -790,15 +899,43 @@ export interface components {
             email: string;
             /** @example QA lead */
             displayName: string;
-            /** @enum {string} */
+            /**
+             * @example qa
+             * @enum {string}
+             */
             role: "qa" | "ml_engineer" | "admin";
+            /**
+             * @description Also give the person a temporary password (answered once as temporaryPassword), to be changed at the first sign-in: how the console adds people
+             * @default false
+             * @example true
+             */
+            temporaryPassword: boolean;
         };
         UserDto: {
+            /** @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100a */
             id: string;
+            /** @example qa.lead@example.com */
             email: string;
+            /** @example QA lead */
             displayName: string;
-            /** @enum {string} */
+            /**
+             * @example qa
+             * @enum {string}
+             */
             role: "qa" | "ml_engineer" | "admin";
+            /** @example false */
+            disabled: boolean;
+            /**
+             * @description The password is a temporary one (an administrator set it) not yet changed
+             * @example false
+             */
+            mustChangePassword: boolean;
+            /**
+             * @description The last console sign-in with a password; null if never (or before this was recorded)
+             * @example 2026-12-03T08:15:00.000Z
+             */
+            lastSignInAt: string | null;
+            /** @example 2026-12-01T09:00:00.000Z */
             createdAt: string;
         };
         IssuedTokenDto: {
@@ -808,6 +945,31 @@ export interface components {
              * @example lsu_...
              */
             token: string;
+            /**
+             * @description The temporary password, when asked for. Shown once; it must be changed at the first sign-in.
+             * @example q3Vb7-xT9pLmA2cW
+             */
+            temporaryPassword?: string;
+        };
+        UpdateUserDto: {
+            /**
+             * @example ml_engineer
+             * @enum {string}
+             */
+            role?: "qa" | "ml_engineer" | "admin";
+            /**
+             * @description true disables the account: its sessions and bearer tokens stop working at once (and stay revoked if it is enabled again); false enables it
+             * @example false
+             */
+            disabled?: boolean;
+        };
+        TemporaryPasswordDto: {
+            user: components["schemas"]["UserDto"];
+            /**
+             * @description Shown once. The person signs in with it and must then choose a new password before anything else.
+             * @example q3Vb7-xT9pLmA2cW
+             */
+            temporaryPassword: string;
         };
         CreateTokenDto: {
             /** @example laptop */
@@ -1267,6 +1429,46 @@ export interface components {
             /** @description The end of the job log */
             logTail: string;
         };
+        AuditEventDto: {
+            /**
+             * @description Increasing with every event (a string: 64-bit)
+             * @example 42
+             */
+            id: string;
+            /**
+             * @example user
+             * @enum {string}
+             */
+            actorType: "user" | "camera" | "system";
+            /** @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100a */
+            actorId: string | null;
+            /**
+             * @description The acting user's email, when the actor is a user
+             * @example admin@example.com
+             */
+            actorEmail: string | null;
+            /** @example line.create */
+            action: string;
+            /** @example production_line */
+            targetType: string | null;
+            /** @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001 */
+            targetId: string | null;
+            /**
+             * @example {
+             *       "name": "tiles-line-1"
+             *     }
+             */
+            details: {
+                [key: string]: unknown;
+            };
+            /** @example 2026-12-03T08:15:00.000Z */
+            createdAt: string;
+        };
+        AuditPageDto: {
+            items: components["schemas"]["AuditEventDto"][];
+            /** @description Pass as cursor for the next (older) page */
+            nextCursor: string | null;
+        };
     };
     responses: never;
     parameters: never;
@@ -1446,6 +1648,55 @@ export interface operations {
             };
         };
     };
+    LinesController_testWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookTestResultDto"];
+                };
+            };
+            /** @description No credential, or an unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Only administrators test webhooks */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description line_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no_webhook: the line has no webhookUrl */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     LinesController_listCameras: {
         parameters: {
             query?: never;
@@ -1583,6 +1834,39 @@ export interface operations {
             };
         };
     };
+    UsersController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserDto"][];
+                };
+            };
+            /** @description No credential, or an unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Only administrators list people */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     UsersController_create: {
         parameters: {
             query?: never;
@@ -1604,6 +1888,108 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["IssuedTokenDto"];
                 };
+            };
+        };
+    };
+    UsersController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateUserDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserDto"];
+                };
+            };
+            /** @description invalid_request: neither role nor disabled, or a bad value */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No credential, or an unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Only administrators manage people */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description user_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description last_admin: the product would have no enabled administrator */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    UsersController_resetPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemporaryPasswordDto"];
+                };
+            };
+            /** @description No credential, or an unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Only administrators reset passwords */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description user_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -2300,6 +2686,82 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["TrainingJobDto"];
                 };
+            };
+        };
+    };
+    AuditEventsController_list: {
+        parameters: {
+            query?: {
+                /** @description Who acted: a user id (or a camera id) */
+                actorId?: string;
+                /** @description The action, exactly (e.g. user.disable, line.update) */
+                action?: string;
+                /** @description What was acted on: user, production_line, camera, model_version… */
+                targetType?: string;
+                /** @description The id of what was acted on */
+                targetId?: string;
+                /** @description At or after (ISO 8601) */
+                from?: string;
+                /** @description Before (ISO 8601) */
+                to?: string;
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "42",
+                     *           "actorType": "user",
+                     *           "actorId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100a",
+                     *           "actorEmail": "admin@example.com",
+                     *           "action": "line.create",
+                     *           "targetType": "production_line",
+                     *           "targetId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
+                     *           "details": {
+                     *             "name": "tiles-line-1"
+                     *           },
+                     *           "createdAt": "2026-12-03T08:15:00.000Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AuditPageDto"];
+                };
+            };
+            /** @description invalid_request (a filter), invalid_range or invalid_cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No credential, or an unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Only administrators read the audit log */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -2,6 +2,8 @@ import type { components, operations } from './schema';
 
 // The API's schemas under short names, for components.
 type Schemas = components['schemas'];
+export type CameraDto = Schemas['CameraDto'];
+export type UserDto = Schemas['UserDto'];
 export type InspectionDto = Schemas['InspectionDto'];
 export type LineDashboardDto = Schemas['LineDashboardDto'];
 export type LineDto = Schemas['LineDto'];

@@ -1,6 +1,7 @@
 import { useMutation } from '@tanstack/react-query';
 import { Navigate, NavLink, Outlet, useLocation, useNavigate } from 'react-router';
 import { api, unwrap } from '../api/client';
+import { ChangePasswordPage } from '../pages/ChangePasswordPage';
 import { useLiveEvents, useStreamUp } from './live-events';
 import { ROLE_LABELS, useSession, useSetSession } from './session';
 
@@ -11,7 +12,8 @@ export function Layout() {
   const navigate = useNavigate();
   const setSession = useSetSession();
   const streamUp = useStreamUp();
-  useLiveEvents(Boolean(session.data));
+  // With a temporary password the server refuses the stream (403) until it is changed.
+  useLiveEvents(Boolean(session.data) && !session.data?.user.mustChangePassword);
   const signOut = useMutation({
     mutationFn: () => unwrap(api.POST('/api/v1/auth/logout')),
     onSettled: () => {
@@ -38,6 +40,7 @@ export function Layout() {
           <NavLink to="/review">Review</NavLink>
           <NavLink to="/inspections">Inspections</NavLink>
           <NavLink to="/dashboards">Dashboards</NavLink>
+          {user.role === 'admin' && <NavLink to="/admin">Administration</NavLink>}
         </nav>
         <span className={streamUp ? 'stream up' : 'stream down'} title="Live updates">
           {streamUp ? 'Live' : 'Polling'}
@@ -50,7 +53,7 @@ export function Layout() {
         </button>
       </header>
       <main id="main" tabIndex={-1}>
-        <Outlet />
+        {user.mustChangePassword ? <ChangePasswordPage /> : <Outlet />}
       </main>
     </>
   );

@@ -32,6 +32,29 @@ export const router = createBrowserRouter([
         lazy: () =>
           import('../dashboards/LineDashboardPage').then((m) => ({ Component: m.LineDashboardPage })),
       },
+      {
+        path: 'admin',
+        lazy: () => import('../admin/AdminLayout').then((m) => ({ Component: m.AdminLayout })),
+        children: [
+          { index: true, element: <Navigate to="/admin/lines" replace /> },
+          {
+            path: 'lines',
+            lazy: () => import('../admin/LinesAdminPage').then((m) => ({ Component: m.LinesAdminPage })),
+          },
+          {
+            path: 'lines/:id',
+            lazy: () => import('../admin/LineAdminPage').then((m) => ({ Component: m.LineAdminPage })),
+          },
+          {
+            path: 'people',
+            lazy: () => import('../admin/PeoplePage').then((m) => ({ Component: m.PeoplePage })),
+          },
+          {
+            path: 'audit',
+            lazy: () => import('../admin/AuditPage').then((m) => ({ Component: m.AuditPage })),
+          },
+        ],
+      },
       { path: '*', lazy: () => import('../pages/NotFoundPage').then((m) => ({ Component: m.NotFoundPage })) },
     ],
   },

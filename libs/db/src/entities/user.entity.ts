@@ -21,6 +21,13 @@ export class UserEntity {
   @Column('timestamptz', { name: 'disabled_at', nullable: true })
   disabledAt!: Date | null;
 
+  @Column('timestamptz', { name: 'last_sign_in_at', nullable: true })
+  lastSignInAt!: Date | null;
+
+  /** Set when an administrator resets the password: the temporary one must be changed at the next sign-in. */
+  @Column('boolean', { name: 'password_must_change', default: false })
+  passwordMustChange!: boolean;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

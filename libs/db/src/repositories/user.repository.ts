@@ -11,12 +11,16 @@ export interface UserRecord {
   role: UserRole;
   passwordHash: string | null;
   disabled: boolean;
+  /** The password was set by an administrator (a reset) and must be changed before anything else. */
+  mustChangePassword: boolean;
 }
 
 export interface NewUserRow {
   email: string;
   displayName: string;
   role: UserRole;
+  /** A temporary password (set by an administrator), to be changed at the first sign-in. */
+  temporaryPasswordHash?: string;
 }
 
 export type NewUserToken = Pick<UserApiTokenEntity, 'userId' | 'name' | 'tokenHash' | 'tokenPrefix'>;
@@ -28,9 +32,10 @@ interface UserRow {
   role: UserRole;
   password_hash: string | null;
   disabled_at: Date | null;
+  password_must_change: boolean;
 }
 
-const COLUMNS = 'id, email, display_name, role, password_hash, disabled_at';
+const COLUMNS = 'id, email, display_name, role, password_hash, disabled_at, password_must_change';
 
 function toRecord(row: UserRow | undefined): UserRecord | null {
   return row
@@ -41,6 +46,7 @@ function toRecord(row: UserRow | undefined): UserRecord | null {
         role: row.role,
         passwordHash: row.password_hash,
         disabled: row.disabled_at !== null,
+        mustChangePassword: row.password_must_change,
       }
     : null;
 }
@@ -51,8 +57,11 @@ export class UserRepository {
   constructor(private readonly db: EntityManager) {}
 
   /** A duplicate email throws a unique violation. */
-  create(user: NewUserRow): Promise<UserEntity> {
-    return this.db.getRepository(UserEntity).save({ ...user });
+  create({ temporaryPasswordHash, ...user }: NewUserRow): Promise<UserEntity> {
+    return this.db.getRepository(UserEntity).save({
+      ...user,
+      ...(temporaryPasswordHash ? { passwordHash: temporaryPasswordHash, passwordMustChange: true } : {}),
+    });
   }
 
   count(): Promise<number> {
@@ -76,8 +85,17 @@ export class UserRepository {
     return toRecord(rows[0]);
   }
 
-  async setPassword(id: string, passwordHash: string): Promise<void> {
-    await this.db.query(`UPDATE users SET password_hash = $2 WHERE id = $1`, [id, passwordHash]);
+  /** Sets a password; `mustChange` marks a temporary one (an administrator's reset). */
+  async setPassword(id: string, passwordHash: string, mustChange = false): Promise<void> {
+    await this.db.query(`UPDATE users SET password_hash = $2, password_must_change = $3 WHERE id = $1`, [
+      id,
+      passwordHash,
+      mustChange,
+    ]);
+  }
+
+  async recordSignIn(id: string): Promise<void> {
+    await this.db.query(`UPDATE users SET last_sign_in_at = now() WHERE id = $1`, [id]);
   }
 
   async insertToken(token: NewUserToken): Promise<void> {
