@@ -58,8 +58,12 @@ export const ROLE_TABLE: RoleTableRow[] = [
   { method: 'POST', path: '/api/v1/training-jobs/:id/cancel', allowed: ENGINEERS },
   { method: 'GET', path: '/api/v1/models', allowed: PEOPLE },
   { method: 'GET', path: '/api/v1/models/:id', allowed: PEOPLE },
+  { method: 'GET', path: '/api/v1/models/:id/curves', allowed: PEOPLE },
+  { method: 'GET', path: '/api/v1/models/:id/config', allowed: PEOPLE },
+  { method: 'GET', path: '/api/v1/models/:id/evaluation', allowed: PEOPLE },
   { method: 'POST', path: '/api/v1/models/:id/promote', allowed: ENGINEERS },
   { method: 'POST', path: '/api/v1/models/rollback', allowed: ENGINEERS },
+  { method: 'POST', path: '/api/v1/models/line-override', allowed: ENGINEERS },
   { method: 'POST', path: '/api/v1/models/:id/shadow', allowed: ENGINEERS },
   { method: 'GET', path: '/api/v1/models/:id/shadow-report', allowed: PEOPLE },
 ];

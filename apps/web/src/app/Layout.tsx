@@ -2,7 +2,7 @@ import { useMutation } from '@tanstack/react-query';
 import { Navigate, NavLink, Outlet, useLocation, useNavigate } from 'react-router';
 import { api, unwrap } from '../api/client';
 import { useLiveEvents, useStreamUp } from './live-events';
-import { ROLE_LABELS, useSession, useSetSession } from './session';
+import { canManageModels, ROLE_LABELS, useSession, useSetSession } from './session';
 
 /** The signed-in frame: skip link, header (navigation, user, role, sign-out), the page, the live stream. */
 export function Layout() {
@@ -38,6 +38,7 @@ export function Layout() {
           <NavLink to="/review">Review</NavLink>
           <NavLink to="/inspections">Inspections</NavLink>
           <NavLink to="/dashboards">Dashboards</NavLink>
+          {canManageModels(user.role) && <NavLink to="/models">Models</NavLink>}
         </nav>
         <span className={streamUp ? 'stream up' : 'stream down'} title="Live updates">
           {streamUp ? 'Live' : 'Polling'}

@@ -32,6 +32,18 @@ export const router = createBrowserRouter([
         lazy: () =>
           import('../dashboards/LineDashboardPage').then((m) => ({ Component: m.LineDashboardPage })),
       },
+      {
+        path: 'models',
+        lazy: () => import('../models/ModelsPage').then((m) => ({ Component: m.ModelsPage })),
+      },
+      {
+        path: 'models/compare',
+        lazy: () => import('../models/ComparePage').then((m) => ({ Component: m.ComparePage })),
+      },
+      {
+        path: 'models/:id',
+        lazy: () => import('../models/ModelPage').then((m) => ({ Component: m.ModelPage })),
+      },
       { path: '*', lazy: () => import('../pages/NotFoundPage').then((m) => ({ Component: m.NotFoundPage })) },
     ],
   },
