@@ -54,7 +54,7 @@ export function ReasonDialog({
         <textarea
           id={ids.text}
           value={reason}
-          required
+          aria-required="true"
           rows={3}
           aria-invalid={touched && blank}
           aria-describedby={ids.hint}
