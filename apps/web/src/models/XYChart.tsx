@@ -33,6 +33,13 @@ function aligned(series: XYSeries[]): uPlot.AlignedData {
   return [xs, ...ys];
 }
 
+/** Ticks readable at any scale: 0.0003 as 3e-4, not 0. */
+function formatTick(value: number): string {
+  if (value === 0) return '0';
+  if (Math.abs(value) < 0.01) return value.toExponential(1);
+  return Number(value.toPrecision(3)).toString();
+}
+
 export function XYChart({ title, xLabel, yLabel, series, unitSquare, height = 240 }: Props) {
   const container = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -47,7 +54,10 @@ export function XYChart({ title, xLabel, yLabel, series, unitSquare, height = 24
         x: { time: false, ...(range ? { range: () => range } : {}) },
         y: range ? { range: () => range } : {},
       },
-      axes: [{ label: xLabel }, { label: yLabel, size: 60 }],
+      axes: [
+        { label: xLabel, values: (_u, ticks) => ticks.map(formatTick) },
+        { label: yLabel, size: 60, values: (_u, ticks) => ticks.map(formatTick) },
+      ],
       series: [
         { label: xLabel },
         ...series.map((s) => ({
