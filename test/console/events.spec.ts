@@ -30,7 +30,8 @@ const FIELDS: Record<string, string[]> = {
   heatmap: ['inspectionId'],
   review: ['createdAt', 'decision', 'defectType', 'id', 'inspectionId', 'reviewerId'],
   training: ['epoch', 'epochs', 'jobId', 'status'],
-  model: ['modelVersionId', 'stage'],
+  model: ['modelVersionId', 'shadow', 'stage'],
+  shadow: ['agree', 'inspectionId', 'modelVersionId', 'productionVerdict', 'verdict'],
 };
 
 describe('live events (SSE over LISTEN/NOTIFY)', () => {

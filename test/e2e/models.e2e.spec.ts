@@ -49,19 +49,31 @@ describe('model lifecycle API', () => {
     );
 
   it('promotes, archives the previous version, audits and notifies inference instances', async () => {
-    const denied = await api.call('POST', `/api/v1/models/${ids[0]}/promote`, { token: qaToken });
+    const denied = await api.call('POST', `/api/v1/models/${ids[0]}/promote`, {
+      token: qaToken,
+      json: { reason: 'e2e check' },
+    });
     expect(denied.status).toBe(403);
 
-    const first = await api.call('POST', `/api/v1/models/${ids[0]}/promote`, { token: engineerToken });
+    const first = await api.call('POST', `/api/v1/models/${ids[0]}/promote`, {
+      token: engineerToken,
+      json: { reason: 'e2e check' },
+    });
     expect(first).toMatchObject({ status: 200, body: { id: ids[0], stage: 'production' } });
-    const second = await api.call('POST', `/api/v1/models/${ids[1]}/promote`, { token: engineerToken });
+    const second = await api.call('POST', `/api/v1/models/${ids[1]}/promote`, {
+      token: engineerToken,
+      json: { reason: 'e2e check' },
+    });
     expect(second.body.stage).toBe('production');
     expect(await production()).toEqual([ids[1]]);
     expect((await api.call('GET', `/api/v1/models/${ids[0]}`, { token: qaToken })).body.stage).toBe(
       'archived',
     );
 
-    const again = await api.call('POST', `/api/v1/models/${ids[1]}/promote`, { token: engineerToken });
+    const again = await api.call('POST', `/api/v1/models/${ids[1]}/promote`, {
+      token: engineerToken,
+      json: { reason: 'e2e check' },
+    });
     expect(again).toMatchObject({ status: 409, body: { error: 'already_in_production' } });
 
     await new Promise((r) => setTimeout(r, 200));
@@ -76,13 +88,25 @@ describe('model lifecycle API', () => {
   });
 
   it('rolls back along the promotion history, and says when there is nothing to roll back to', async () => {
-    await api.call('POST', `/api/v1/models/${ids[2]}/promote`, { token: engineerToken });
+    await api.call('POST', `/api/v1/models/${ids[2]}/promote`, {
+      token: engineerToken,
+      json: { reason: 'e2e check' },
+    });
     expect(await production()).toEqual([ids[2]]);
-    const back1 = await api.call('POST', '/api/v1/models/rollback', { token: engineerToken });
+    const back1 = await api.call('POST', '/api/v1/models/rollback', {
+      token: engineerToken,
+      json: { reason: 'e2e check' },
+    });
     expect(back1).toMatchObject({ status: 200, body: { id: ids[1], stage: 'production' } });
-    const back2 = await api.call('POST', '/api/v1/models/rollback', { token: engineerToken });
+    const back2 = await api.call('POST', '/api/v1/models/rollback', {
+      token: engineerToken,
+      json: { reason: 'e2e check' },
+    });
     expect(back2.body.id).toBe(ids[0]);
-    const back3 = await api.call('POST', '/api/v1/models/rollback', { token: engineerToken });
+    const back3 = await api.call('POST', '/api/v1/models/rollback', {
+      token: engineerToken,
+      json: { reason: 'e2e check' },
+    });
     expect(back3).toMatchObject({ status: 409, body: { error: 'nothing_to_roll_back' } });
     expect(await production()).toEqual([ids[0]]);
   });
@@ -128,7 +152,10 @@ describe('model lifecycle API', () => {
     expect(report.body.recentDisagreements).toHaveLength(1);
     expect(report.body.recentDisagreements[0]).toMatchObject({ productionVerdict: 'ok', verdict: 'defect' });
 
-    const promoted = await api.call('POST', `/api/v1/models/${ids[2]}/promote`, { token: engineerToken });
+    const promoted = await api.call('POST', `/api/v1/models/${ids[2]}/promote`, {
+      token: engineerToken,
+      json: { reason: 'e2e check' },
+    });
     expect(promoted.body).toMatchObject({ stage: 'production', shadow: false });
   });
 
@@ -144,7 +171,10 @@ describe('model lifecycle API', () => {
     const lossy = await insert(1, { quantization: { variant: 'int8', accuracyChangePoints: -1.2 } });
     const unmeasured = await insert(2, { quantization: { variant: 'int8' } });
     const fine = await insert(3, { quantization: { variant: 'int8', accuracyChangePoints: -0.3 } });
-    const refused = await api.call('POST', `/api/v1/models/${lossy}/promote`, { token: engineerToken });
+    const refused = await api.call('POST', `/api/v1/models/${lossy}/promote`, {
+      token: engineerToken,
+      json: { reason: 'e2e check' },
+    });
     expect(refused).toMatchObject({
       status: 409,
       body: {
@@ -153,9 +183,17 @@ describe('model lifecycle API', () => {
       },
     });
     expect(
-      (await api.call('POST', `/api/v1/models/${unmeasured}/promote`, { token: engineerToken })).body.error,
+      (
+        await api.call('POST', `/api/v1/models/${unmeasured}/promote`, {
+          token: engineerToken,
+          json: { reason: 'e2e check' },
+        })
+      ).body.error,
     ).toBe('quantization_unmeasured');
-    const promoted = await api.call('POST', `/api/v1/models/${fine}/promote`, { token: engineerToken });
+    const promoted = await api.call('POST', `/api/v1/models/${fine}/promote`, {
+      token: engineerToken,
+      json: { reason: 'e2e check' },
+    });
     expect(promoted.body).toMatchObject({ id: fine, stage: 'production' });
   });
 

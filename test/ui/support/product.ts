@@ -1,12 +1,13 @@
 import { DatabaseTransactions } from '@linescope/db';
 import { createUserWithToken } from '@linescope/accounts';
 import { FsObjectStore } from '@linescope/storage';
-import { train } from '@linescope/training/engine';
+import { evaluationRecord, evaluationSummary, type TrainResult, train } from '@linescope/training/engine';
 import { initBackend } from '@linescope/vision/backend';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
+import { type DataSource } from 'typeorm';
 import { publishModel, TINY_INPUT } from '../../inference/inference.fixtures';
 import { createMigratedDatabase, type TestDatabase } from '../../support/database';
 import { DATASETS, datasetImages } from '../../support/datasets';
@@ -31,6 +32,8 @@ export interface Product {
   lineName: string;
   cameraKey: string;
   modelVersionId: string;
+  /** With `{ candidate: true }`: a second real version, a candidate trained with another config. */
+  candidateVersionId: string | null;
   people: { admin: Person; qa1: Person; qa2: Person; engineer: Person };
   /** Posts a real magnetic-tile image through the camera API, as a camera does. */
   upload(serial: string, imageIndex: number): Promise<{ status: number; body: any }>;
@@ -54,7 +57,58 @@ async function ready(url: string, process: Running, what: string): Promise<void>
  * PostgreSQL database and a filesystem store, a real tiny ResNet trained on magnetic-tile serving in production, a line with a camera,
  * and four people with passwords (set the way the first administrator sets one: with their bearer token).
  */
-export async function startProduct(): Promise<Product> {
+/** What the trainer writes beside a version it registers: the evaluation, metrics, config and the job's epochs. */
+async function recordTraining(
+  dataSource: DataSource,
+  versionId: string,
+  trained: TrainResult,
+): Promise<void> {
+  const [job] = await dataSource.query(
+    `INSERT INTO training_jobs (status, config, progress, started_at, finished_at)
+     VALUES ('succeeded', $1, $2, now(), now()) RETURNING id`,
+    [
+      { dataset: { kind: 'folder', path: 'magnetic-tile' }, training: trained.config },
+      { phase: 'done', epoch: trained.history.length, epochs: trained.config.epochs },
+    ],
+  );
+  for (const { epoch, steps: _steps, ...metrics } of trained.history)
+    await dataSource.query(
+      `INSERT INTO training_epochs (training_job_id, epoch, metrics) VALUES ($1, $2, $3)`,
+      [job.id, epoch, metrics],
+    );
+  await dataSource.query(
+    `UPDATE model_versions SET training_job_id = $2, config = $3, evaluation = $4,
+            metrics = $5 || jsonb_build_object('bestEpoch', $6::int, 'epochsTrained', $7::int)
+      WHERE id = $1`,
+    [
+      versionId,
+      job.id,
+      trained.config,
+      evaluationRecord(trained.evaluation, trained.classNames),
+      evaluationSummary(trained.evaluation),
+      trained.bestEpoch,
+      trained.history.length,
+    ],
+  );
+}
+
+function tinyTraining(epochs: number, seed: number, extra: Record<string, unknown> = {}) {
+  return {
+    data: {
+      source: { kind: 'folder', path: path.join(DATASETS, 'magnetic-tile') },
+      task: 'ok-vs-defect',
+      limitPerClass: 16,
+    },
+    model: { arch: 'resnet', depth: 10, width: 8, inputSize: TINY_INPUT },
+    epochs,
+    batchSize: 16,
+    seed,
+    checklist: { initialLoss: { enabled: false }, overfit: { enabled: false }, lrRange: { enabled: false } },
+    ...extra,
+  };
+}
+
+export async function startProduct(options: { candidate?: boolean } = {}): Promise<Product> {
   const { db, dataSource } = await createMigratedDatabase();
   const dataDir = await mkdtemp(path.join(tmpdir(), 'linescope-ui-'));
   await chmod(dataDir, 0o755);
@@ -63,18 +117,7 @@ export async function startProduct(): Promise<Product> {
   // A real model, trained here in seconds on real tiles. Its band covers every score, so each upload is flagged
   // "uncertain" for QA whatever the tiny model answers (the tests need flagged items, not a good model).
   await initBackend({ preferred: 'wasm', logger: () => undefined });
-  const trained = await train({
-    data: {
-      source: { kind: 'folder', path: path.join(DATASETS, 'magnetic-tile') },
-      task: 'ok-vs-defect',
-      limitPerClass: 16,
-    },
-    model: { arch: 'resnet', depth: 10, width: 8, inputSize: TINY_INPUT },
-    epochs: 2,
-    batchSize: 16,
-    seed: 5,
-    checklist: { initialLoss: { enabled: false }, overfit: { enabled: false }, lrRange: { enabled: false } },
-  });
+  const trained = await train(tinyTraining(2, 5));
   const version = await publishModel(dataSource, store, trained.model, {
     name: 'tiles-tiny',
     stage: 'production',
@@ -82,6 +125,20 @@ export async function startProduct(): Promise<Product> {
     rowThresholds: { operatingThreshold: 0.5, uncertainLow: 0, uncertainHigh: 1 },
   });
   trained.model.dispose();
+  let candidateVersionId: string | null = null;
+  if (options.candidate) {
+    await recordTraining(dataSource, version.id, trained);
+    const second = await train(tinyTraining(3, 9, { optimizer: { kind: 'sgd', momentum: 0.9 } }));
+    const candidate = await publishModel(dataSource, store, second.model, {
+      name: 'tiles-tiny',
+      stage: 'candidate',
+      classNames: second.classNames,
+      rowThresholds: { operatingThreshold: 0.5, uncertainLow: 0, uncertainHigh: 1 },
+    });
+    second.model.dispose();
+    await recordTraining(dataSource, candidate.id, second);
+    candidateVersionId = candidate.id;
+  }
   const admin = await createUserWithToken(
     new DatabaseTransactions(dataSource),
     { email: 'admin@example.com', displayName: 'Ada Admin', role: 'admin' },
@@ -180,6 +237,7 @@ export async function startProduct(): Promise<Product> {
       lineName: line.name,
       cameraKey: camera.apiKey,
       modelVersionId: version.id,
+      candidateVersionId,
       people,
       call,
       upload: async (serial, imageIndex) => {

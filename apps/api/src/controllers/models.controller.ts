@@ -1,18 +1,50 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Allow, CurrentPrincipal } from '../auth/auth.decorators';
 import { type UserPrincipal } from '../auth/principals';
-import { ModelQueryDto, ModelVersionDto, ShadowDto, ShadowReportDto } from '../dtos/model.dto';
+import {
+  LineOverrideDto,
+  ModelChangeReasonDto,
+  ModelConfigDto,
+  ModelCurvesDto,
+  ModelEvaluationDto,
+  ModelQueryDto,
+  ModelVersionDto,
+  ShadowDto,
+  ShadowReportDto,
+} from '../dtos/model.dto';
+import { LineDto, type UpdateLineDto } from '../dtos/line.dto';
+import { EXAMPLE_IDS } from '../openapi/example-ids';
+import { LineService } from '../services/line.service';
 import { ModelLifecycleService } from '../services/model-lifecycle.service';
+
+const MODEL_ID = { name: 'id', description: 'Model version id', example: EXAMPLE_IDS.model };
+const NOT_FOUND = { status: 404, description: 'No model version has this id (model_not_found)' };
+const BAD_ID = { status: 400, description: 'The id is not a UUID' };
+const FORBIDDEN = { status: 403, description: 'The caller is not an ML engineer or an administrator' };
+const REASON_BODY = {
+  type: ModelChangeReasonDto,
+  examples: {
+    reason: {
+      summary: 'With the reason recorded in the audit log',
+      value: { reason: 'better crack recall on last week reviews (0.97 vs 0.91)' },
+    },
+  },
+};
 
 @ApiTags('models')
 @Controller('api/v1/models')
 export class ModelsController {
-  constructor(private readonly models: ModelLifecycleService) {}
+  constructor(
+    private readonly models: ModelLifecycleService,
+    private readonly lines: LineService,
+  ) {}
 
   @Get()
   @Allow('admin', 'ml_engineer', 'qa')
+  @ApiOperation({ summary: 'List model versions, newest first' })
   @ApiOkResponse({ type: [ModelVersionDto] })
+  @ApiResponse({ status: 400, description: 'Unknown stage' })
   list(@Query() query: ModelQueryDto): Promise<ModelVersionDto[]> {
     return this.models.list(query.stage);
   }
@@ -20,17 +52,106 @@ export class ModelsController {
   @Post('rollback')
   @HttpCode(200)
   @Allow('admin', 'ml_engineer')
-  @ApiOperation({ summary: 'Serve again the version the current production model replaced' })
+  @ApiOperation({
+    summary: 'Serve again the version the current production model replaced',
+    description: 'The reason is required and goes into the audit log (`model.rollback`) with the actor.',
+  })
+  @ApiBody(REASON_BODY)
   @ApiOkResponse({ type: ModelVersionDto, description: 'The version now in production' })
-  rollback(@CurrentPrincipal() actor: UserPrincipal): Promise<ModelVersionDto> {
-    return this.models.rollback(actor);
+  @ApiResponse({ status: 400, description: 'The reason is missing or empty (validation_failed)' })
+  @ApiResponse(FORBIDDEN)
+  @ApiResponse({ status: 409, description: 'Nothing to roll back to (nothing_to_roll_back)' })
+  rollback(
+    @Body() body: ModelChangeReasonDto,
+    @CurrentPrincipal() actor: UserPrincipal,
+  ): Promise<ModelVersionDto> {
+    return this.models.rollback(body.reason, actor);
+  }
+
+  @Post('line-override')
+  @HttpCode(200)
+  @Allow('admin', 'ml_engineer')
+  @ApiOperation({
+    summary: 'Make a line serve a given version instead of production, or follow production again (null)',
+    description:
+      'The same change as PATCH /api/v1/lines/:id `modelVersionId`, open to ML engineers; audited.',
+  })
+  @ApiBody({
+    type: LineOverrideDto,
+    examples: {
+      pin: {
+        summary: 'Serve the candidate on this line',
+        value: { lineId: EXAMPLE_IDS.line, modelVersionId: EXAMPLE_IDS.candidateModel },
+      },
+      clear: {
+        summary: 'Follow production again',
+        value: { lineId: EXAMPLE_IDS.line, modelVersionId: null },
+      },
+    },
+  })
+  @ApiOkResponse({ type: LineDto, description: 'The line with its new override' })
+  @ApiResponse({ status: 400, description: 'Bad ids, or modelVersionId names no version (model_not_found)' })
+  @ApiResponse(FORBIDDEN)
+  @ApiResponse({ status: 404, description: 'No line has this id (line_not_found)' })
+  async lineOverride(
+    @Body() body: LineOverrideDto,
+    @CurrentPrincipal() actor: UserPrincipal,
+  ): Promise<LineDto> {
+    const { webhookSecret: _secret, ...line } = await this.lines.update(
+      body.lineId,
+      { modelVersionId: body.modelVersionId } as UpdateLineDto,
+      actor,
+    );
+    return line;
   }
 
   @Get(':id')
   @Allow('admin', 'ml_engineer', 'qa')
+  @ApiOperation({ summary: 'One model version with its headline metrics' })
+  @ApiParam(MODEL_ID)
   @ApiOkResponse({ type: ModelVersionDto })
+  @ApiResponse(BAD_ID)
+  @ApiResponse(NOT_FOUND)
   get(@Param('id', ParseUUIDPipe) id: string): Promise<ModelVersionDto> {
     return this.models.get(id);
+  }
+
+  @Get(':id/curves')
+  @Allow('admin', 'ml_engineer', 'qa')
+  @ApiOperation({
+    summary: 'Per-epoch loss, accuracy and learning rate of the job that trained this version',
+  })
+  @ApiParam(MODEL_ID)
+  @ApiOkResponse({ type: ModelCurvesDto })
+  @ApiResponse(BAD_ID)
+  @ApiResponse(NOT_FOUND)
+  curves(@Param('id', ParseUUIDPipe) id: string): Promise<ModelCurvesDto> {
+    return this.models.curves(id);
+  }
+
+  @Get(':id/config')
+  @Allow('admin', 'ml_engineer', 'qa')
+  @ApiOperation({ summary: 'The fully resolved training config stored with this version' })
+  @ApiParam(MODEL_ID)
+  @ApiOkResponse({ type: ModelConfigDto })
+  @ApiResponse(BAD_ID)
+  @ApiResponse(NOT_FOUND)
+  config(@Param('id', ParseUUIDPipe) id: string): Promise<ModelConfigDto> {
+    return this.models.resolvedConfig(id);
+  }
+
+  @Get(':id/evaluation')
+  @Allow('admin', 'ml_engineer', 'qa')
+  @ApiOperation({
+    summary:
+      'Test-split evaluation: per-class precision/recall, ROC and PR curves, calibration, confusion matrix, operating point, int8 variant',
+  })
+  @ApiParam(MODEL_ID)
+  @ApiOkResponse({ type: ModelEvaluationDto })
+  @ApiResponse(BAD_ID)
+  @ApiResponse(NOT_FOUND)
+  evaluation(@Param('id', ParseUUIDPipe) id: string): Promise<ModelEvaluationDto> {
+    return this.models.evaluation(id);
   }
 
   @Post(':id/promote')
@@ -38,20 +159,44 @@ export class ModelsController {
   @Allow('admin', 'ml_engineer')
   @ApiOperation({
     summary: 'Make this version serve production; inference instances warm it before switching',
+    description: 'The reason is required and goes into the audit log (`model.promote`) with the actor.',
   })
+  @ApiParam({ ...MODEL_ID, example: EXAMPLE_IDS.candidateModel })
+  @ApiBody(REASON_BODY)
   @ApiOkResponse({ type: ModelVersionDto })
+  @ApiResponse({ status: 400, description: 'Bad id, or the reason is missing or empty (validation_failed)' })
+  @ApiResponse(FORBIDDEN)
+  @ApiResponse(NOT_FOUND)
+  @ApiResponse({
+    status: 409,
+    description:
+      'Already in production, or an int8 variant that lost too much accuracy or was never measured',
+  })
   promote(
     @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: ModelChangeReasonDto,
     @CurrentPrincipal() actor: UserPrincipal,
   ): Promise<ModelVersionDto> {
-    return this.models.promote(id, actor);
+    return this.models.promote(id, body.reason, actor);
   }
 
   @Post(':id/shadow')
   @HttpCode(200)
   @Allow('admin', 'ml_engineer')
   @ApiOperation({ summary: 'Start or stop scoring live traffic with this version beside production' })
+  @ApiParam({ ...MODEL_ID, example: EXAMPLE_IDS.candidateModel })
+  @ApiBody({
+    type: ShadowDto,
+    examples: {
+      start: { summary: 'Start shadow scoring', value: { enabled: true } },
+      stop: { summary: 'Stop shadow scoring', value: { enabled: false } },
+    },
+  })
   @ApiOkResponse({ type: ModelVersionDto })
+  @ApiResponse({ status: 400, description: 'Bad id or body' })
+  @ApiResponse(FORBIDDEN)
+  @ApiResponse(NOT_FOUND)
+  @ApiResponse({ status: 409, description: 'The production version cannot shadow itself' })
   shadow(
     @Param('id', ParseUUIDPipe) id: string,
     @Body() body: ShadowDto,
@@ -62,7 +207,14 @@ export class ModelsController {
 
   @Get(':id/shadow-report')
   @Allow('admin', 'ml_engineer', 'qa')
+  @ApiOperation({
+    summary: 'How often this version agreed with production on live traffic, and its latest disagreements',
+    description: 'Each new shadow result is also announced on the event stream as a `shadow` event.',
+  })
+  @ApiParam({ ...MODEL_ID, example: EXAMPLE_IDS.candidateModel })
   @ApiOkResponse({ type: ShadowReportDto })
+  @ApiResponse(BAD_ID)
+  @ApiResponse(NOT_FOUND)
   shadowReport(@Param('id', ParseUUIDPipe) id: string): Promise<ShadowReportDto> {
     return this.models.shadowReport(id);
   }

@@ -6,7 +6,10 @@ import {
   VERDICTS,
   type Verdict,
 } from '@linescope/db';
-import { IsBoolean, IsIn, IsOptional } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsNotEmpty, IsOptional, IsUUID, MaxLength, ValidateIf } from 'class-validator';
+import { EXAMPLE_IDS } from '../openapi/example-ids';
+import { IsText } from './text.validators';
 
 export class ModelVersionDto {
   @ApiProperty() id!: string;
@@ -88,4 +91,241 @@ export function mapModelVersion(model: ModelVersionEntity): ModelVersionDto {
     promotedAt: model.promotedAt?.toISOString() ?? null,
     createdAt: model.createdAt.toISOString(),
   };
+}
+
+const REASON_EXAMPLE = 'v7 misses fewer cracks on line 2 (recall 0.97 vs 0.91 on last week reviews)';
+
+/** Why a version is promoted or rolled back: required, recorded in the audit log with the actor. */
+export class ModelChangeReasonDto {
+  @ApiProperty({
+    description: 'Why (required, non-empty; kept in the audit log with who did it)',
+    example: REASON_EXAMPLE,
+    minLength: 1,
+    maxLength: 1000,
+  })
+  @IsText({ multiline: true })
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
+  @IsNotEmpty({ message: 'reason must not be empty' })
+  @MaxLength(1000)
+  reason!: string;
+}
+
+export class LineOverrideDto {
+  @ApiProperty({ description: 'The production line', example: EXAMPLE_IDS.line })
+  @IsUUID()
+  lineId!: string;
+
+  @ApiProperty({
+    description:
+      'The version this line serves instead of production; null: the line follows production again',
+    nullable: true,
+    type: String,
+    example: EXAMPLE_IDS.candidateModel,
+  })
+  @ValidateIf((_, value) => value !== null)
+  @IsUUID()
+  modelVersionId!: string | null;
+}
+
+export class EpochCurvePointDto {
+  @ApiProperty({ example: 1 }) epoch!: number;
+  @ApiProperty({ example: 0.52 }) trainLoss!: number;
+  @ApiProperty({ example: 0.78 }) trainAccuracy!: number;
+  @ApiProperty({ nullable: true, type: Number, example: 0.48 }) valLoss!: number | null;
+  @ApiProperty({ nullable: true, type: Number, example: 0.81 }) valAccuracy!: number | null;
+  @ApiProperty({ example: 0.001 }) learningRate!: number;
+  @ApiProperty({ example: 12.4 }) durationSeconds!: number;
+}
+
+export class ModelCurvesDto {
+  @ApiProperty({ example: EXAMPLE_IDS.model }) modelVersionId!: string;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'The job that trained it; null for imported versions',
+  })
+  trainingJobId!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description: 'The epoch whose weights were kept (early stopping)',
+  })
+  bestEpoch!: number | null;
+  @ApiProperty({ type: [EpochCurvePointDto], description: 'One point per epoch, in order' })
+  epochs!: EpochCurvePointDto[];
+}
+
+export class ModelConfigDto {
+  @ApiProperty({ example: EXAMPLE_IDS.model }) modelVersionId!: string;
+  @ApiProperty({ nullable: true, type: String }) trainingJobId!: string | null;
+  @ApiProperty({
+    type: Object,
+    description: 'The fully resolved training config: every default and derived value filled in',
+    example: {
+      epochs: 20,
+      batchSize: 32,
+      model: { arch: 'resnet', depth: 18 },
+      optimizer: { kind: 'adamw' },
+    },
+  })
+  config!: Record<string, unknown>;
+  @ApiProperty({
+    type: Object,
+    nullable: true,
+    description: 'The dataset the job was given (folder or reviews), when the version came from a job',
+    example: { kind: 'folder', path: 'magnetic-tile' },
+  })
+  dataset!: Record<string, unknown> | null;
+}
+
+export class ClassFiguresDto {
+  @ApiProperty({ example: 'defect' }) className!: string;
+  @ApiProperty({ nullable: true, type: Number, example: 0.95 }) precision!: number | null;
+  @ApiProperty({ nullable: true, type: Number, example: 0.97 }) recall!: number | null;
+  @ApiProperty({ nullable: true, type: Number, example: 0.96 }) f1!: number | null;
+  @ApiProperty({ example: 40, description: 'True samples of the class in the test split' }) support!: number;
+}
+
+export class MacroFiguresDto {
+  @ApiProperty({ nullable: true, type: Number }) precision!: number | null;
+  @ApiProperty({ nullable: true, type: Number }) recall!: number | null;
+  @ApiProperty({ nullable: true, type: Number }) f1!: number | null;
+}
+
+export class CalibrationBinDto {
+  @ApiProperty({ example: 0.9 }) lower!: number;
+  @ApiProperty({ example: 1 }) upper!: number;
+  @ApiProperty({ example: 31 }) count!: number;
+  @ApiProperty({ nullable: true, type: Number, example: 0.96 }) meanPredicted!: number | null;
+  @ApiProperty({ nullable: true, type: Number, example: 0.94 }) observedFrequency!: number | null;
+}
+
+export class CalibrationDto {
+  @ApiProperty({ nullable: true, type: Number, example: 0.03 }) expectedCalibrationError!: number | null;
+  @ApiProperty({ type: [CalibrationBinDto] }) bins!: CalibrationBinDto[];
+}
+
+export class RocPointDto {
+  @ApiProperty() threshold!: number;
+  @ApiProperty({ nullable: true, type: Number }) falsePositiveRate!: number | null;
+  @ApiProperty({ nullable: true, type: Number }) truePositiveRate!: number | null;
+}
+
+export class PrPointDto {
+  @ApiProperty() threshold!: number;
+  @ApiProperty({ nullable: true, type: Number }) precision!: number | null;
+  @ApiProperty({ nullable: true, type: Number }) recall!: number | null;
+}
+
+export class VerdictRowDto {
+  @ApiProperty() ok!: number;
+  @ApiProperty() defect!: number;
+  @ApiProperty() uncertain!: number;
+}
+
+export class VerdictCountsDto {
+  @ApiProperty({ type: VerdictRowDto, description: 'Truly ok parts, by verdict' }) ok!: VerdictRowDto;
+  @ApiProperty({ type: VerdictRowDto, description: 'Truly defective parts, by verdict' })
+  defect!: VerdictRowDto;
+}
+
+export class TestVerdictsDto {
+  @ApiProperty({ type: VerdictCountsDto }) counts!: VerdictCountsDto;
+  @ApiProperty({ nullable: true, type: Number, description: 'Share of defects called ok' }) escapeRate!:
+    number | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'Share of ok parts called defect' })
+  falseRejectRate!: number | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'Share of all parts sent to review' })
+  reviewRate!: number | null;
+}
+
+export class OperatingPointDto {
+  @ApiProperty({ example: 0.31, description: 'Scores at or above are defect' }) threshold!: number;
+  @ApiProperty({ example: 0.99 }) targetRecall!: number;
+  @ApiProperty({ nullable: true, type: Number }) validationRecall!: number | null;
+  @ApiProperty({ nullable: true, type: Number }) validationPrecision!: number | null;
+  @ApiProperty({ example: 0.12 }) uncertainLow!: number;
+  @ApiProperty({ example: 0.64 }) uncertainHigh!: number;
+  @ApiProperty({
+    type: TestVerdictsDto,
+    description: 'How the test split is sorted by this threshold and band',
+  })
+  test!: TestVerdictsDto;
+}
+
+export class DefectEvaluationDto {
+  @ApiProperty({ nullable: true, type: Number, example: 0.98 }) rocAuc!: number | null;
+  @ApiProperty({ nullable: true, type: Number, example: 0.97 }) prAuc!: number | null;
+  @ApiProperty({ type: [RocPointDto], description: 'At most 200 points, highest threshold first' })
+  rocCurve!: RocPointDto[];
+  @ApiProperty({ type: [PrPointDto], description: 'At most 200 points, highest threshold first' })
+  prCurve!: PrPointDto[];
+  @ApiProperty({ type: OperatingPointDto, nullable: true }) operatingPoint!: OperatingPointDto | null;
+  @ApiProperty({ nullable: true, type: String }) note!: string | null;
+}
+
+export class EvaluationDetailDto {
+  @ApiProperty({ example: 80 }) testCount!: number;
+  @ApiProperty() diverged!: boolean;
+  @ApiProperty({ example: ['identity'] }) views!: string[];
+  @ApiProperty({ nullable: true, type: Number, example: 0.95 }) accuracy!: number | null;
+  @ApiProperty({ nullable: true, type: Number }) logLoss!: number | null;
+  @ApiProperty({ example: ['ok', 'defect'] }) classNames!: string[];
+  @ApiProperty({
+    description: 'confusion[trueClass][predictedClass]',
+    type: 'array',
+    items: { type: 'array', items: { type: 'integer' } },
+    example: [
+      [38, 2],
+      [1, 39],
+    ],
+  })
+  confusion!: number[][];
+  @ApiProperty({ type: [ClassFiguresDto] }) perClass!: ClassFiguresDto[];
+  @ApiProperty({ type: MacroFiguresDto }) macro!: MacroFiguresDto;
+  @ApiProperty({ type: CalibrationDto }) calibration!: CalibrationDto;
+  @ApiProperty({ type: DefectEvaluationDto, nullable: true }) defect!: DefectEvaluationDto | null;
+}
+
+export class QuantizationDto {
+  @ApiProperty({ example: 'int8' }) variant!: string;
+  @ApiProperty({ description: 'The int8 version', example: EXAMPLE_IDS.candidateModel }) variantId!: string;
+  @ApiProperty({ description: 'The fp32 version it was made from', example: EXAMPLE_IDS.model }) of!: string;
+  @ApiProperty({ example: 'tiles-resnet18-int8' }) name!: string;
+  @ApiProperty({ example: 1 }) version!: number;
+  @ApiProperty({ nullable: true, type: Number, example: 0.95 }) fp32Accuracy!: number | null;
+  @ApiProperty({ nullable: true, type: Number, example: 0.9375 }) int8Accuracy!: number | null;
+  @ApiProperty({ nullable: true, type: Number, example: -1.25, description: 'int8 minus fp32, in points' })
+  accuracyChangePoints!: number | null;
+  @ApiProperty({ nullable: true, type: Number, example: 80 }) testImages!: number | null;
+}
+
+export class ModelEvaluationDto {
+  @ApiProperty({ example: EXAMPLE_IDS.model }) modelVersionId!: string;
+  @ApiProperty({ nullable: true, type: Number, example: 0.95 }) accuracy!: number | null;
+  @ApiProperty({ nullable: true, type: Number, example: 0.98 }) rocAuc!: number | null;
+  @ApiProperty({ nullable: true, type: Number, example: 0.97 }) prAuc!: number | null;
+  @ApiProperty({ nullable: true, type: Number, example: 0.31 }) operatingThreshold!: number | null;
+  @ApiProperty({ nullable: true, type: Number, example: 0.12 }) uncertainLow!: number | null;
+  @ApiProperty({ nullable: true, type: Number, example: 0.64 }) uncertainHigh!: number | null;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    example: 0.08,
+    description: 'Share of the test split the threshold and band send to review',
+  })
+  reviewShare!: number | null;
+  @ApiProperty({
+    type: EvaluationDetailDto,
+    nullable: true,
+    description:
+      'The detailed evaluation on the test split; null for an int8 variant (only its accuracy is measured) and for versions registered before it was stored',
+  })
+  detail!: EvaluationDetailDto | null;
+  @ApiProperty({
+    type: QuantizationDto,
+    nullable: true,
+    description: 'The int8 variant made from this version, or (for an int8 version) its own figures',
+  })
+  quantization!: QuantizationDto | null;
 }

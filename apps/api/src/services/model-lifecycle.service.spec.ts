@@ -38,8 +38,8 @@ describe('ModelLifecycleService (real PostgreSQL)', () => {
   it('promotes a candidate, archives the version it replaces, and records both in history and audit', async () => {
     const first = await seedModelVersion(bed.dataSource);
     const second = await seedModelVersion(bed.dataSource, { shadow: true });
-    await service.promote(first, actor);
-    const promoted = await service.promote(second, actor);
+    await service.promote(first, 'a reason', actor);
+    const promoted = await service.promote(second, 'a reason', actor);
 
     expect(promoted).toMatchObject({ id: second, stage: 'production', shadow: false });
     expect((await stages())[first]).toBe('archived');
@@ -52,14 +52,14 @@ describe('ModelLifecycleService (real PostgreSQL)', () => {
       `SELECT action, details FROM audit_events WHERE target_id = $1 ORDER BY created_at`,
       [second],
     );
-    expect(audit).toEqual([{ action: 'model.promote', details: { previous: first } }]);
+    expect(audit).toEqual([{ action: 'model.promote', details: { previous: first, reason: 'a reason' } }]);
   });
 
   it('refuses to promote the version already in production, and changes nothing', async () => {
     const current = await seedModelVersion(bed.dataSource);
-    await service.promote(current, actor);
+    await service.promote(current, 'a reason', actor);
     const before = await bed.dataSource.query(`SELECT count(*)::int AS n FROM model_promotions`);
-    expect(await apiErrorOf(service.promote(current, actor))).toMatchObject({
+    expect(await apiErrorOf(service.promote(current, 'a reason', actor))).toMatchObject({
       status: 409,
       error: 'already_in_production',
     });
@@ -68,22 +68,22 @@ describe('ModelLifecycleService (real PostgreSQL)', () => {
 
   it('rolls back to the version production replaced, and refuses when nothing served before', async () => {
     const lonely = await seedModelVersion(bed.dataSource);
-    await service.promote(lonely, actor);
+    await service.promote(lonely, 'a reason', actor);
     // The first production version replaced nothing: there is nowhere to roll back to.
-    expect(await apiErrorOf(service.rollback(actor))).toMatchObject({
+    expect(await apiErrorOf(service.rollback('a reason', actor))).toMatchObject({
       status: 409,
       error: 'nothing_to_roll_back',
     });
 
     const next = await seedModelVersion(bed.dataSource);
-    await service.promote(next, actor);
-    const restored = await service.rollback(actor);
+    await service.promote(next, 'a reason', actor);
+    const restored = await service.rollback('a reason', actor);
     expect(restored).toMatchObject({ id: lonely, stage: 'production' });
     expect((await stages())[next]).toBe('archived');
   });
 
   it('refuses a rollback when no version is in production', async () => {
-    expect(await apiErrorOf(service.rollback(actor))).toMatchObject({
+    expect(await apiErrorOf(service.rollback('a reason', actor))).toMatchObject({
       status: 409,
       error: 'nothing_to_roll_back',
     });
@@ -99,20 +99,20 @@ describe('ModelLifecycleService (real PostgreSQL)', () => {
     const fine = await seedModelVersion(bed.dataSource, {
       metrics: { quantization: { variant: 'int8', accuracyChangePoints: -0.5 } },
     });
-    expect(await apiErrorOf(service.promote(lossy, actor))).toMatchObject({
+    expect(await apiErrorOf(service.promote(lossy, 'a reason', actor))).toMatchObject({
       error: 'quantization_accuracy_drop',
     });
-    expect(await apiErrorOf(service.promote(unmeasured, actor))).toMatchObject({
+    expect(await apiErrorOf(service.promote(unmeasured, 'a reason', actor))).toMatchObject({
       error: 'quantization_unmeasured',
     });
     // Exactly the allowed drop (0.5 points by default) passes.
-    expect(await service.promote(fine, actor)).toMatchObject({ stage: 'production' });
+    expect(await service.promote(fine, 'a reason', actor)).toMatchObject({ stage: 'production' });
     expect((await stages())[lossy]).toBe('candidate');
   });
 
   it('does not let the production version shadow itself; a candidate starts and stops shadowing', async () => {
     const production = await seedModelVersion(bed.dataSource);
-    await service.promote(production, actor);
+    await service.promote(production, 'a reason', actor);
     expect(await apiErrorOf(service.setShadow(production, true, actor))).toMatchObject({
       error: 'already_in_production',
     });
@@ -125,7 +125,7 @@ describe('ModelLifecycleService (real PostgreSQL)', () => {
   it('answers 404 for a version that does not exist', async () => {
     const missing = '00000000-0000-4000-8000-000000000000';
     expect(await apiErrorOf(service.get(missing))).toMatchObject({ status: 404, error: 'model_not_found' });
-    expect(await apiErrorOf(service.promote(missing, actor))).toMatchObject({ status: 404 });
+    expect(await apiErrorOf(service.promote(missing, 'a reason', actor))).toMatchObject({ status: 404 });
   });
 
   it('counts shadow agreement per verdict pair', async () => {

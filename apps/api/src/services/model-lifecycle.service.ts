@@ -8,12 +8,23 @@ import {
   type ModelVersionEntity,
   ModelVersionRepository,
   ShadowResultRepository,
+  TrainingJobRepository,
   type Transaction,
   VERDICTS,
   type Verdict,
 } from '@linescope/db';
 import { type UserPrincipal } from '../auth/principals';
-import { type ModelVersionDto, type ShadowReportDto, mapModelVersion } from '../dtos/model.dto';
+import {
+  type EpochCurvePointDto,
+  type EvaluationDetailDto,
+  type ModelConfigDto,
+  type ModelCurvesDto,
+  type ModelEvaluationDto,
+  type ModelVersionDto,
+  type QuantizationDto,
+  type ShadowReportDto,
+  mapModelVersion,
+} from '../dtos/model.dto';
 import { ApiError } from '../errors/api-error';
 
 /**
@@ -26,6 +37,7 @@ export class ModelLifecycleService {
   constructor(
     private readonly models: ModelVersionRepository,
     private readonly shadowResults: ShadowResultRepository,
+    private readonly trainingJobs: TrainingJobRepository,
     private readonly transactions: DatabaseTransactions,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -39,12 +51,72 @@ export class ModelLifecycleService {
     return mapModelVersion(await requireModel(this.models, id));
   }
 
-  async promote(id: string, actor: UserPrincipal): Promise<ModelVersionDto> {
-    return this.transactions.run((tx) => this.makeProduction(tx, id, 'promote', actor));
+  /** Per-epoch loss, accuracy and learning rate of the job that trained the version. */
+  async curves(id: string): Promise<ModelCurvesDto> {
+    const model = await requireModel(this.models, id);
+    const epochs = model.trainingJobId ? await this.trainingJobs.findEpochs(model.trainingJobId) : [];
+    const bestEpoch = model.metrics.bestEpoch;
+    return {
+      modelVersionId: id,
+      trainingJobId: model.trainingJobId,
+      bestEpoch: typeof bestEpoch === 'number' ? bestEpoch : null,
+      epochs: epochs.map(({ epoch, metrics }): EpochCurvePointDto => ({
+        epoch,
+        trainLoss: metrics.trainLoss,
+        trainAccuracy: metrics.trainAccuracy,
+        valLoss: metrics.valLoss ?? null,
+        valAccuracy: metrics.valAccuracy ?? null,
+        learningRate: metrics.learningRate,
+        durationSeconds: metrics.durationSeconds,
+      })),
+    };
+  }
+
+  /** The resolved training config stored with the version, and the dataset its job was given. */
+  async resolvedConfig(id: string): Promise<ModelConfigDto> {
+    const model = await requireModel(this.models, id);
+    const job = model.trainingJobId ? await this.trainingJobs.findById(model.trainingJobId) : null;
+    const dataset = (job?.config as { dataset?: Record<string, unknown> } | undefined)?.dataset ?? null;
+    return { modelVersionId: id, trainingJobId: model.trainingJobId, config: model.config, dataset };
+  }
+
+  /** The stored test-split evaluation, the operating point, and the int8 variant's measured accuracy change. */
+  async evaluation(id: string): Promise<ModelEvaluationDto> {
+    const model = await requireModel(this.models, id);
+    const metric = (key: string): number | null => {
+      const value = model.metrics[key];
+      return typeof value === 'number' && Number.isFinite(value) ? value : null;
+    };
+    const detail = model.evaluation as unknown as EvaluationDetailDto | null;
+    const own = model.metrics.quantization as StoredQuantization | undefined;
+    let quantization: QuantizationDto | null = null;
+    if (own?.of) {
+      quantization = quantizationOf(model, own);
+    } else {
+      const variant = await this.models.findQuantizedVariant(id);
+      const figures = variant?.metrics.quantization as StoredQuantization | undefined;
+      if (variant && figures) quantization = quantizationOf(variant, figures);
+    }
+    return {
+      modelVersionId: id,
+      accuracy: detail?.accuracy ?? metric('accuracy'),
+      rocAuc: detail?.defect?.rocAuc ?? metric('rocAuc'),
+      prAuc: detail?.defect?.prAuc ?? metric('prAuc'),
+      operatingThreshold: model.operatingThreshold,
+      uncertainLow: model.uncertainLow,
+      uncertainHigh: model.uncertainHigh,
+      reviewShare: detail?.defect?.operatingPoint?.test.reviewRate ?? metric('testReviewRate'),
+      detail,
+      quantization,
+    };
+  }
+
+  async promote(id: string, reason: string, actor: UserPrincipal): Promise<ModelVersionDto> {
+    return this.transactions.run((tx) => this.makeProduction(tx, id, 'promote', reason, actor));
   }
 
   /** Serves again the version that production replaced when the current one was promoted. */
-  async rollback(actor: UserPrincipal): Promise<ModelVersionDto> {
+  async rollback(reason: string, actor: UserPrincipal): Promise<ModelVersionDto> {
     return this.transactions.run(async (tx) => {
       const models = tx.get(ModelVersionRepository);
       const current = await models.lockProduction();
@@ -56,7 +128,7 @@ export class ModelLifecycleService {
           'nothing_to_roll_back',
           `no version served before ${current.name} v${current.version}`,
         );
-      return this.makeProduction(tx, promotion.previousVersionId, 'rollback', actor);
+      return this.makeProduction(tx, promotion.previousVersionId, 'rollback', reason, actor);
     });
   }
 
@@ -109,6 +181,7 @@ export class ModelLifecycleService {
     tx: Transaction,
     id: string,
     kind: 'promote' | 'rollback',
+    reason: string,
     actor: UserPrincipal,
   ): Promise<ModelVersionDto> {
     const models = tx.get(ModelVersionRepository);
@@ -131,7 +204,7 @@ export class ModelLifecycleService {
       action: kind === 'promote' ? 'model.promote' : 'model.rollback',
       targetType: 'model_version',
       targetId: target.id,
-      details: { previous: current?.id ?? null },
+      details: { previous: current?.id ?? null, reason },
     });
     await models.notifyChanged({ event: kind, id: target.id, previous: current?.id ?? null });
     return mapModelVersion(await requireModel(models, target.id));
@@ -157,6 +230,30 @@ export class ModelLifecycleService {
         { accuracyChangePoints: change, allowedDropPoints: margin },
       );
   }
+}
+
+interface StoredQuantization {
+  variant?: string;
+  of?: string;
+  fp32Accuracy?: number;
+  int8Accuracy?: number;
+  accuracyChangePoints?: number;
+  testImages?: number;
+}
+
+function quantizationOf(variant: ModelVersionEntity, figures: StoredQuantization): QuantizationDto {
+  const numberOrNull = (value: unknown) => (typeof value === 'number' ? value : null);
+  return {
+    variant: figures.variant ?? 'int8',
+    variantId: variant.id,
+    of: figures.of ?? '',
+    name: variant.name,
+    version: variant.version,
+    fp32Accuracy: numberOrNull(figures.fp32Accuracy),
+    int8Accuracy: numberOrNull(figures.int8Accuracy),
+    accuracyChangePoints: numberOrNull(figures.accuracyChangePoints),
+    testImages: numberOrNull(figures.testImages),
+  };
 }
 
 async function requireModel(

@@ -93,6 +93,7 @@ describe('report tables', () => {
           rocAuc: 0.9,
           prAuc: 0.85,
           rocCurve: [],
+          prCurve: [],
           operatingPoint: {
             threshold: {
               threshold: 0.3,

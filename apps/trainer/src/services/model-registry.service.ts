@@ -10,7 +10,12 @@ import {
 } from '@linescope/db';
 import { LOGGER, OBJECT_STORE } from '@linescope/platform';
 import { type ObjectStore } from '@linescope/storage';
-import { type ImageReader, type TrainResult } from '@linescope/training/engine';
+import {
+  type EvaluationRecord,
+  evaluationRecord,
+  type ImageReader,
+  type TrainResult,
+} from '@linescope/training/engine';
 import { modelVersionPrefix, saveModelArtifact } from '@linescope/vision/artifacts';
 import { saveOnnxArtifact } from '@linescope/vision/onnx';
 import { randomUUID } from 'node:crypto';
@@ -68,9 +73,11 @@ export class ModelRegistryService {
       const int8 = variant ? await this.storeArtifact(result, variant.bytes, { quantization }) : null;
       if (int8) stored.push(int8);
       return await this.transactions.run(async (tx) => {
-        const model = await insertVersion(tx, job, result, name, main, {});
+        // The detailed evaluation was measured on the fp32 model; the int8 variant carries only its own accuracy.
+        const evaluation = evaluationRecord(result.evaluation, result.classNames);
+        const model = await insertVersion(tx, job, result, name, main, {}, evaluation);
         if (int8 && quantization)
-          await insertVersion(tx, job, result, `${name}-int8`, int8, { quantization });
+          await insertVersion(tx, job, result, `${name}-int8`, int8, { quantization }, null);
         await tx.get(TrainingJobRepository).markSucceeded(job.id, {
           modelVersionId: model.id,
           checklist: result.findings,
@@ -126,6 +133,7 @@ async function insertVersion(
   name: string,
   artifact: StoredArtifact,
   extraMetrics: Record<string, unknown>,
+  evaluation: EvaluationRecord | null,
 ): Promise<ModelVersionEntity> {
   const [height, width] = result.preprocessing.inputSize;
   const model = await tx.get(ModelVersionRepository).insertNextVersion({
@@ -139,6 +147,7 @@ async function insertVersion(
     preprocessing: result.preprocessing as unknown as Record<string, unknown>,
     config: result.config,
     metrics: { ...(result.manifest.metrics as Record<string, unknown>), ...extraMetrics },
+    evaluation: evaluation as unknown as Record<string, unknown> | null,
     operatingThreshold: result.manifest.operatingPoint.threshold,
     uncertainLow: result.manifest.operatingPoint.uncertainBand.low,
     uncertainHigh: result.manifest.operatingPoint.uncertainBand.high,

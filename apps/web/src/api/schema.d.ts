@@ -391,6 +391,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List model versions, newest first */
         get: operations["ModelsController_list"];
         put?: never;
         post?: never;
@@ -409,8 +410,31 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Serve again the version the current production model replaced */
+        /**
+         * Serve again the version the current production model replaced
+         * @description The reason is required and goes into the audit log (`model.rollback`) with the actor.
+         */
         post: operations["ModelsController_rollback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/line-override": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make a line serve a given version instead of production, or follow production again (null)
+         * @description The same change as PATCH /api/v1/lines/:id `modelVersionId`, open to ML engineers; audited.
+         */
+        post: operations["ModelsController_lineOverride"];
         delete?: never;
         options?: never;
         head?: never;
@@ -424,7 +448,59 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** One model version with its headline metrics */
         get: operations["ModelsController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{id}/curves": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per-epoch loss, accuracy and learning rate of the job that trained this version */
+        get: operations["ModelsController_curves"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{id}/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The fully resolved training config stored with this version */
+        get: operations["ModelsController_config"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{id}/evaluation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Test-split evaluation: per-class precision/recall, ROC and PR curves, calibration, confusion matrix, operating point, int8 variant */
+        get: operations["ModelsController_evaluation"];
         put?: never;
         post?: never;
         delete?: never;
@@ -442,7 +518,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Make this version serve production; inference instances warm it before switching */
+        /**
+         * Make this version serve production; inference instances warm it before switching
+         * @description The reason is required and goes into the audit log (`model.promote`) with the actor.
+         */
         post: operations["ModelsController_promote"];
         delete?: never;
         options?: never;
@@ -474,6 +553,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * How often this version agreed with production on live traffic, and its latest disagreements
+         * @description Each new shadow result is also announced on the event stream as a `shadow` event.
+         */
         get: operations["ModelsController_shadowReport"];
         put?: never;
         post?: never;
@@ -1078,6 +1161,268 @@ export interface components {
             datasetFingerprint: string | null;
             promotedAt: string | null;
             createdAt: string;
+        };
+        ModelChangeReasonDto: {
+            /**
+             * @description Why (required, non-empty; kept in the audit log with who did it)
+             * @example v7 misses fewer cracks on line 2 (recall 0.97 vs 0.91 on last week reviews)
+             */
+            reason: string;
+        };
+        LineOverrideDto: {
+            /**
+             * @description The production line
+             * @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001
+             */
+            lineId: string;
+            /**
+             * @description The version this line serves instead of production; null: the line follows production again
+             * @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1007
+             */
+            modelVersionId: string | null;
+        };
+        EpochCurvePointDto: {
+            /** @example 1 */
+            epoch: number;
+            /** @example 0.52 */
+            trainLoss: number;
+            /** @example 0.78 */
+            trainAccuracy: number;
+            /** @example 0.48 */
+            valLoss: number | null;
+            /** @example 0.81 */
+            valAccuracy: number | null;
+            /** @example 0.001 */
+            learningRate: number;
+            /** @example 12.4 */
+            durationSeconds: number;
+        };
+        ModelCurvesDto: {
+            /** @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006 */
+            modelVersionId: string;
+            /** @description The job that trained it; null for imported versions */
+            trainingJobId: string | null;
+            /** @description The epoch whose weights were kept (early stopping) */
+            bestEpoch: number | null;
+            /** @description One point per epoch, in order */
+            epochs: components["schemas"]["EpochCurvePointDto"][];
+        };
+        ModelConfigDto: {
+            /** @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006 */
+            modelVersionId: string;
+            trainingJobId: string | null;
+            /**
+             * @description The fully resolved training config: every default and derived value filled in
+             * @example {
+             *       "epochs": 20,
+             *       "batchSize": 32,
+             *       "model": {
+             *         "arch": "resnet",
+             *         "depth": 18
+             *       },
+             *       "optimizer": {
+             *         "kind": "adamw"
+             *       }
+             *     }
+             */
+            config: Record<string, never>;
+            /**
+             * @description The dataset the job was given (folder or reviews), when the version came from a job
+             * @example {
+             *       "kind": "folder",
+             *       "path": "magnetic-tile"
+             *     }
+             */
+            dataset: Record<string, never> | null;
+        };
+        ClassFiguresDto: {
+            /** @example defect */
+            className: string;
+            /** @example 0.95 */
+            precision: number | null;
+            /** @example 0.97 */
+            recall: number | null;
+            /** @example 0.96 */
+            f1: number | null;
+            /**
+             * @description True samples of the class in the test split
+             * @example 40
+             */
+            support: number;
+        };
+        MacroFiguresDto: {
+            precision: number | null;
+            recall: number | null;
+            f1: number | null;
+        };
+        CalibrationBinDto: {
+            /** @example 0.9 */
+            lower: number;
+            /** @example 1 */
+            upper: number;
+            /** @example 31 */
+            count: number;
+            /** @example 0.96 */
+            meanPredicted: number | null;
+            /** @example 0.94 */
+            observedFrequency: number | null;
+        };
+        CalibrationDto: {
+            /** @example 0.03 */
+            expectedCalibrationError: number | null;
+            bins: components["schemas"]["CalibrationBinDto"][];
+        };
+        RocPointDto: {
+            threshold: number;
+            falsePositiveRate: number | null;
+            truePositiveRate: number | null;
+        };
+        PrPointDto: {
+            threshold: number;
+            precision: number | null;
+            recall: number | null;
+        };
+        VerdictRowDto: {
+            ok: number;
+            defect: number;
+            uncertain: number;
+        };
+        VerdictCountsDto: {
+            /** @description Truly ok parts, by verdict */
+            ok: components["schemas"]["VerdictRowDto"];
+            /** @description Truly defective parts, by verdict */
+            defect: components["schemas"]["VerdictRowDto"];
+        };
+        TestVerdictsDto: {
+            counts: components["schemas"]["VerdictCountsDto"];
+            /** @description Share of defects called ok */
+            escapeRate: number | null;
+            /** @description Share of ok parts called defect */
+            falseRejectRate: number | null;
+            /** @description Share of all parts sent to review */
+            reviewRate: number | null;
+        };
+        OperatingPointDto: {
+            /**
+             * @description Scores at or above are defect
+             * @example 0.31
+             */
+            threshold: number;
+            /** @example 0.99 */
+            targetRecall: number;
+            validationRecall: number | null;
+            validationPrecision: number | null;
+            /** @example 0.12 */
+            uncertainLow: number;
+            /** @example 0.64 */
+            uncertainHigh: number;
+            /** @description How the test split is sorted by this threshold and band */
+            test: components["schemas"]["TestVerdictsDto"];
+        };
+        DefectEvaluationDto: {
+            /** @example 0.98 */
+            rocAuc: number | null;
+            /** @example 0.97 */
+            prAuc: number | null;
+            /** @description At most 200 points, highest threshold first */
+            rocCurve: components["schemas"]["RocPointDto"][];
+            /** @description At most 200 points, highest threshold first */
+            prCurve: components["schemas"]["PrPointDto"][];
+            operatingPoint: components["schemas"]["OperatingPointDto"] | null;
+            note: string | null;
+        };
+        EvaluationDetailDto: {
+            /** @example 80 */
+            testCount: number;
+            diverged: boolean;
+            /**
+             * @example [
+             *       "identity"
+             *     ]
+             */
+            views: string[];
+            /** @example 0.95 */
+            accuracy: number | null;
+            logLoss: number | null;
+            /**
+             * @example [
+             *       "ok",
+             *       "defect"
+             *     ]
+             */
+            classNames: string[];
+            /**
+             * @description confusion[trueClass][predictedClass]
+             * @example [
+             *       [
+             *         38,
+             *         2
+             *       ],
+             *       [
+             *         1,
+             *         39
+             *       ]
+             *     ]
+             */
+            confusion: number[][];
+            perClass: components["schemas"]["ClassFiguresDto"][];
+            macro: components["schemas"]["MacroFiguresDto"];
+            calibration: components["schemas"]["CalibrationDto"];
+            defect: components["schemas"]["DefectEvaluationDto"] | null;
+        };
+        QuantizationDto: {
+            /** @example int8 */
+            variant: string;
+            /**
+             * @description The int8 version
+             * @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1007
+             */
+            variantId: string;
+            /**
+             * @description The fp32 version it was made from
+             * @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006
+             */
+            of: string;
+            /** @example tiles-resnet18-int8 */
+            name: string;
+            /** @example 1 */
+            version: number;
+            /** @example 0.95 */
+            fp32Accuracy: number | null;
+            /** @example 0.9375 */
+            int8Accuracy: number | null;
+            /**
+             * @description int8 minus fp32, in points
+             * @example -1.25
+             */
+            accuracyChangePoints: number | null;
+            /** @example 80 */
+            testImages: number | null;
+        };
+        ModelEvaluationDto: {
+            /** @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006 */
+            modelVersionId: string;
+            /** @example 0.95 */
+            accuracy: number | null;
+            /** @example 0.98 */
+            rocAuc: number | null;
+            /** @example 0.97 */
+            prAuc: number | null;
+            /** @example 0.31 */
+            operatingThreshold: number | null;
+            /** @example 0.12 */
+            uncertainLow: number | null;
+            /** @example 0.64 */
+            uncertainHigh: number | null;
+            /**
+             * @description Share of the test split the threshold and band send to review
+             * @example 0.08
+             */
+            reviewShare: number | null;
+            /** @description The detailed evaluation on the test split; null for an int8 variant (only its accuracy is measured) and for versions registered before it was stored */
+            detail: components["schemas"]["EvaluationDetailDto"] | null;
+            /** @description The int8 variant made from this version, or (for an int8 version) its own figures */
+            quantization: components["schemas"]["QuantizationDto"] | null;
         };
         ShadowDto: {
             /** @description true: score live traffic beside production; false: stop */
@@ -2294,6 +2639,13 @@ export interface operations {
                     "application/json": components["schemas"]["ModelVersionDto"][];
                 };
             };
+            /** @description Unknown stage */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     ModelsController_rollback: {
@@ -2303,7 +2655,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModelChangeReasonDto"];
+            };
+        };
         responses: {
             /** @description The version now in production */
             200: {
@@ -2314,6 +2670,72 @@ export interface operations {
                     "application/json": components["schemas"]["ModelVersionDto"];
                 };
             };
+            /** @description The reason is missing or empty (validation_failed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The caller is not an ML engineer or an administrator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Nothing to roll back to (nothing_to_roll_back) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ModelsController_lineOverride: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LineOverrideDto"];
+            };
+        };
+        responses: {
+            /** @description The line with its new override */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LineDto"];
+                };
+            };
+            /** @description Bad ids, or modelVersionId names no version (model_not_found) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The caller is not an ML engineer or an administrator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No line has this id (line_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     ModelsController_get: {
@@ -2321,6 +2743,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Model version id */
                 id: string;
             };
             cookie?: never;
@@ -2334,6 +2757,128 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ModelVersionDto"];
                 };
+            };
+            /** @description The id is not a UUID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No model version has this id (model_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ModelsController_curves: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Model version id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelCurvesDto"];
+                };
+            };
+            /** @description The id is not a UUID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No model version has this id (model_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ModelsController_config: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Model version id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelConfigDto"];
+                };
+            };
+            /** @description The id is not a UUID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No model version has this id (model_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ModelsController_evaluation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Model version id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelEvaluationDto"];
+                };
+            };
+            /** @description The id is not a UUID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No model version has this id (model_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -2342,11 +2887,16 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Model version id */
                 id: string;
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModelChangeReasonDto"];
+            };
+        };
         responses: {
             200: {
                 headers: {
@@ -2356,6 +2906,34 @@ export interface operations {
                     "application/json": components["schemas"]["ModelVersionDto"];
                 };
             };
+            /** @description Bad id, or the reason is missing or empty (validation_failed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The caller is not an ML engineer or an administrator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No model version has this id (model_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Already in production, or an int8 variant that lost too much accuracy or was never measured */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     ModelsController_shadow: {
@@ -2363,6 +2941,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Model version id */
                 id: string;
             };
             cookie?: never;
@@ -2381,6 +2960,34 @@ export interface operations {
                     "application/json": components["schemas"]["ModelVersionDto"];
                 };
             };
+            /** @description Bad id or body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The caller is not an ML engineer or an administrator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No model version has this id (model_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The production version cannot shadow itself */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     ModelsController_shadowReport: {
@@ -2388,6 +2995,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Model version id */
                 id: string;
             };
             cookie?: never;
@@ -2401,6 +3009,20 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ShadowReportDto"];
                 };
+            };
+            /** @description The id is not a UUID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No model version has this id (model_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

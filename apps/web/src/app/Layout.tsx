@@ -3,7 +3,7 @@ import { Navigate, NavLink, Outlet, useLocation, useNavigate } from 'react-route
 import { api, unwrap } from '../api/client';
 import { ChangePasswordPage } from '../pages/ChangePasswordPage';
 import { useLiveEvents, useStreamUp } from './live-events';
-import { ROLE_LABELS, useSession, useSetSession } from './session';
+import { canManageModels, ROLE_LABELS, useSession, useSetSession } from './session';
 
 /** The signed-in frame: skip link, header (navigation, user, role, sign-out), the page, the live stream. */
 export function Layout() {
@@ -40,6 +40,7 @@ export function Layout() {
           <NavLink to="/review">Review</NavLink>
           <NavLink to="/inspections">Inspections</NavLink>
           <NavLink to="/dashboards">Dashboards</NavLink>
+          {canManageModels(user.role) && <NavLink to="/models">Models</NavLink>}
           {user.role === 'admin' && <NavLink to="/admin">Administration</NavLink>}
         </nav>
         <span className={streamUp ? 'stream up' : 'stream down'} title="Live updates">

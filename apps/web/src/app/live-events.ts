@@ -37,6 +37,9 @@ interface HeatmapEvent {
 interface ReviewEvent {
   inspectionId: string;
 }
+interface ShadowEvent {
+  modelVersionId: string;
+}
 
 /** Invalidates a key at most once per `ms`, so a busy line does not refetch a dashboard per image. */
 function throttledInvalidator(client: QueryClient, ms: number) {
@@ -94,7 +97,15 @@ export function useLiveEvents(enabled: boolean): void {
       invalidate(['dashboard']);
       void client.invalidateQueries({ queryKey: ['reviews', data.inspectionId] });
     });
-    source.addEventListener('model', () => invalidate(['dashboard']));
+    source.addEventListener('model', () => {
+      invalidate(['dashboard']);
+      invalidate(['models']);
+    });
+    // One per shadow result: the report (exact counts from the server) is refetched at most twice a second.
+    source.addEventListener('shadow', (event) => {
+      const data = parse<ShadowEvent>(event);
+      if (data) invalidate(['shadow-report', data.modelVersionId]);
+    });
     return () => {
       source.close();
       setStreamUp(false);

@@ -33,6 +33,18 @@ export const router = createBrowserRouter([
           import('../dashboards/LineDashboardPage').then((m) => ({ Component: m.LineDashboardPage })),
       },
       {
+        path: 'models',
+        lazy: () => import('../models/ModelsPage').then((m) => ({ Component: m.ModelsPage })),
+      },
+      {
+        path: 'models/compare',
+        lazy: () => import('../models/ComparePage').then((m) => ({ Component: m.ComparePage })),
+      },
+      {
+        path: 'models/:id',
+        lazy: () => import('../models/ModelPage').then((m) => ({ Component: m.ModelPage })),
+      },
+      {
         path: 'admin',
         lazy: () => import('../admin/AdminLayout').then((m) => ({ Component: m.AdminLayout })),
         children: [

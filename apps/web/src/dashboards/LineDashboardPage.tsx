@@ -1,11 +1,12 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { api, unwrap } from '../api/client';
 import type { LineDashboardDto } from '../api/types';
 import { usePollInterval } from '../app/live-events';
 import { canManageModels, useSession } from '../app/session';
 import { formatMs, formatPercent, formatTime } from '../components/format';
+import { ReasonDialog } from '../components/ReasonDialog';
 import { RangePicker } from './RangePicker';
 import { resolveWindow } from './range';
 import { type ChartSeries, TimeChart } from './TimeChart';
@@ -29,29 +30,49 @@ function Stat({ label, value }: { label: string; value: string }) {
 function ServingModel({ dashboard }: { dashboard: LineDashboardDto }) {
   const session = useSession();
   const client = useQueryClient();
+  const [confirming, setConfirming] = useState(false);
   const rollback = useMutation({
-    mutationFn: () => unwrap(api.POST('/api/v1/models/rollback')),
-    onSuccess: () => client.invalidateQueries({ queryKey: ['dashboard'] }),
+    mutationFn: (reason: string) => unwrap(api.POST('/api/v1/models/rollback', { body: { reason } })),
+    onSuccess: async () => {
+      setConfirming(false);
+      await client.invalidateQueries({ queryKey: ['dashboard'] });
+      await client.invalidateQueries({ queryKey: ['models'] });
+    },
   });
   const model = dashboard.servingModel;
   const role = session.data?.user.role;
   return (
     <div className="stat serving">
       <dt>Serving model</dt>
-      <dd data-testid="serving-model">{model ? `${model.name} v${model.version}` : 'none'}</dd>
+      <dd data-testid="serving-model">
+        {model ? (
+          role && canManageModels(role) ? (
+            <Link to={`/models/${model.id}`}>{`${model.name} v${model.version}`}</Link>
+          ) : (
+            `${model.name} v${model.version}`
+          )
+        ) : (
+          'none'
+        )}
+      </dd>
       {role && canManageModels(role) && model && (
         <dd data-testid="promotion-controls">
-          <button
-            type="button"
-            onClick={() => {
-              if (window.confirm(`Roll back from ${model.name} v${model.version} to the previous version?`))
-                rollback.mutate();
-            }}
-            disabled={rollback.isPending}
-          >
+          <button type="button" onClick={() => setConfirming(true)} disabled={rollback.isPending}>
             Roll back…
           </button>
-          {rollback.error && <span role="alert">{rollback.error.message}</span>}
+          <ReasonDialog
+            open={confirming}
+            title={`Roll back from ${model.name} v${model.version}?`}
+            description="The version it replaced serves production again, on every line without an override."
+            confirmLabel="Roll back"
+            pending={rollback.isPending}
+            error={rollback.error?.message ?? null}
+            onCancel={() => {
+              setConfirming(false);
+              rollback.reset();
+            }}
+            onConfirm={(reason) => rollback.mutate(reason)}
+          />
         </dd>
       )}
     </div>

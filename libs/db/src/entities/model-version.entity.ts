@@ -39,6 +39,10 @@ export class ModelVersionEntity {
   @Column('jsonb', { default: {} })
   metrics!: Record<string, unknown>;
 
+  /** The detailed test-split evaluation (libs/training `EvaluationRecord`); null for versions registered before it. */
+  @Column('jsonb', { nullable: true })
+  evaluation!: Record<string, unknown> | null;
+
   @Column('double precision', { name: 'operating_threshold', nullable: true })
   operatingThreshold!: number | null;
 

@@ -25,6 +25,16 @@ export class ModelVersionRepository {
       .findOne({ where: { id }, ...(options.lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
   }
 
+  /** The int8 variant made from `id` (its metrics say `quantization.of`), the newest if several. */
+  findQuantizedVariant(id: string): Promise<ModelVersionEntity | null> {
+    return this.db
+      .getRepository(ModelVersionEntity)
+      .createQueryBuilder('m')
+      .where(`m.metrics -> 'quantization' ->> 'of' = :id`, { id })
+      .orderBy('m.created_at', 'DESC')
+      .getOne();
+  }
+
   /** The production version, locked until the transaction ends: promotions take turns. */
   lockProduction(): Promise<ModelVersionEntity | null> {
     return this.db

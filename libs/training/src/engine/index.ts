@@ -36,11 +36,14 @@ export {
 } from './loss.task';
 export {
   evaluate,
+  evaluateProbabilities,
   evaluationSummary,
   type DefectEvaluation,
   type Evaluation,
   type EvaluationOptions,
+  type ScoredSplit,
 } from './model.evaluate';
+export { evaluationRecord, thinCurve, type EvaluationRecord, MAX_CURVE_POINTS } from './evaluation.record';
 export {
   defectLabels,
   defectScores,

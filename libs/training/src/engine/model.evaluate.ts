@@ -10,7 +10,14 @@ import {
   type UncertainBandResult,
   type VerdictCounts,
 } from '../metrics/operating-point.metrics';
-import { averagePrecision, rocAuc, rocCurve, type RocPoint } from '../metrics/ranking.metrics';
+import {
+  averagePrecision,
+  precisionRecallCurve,
+  rocAuc,
+  rocCurve,
+  type PrPoint,
+  type RocPoint,
+} from '../metrics/ranking.metrics';
 import { type BatchSource } from './batch.pipeline';
 import {
   defectLabels,
@@ -39,6 +46,7 @@ export interface DefectEvaluation {
   rocAuc: number;
   prAuc: number;
   rocCurve: RocPoint[];
+  prCurve: PrPoint[];
   /** Chosen on the VALIDATION split; null when it has no defect (then no threshold can be chosen). */
   operatingPoint: {
     threshold: OperatingThreshold;
@@ -77,12 +85,50 @@ export async function evaluate(
 ): Promise<Evaluation> {
   const batchSize = options.batchSize ?? 32;
   const views = [...(options.views ?? ['identity'])];
-  const testLabels = split.test.map((i) => source.labels[i]);
   const testProbabilities = await predictProbabilities(model, source, split.test, batchSize, views);
+  const finite = testProbabilities.every((row) => row.every(Number.isFinite));
+  const scoring = defectScoring(options.classNames, options.positiveClasses);
+  const needsValidation = finite && scoring !== null;
+  return evaluateProbabilities(
+    {
+      test: { probabilities: testProbabilities, labels: split.test.map((i) => source.labels[i]) },
+      validation: {
+        probabilities: needsValidation
+          ? await predictProbabilities(model, source, split.validation, batchSize, views)
+          : [],
+        labels: needsValidation ? split.validation.map((i) => source.labels[i]) : [],
+      },
+      singleViewTest:
+        finite && views.length > 1
+          ? await predictProbabilities(model, source, split.test, batchSize)
+          : undefined,
+    },
+    { ...options, views },
+  );
+}
+
+/** Predicted class probabilities (rows of length C) with their true labels. */
+export interface ScoredSplit {
+  probabilities: number[][];
+  labels: number[];
+}
+
+/**
+ * The measuring half of `evaluate`, from probabilities already predicted: the report on `test`, and with ok and
+ * defect classes the ROC and PR curves on test and the operating point chosen on `validation`.
+ */
+export function evaluateProbabilities(
+  scored: { test: ScoredSplit; validation: ScoredSplit; singleViewTest?: number[][] },
+  options: Omit<EvaluationOptions, 'batchSize'>,
+): Evaluation {
+  const views = [...(options.views ?? ['identity'])];
+  const testLabels = scored.test.labels;
+  const testProbabilities = scored.test.probabilities;
+  const testCount = testLabels.length;
   if (!testProbabilities.every((row) => row.every(Number.isFinite))) {
     const uniform = testProbabilities.map(() => options.classNames.map(() => 1 / options.classNames.length));
     return {
-      testCount: split.test.length,
+      testCount,
       report: classificationReport(uniform, testLabels, options.classNames),
       defect: null,
       diverged: true,
@@ -93,17 +139,10 @@ export async function evaluate(
     calibrationBins: options.calibrationBins,
   });
   const scoring = defectScoring(options.classNames, options.positiveClasses);
-  const base = { testCount: split.test.length, report, views };
+  const base = { testCount, report, views };
   const evaluated: Omit<Evaluation, 'defect'> =
-    views.length > 1
-      ? {
-          ...base,
-          singleView: splitMetrics(
-            await predictProbabilities(model, source, split.test, batchSize),
-            testLabels,
-            scoring,
-          ),
-        }
+    views.length > 1 && scored.singleViewTest
+      ? { ...base, singleView: splitMetrics(scored.singleViewTest, testLabels, scoring) }
       : base;
   if (!scoring) return { ...evaluated, defect: null };
 
@@ -114,14 +153,11 @@ export async function evaluate(
     rocAuc: bothKinds ? rocAuc(testScores, testBinary) : Number.NaN,
     prAuc: bothKinds ? averagePrecision(testScores, testBinary) : Number.NaN,
     rocCurve: bothKinds ? rocCurve(testScores, testBinary) : [],
+    prCurve: bothKinds ? precisionRecallCurve(testScores, testBinary) : [],
     operatingPoint: null,
   };
-  const valProbabilities = await predictProbabilities(model, source, split.validation, batchSize, views);
-  const valScores = defectScores(valProbabilities, scoring);
-  const valBinary = defectLabels(
-    split.validation.map((i) => source.labels[i]),
-    scoring,
-  );
+  const valScores = defectScores(scored.validation.probabilities, scoring);
+  const valBinary = defectLabels(scored.validation.labels, scoring);
   if (!valBinary.includes(1) || !valScores.every(Number.isFinite)) {
     defect.note = 'the validation split has no defect (or no finite score): no operating threshold';
     return { ...evaluated, defect };
