@@ -19,6 +19,8 @@ export interface Reconciliation {
   rowsWithoutObject: string[];
   /** Objects under images/ that no row references, after the orphan sweep ran. */
   orphans: string[];
+  /** Rows pending when the stream ended and the product was whole again (scored later, or stuck). */
+  pendingAfterStream: number;
   /** Rows still pending once the installation had `pendingTimeoutMs` to recover. */
   pending: number;
   sweptOrphans: number;
@@ -74,6 +76,7 @@ export async function reconcile(
       )[0].n,
     );
   let pending = await pendingOf();
+  const pendingAfterStream = pending;
   const deadline = Date.now() + pendingTimeoutMs;
   while (pending > 0 && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -113,5 +116,5 @@ export async function reconcile(
   const orphans: string[] = [];
   for await (const object of store.list('images/')) if (!referenced.has(object.key)) orphans.push(object.key);
 
-  return { rows: rows.length, lost, rowsWithoutObject, orphans, pending, sweptOrphans };
+  return { rows: rows.length, lost, rowsWithoutObject, orphans, pendingAfterStream, pending, sweptOrphans };
 }
