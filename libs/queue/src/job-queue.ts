@@ -172,6 +172,22 @@ export class JobQueue {
     return Number(rows[0]?.count ?? 0);
   }
 
+  /**
+   * Of `values`, those that no job of `kind` waiting, retrying or running carries in its payload's `field`: work
+   * that nothing is going to do (its process died between committing a row and queueing the job).
+   */
+  async withoutLiveJob(kind: JobKind, field: string, values: string[]): Promise<string[]> {
+    if (values.length === 0) return [];
+    const rows = await this.query<{ value: string }>(
+      `SELECT v.value FROM unnest($2::text[]) AS v(value)
+        LEFT JOIN (SELECT DISTINCT data ->> $3 AS value FROM ${this.schema}.job
+                    WHERE name = $1 AND state IN ('created', 'retry', 'active')) live USING (value)
+        WHERE live.value IS NULL`,
+      [kind, values, field],
+    );
+    return rows.map((row) => row.value);
+  }
+
   /** Cheap check for readiness probes. */
   async ping(): Promise<void> {
     await this.query('SELECT 1 FROM ' + this.schema + '.version LIMIT 1', []);

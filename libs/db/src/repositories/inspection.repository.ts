@@ -123,6 +123,21 @@ export class InspectionRepository {
     return rows.map((row) => row.id);
   }
 
+  /**
+   * Ids of inspections received in the `withinSeconds` before `before` and still pending, other than those waiting
+   * for a model (which `score-awaiting-model` queues when one is promoted), oldest first.
+   */
+  async findPendingReceivedBefore(before: Date, withinSeconds: number, limit: number): Promise<string[]> {
+    const rows: { id: string }[] = await this.db.query(
+      `SELECT id FROM inspections
+        WHERE status = 'pending' AND received_at < $1 AND received_at >= $1::timestamptz - make_interval(secs => $2)
+          AND failure_reason IS DISTINCT FROM $3
+        ORDER BY received_at LIMIT $4`,
+      [before, withinSeconds, AWAITING_MODEL_REASON, limit],
+    );
+    return rows.map((row) => row.id);
+  }
+
   /** Records on a still-pending inspection that it waits for a model; false when it is final already. */
   async markAwaitingModel(id: string): Promise<boolean> {
     const result = await this.db

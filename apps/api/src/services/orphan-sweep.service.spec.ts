@@ -1,0 +1,79 @@
+import { AWAITING_MODEL_REASON } from '@linescope/db';
+import { OBJECT_STORE } from '@linescope/platform';
+import { FsObjectStore } from '@linescope/storage';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createServiceTestBed, type ServiceTestBed } from '../../../../test/support/service-testing';
+import { seedLine, seedPendingInspection } from '../../../../test/support/seed';
+import { OrphanSweepService } from './orphan-sweep.service';
+
+/** Pending inspections that nothing would score: queued again, by the sweep (stale ones) and at start. */
+describe('OrphanSweepService: pending inspections queued again (real PostgreSQL and queue)', () => {
+  let bed: ServiceTestBed;
+  let storeDir: string;
+  let service: OrphanSweepService;
+  let lineId: string;
+
+  beforeAll(async () => {
+    storeDir = await mkdtemp(path.join(tmpdir(), 'linescope-sweep-'));
+    const store = new FsObjectStore(storeDir);
+    await store.init();
+    bed = await createServiceTestBed([{ provide: OBJECT_STORE, useValue: store }, OrphanSweepService], {
+      queue: true,
+    });
+    service = bed.get(OrphanSweepService);
+    lineId = await seedLine(bed.dataSource);
+  });
+  afterAll(async () => {
+    await bed.close();
+    await rm(storeDir, { recursive: true, force: true });
+  });
+
+  const pendingAged = async (secondsAgo: number, fields: { failureReason?: string } = {}) => {
+    const id = await seedPendingInspection(bed.dataSource, lineId);
+    await bed.dataSource.query(
+      `UPDATE inspections SET received_at = now() - make_interval(secs => $2), failure_reason = $3 WHERE id = $1`,
+      [id, secondsAgo, fields.failureReason ?? null],
+    );
+    return id;
+  };
+  /** Inspection ids of the score-inspection jobs that wait, newest last. */
+  const queuedScoring = async (): Promise<string[]> =>
+    (
+      await bed.dataSource.query<{ id: string }[]>(
+        `SELECT data ->> 'inspectionId' AS id FROM pgboss.job
+          WHERE name = 'score-inspection' AND state = 'created' ORDER BY created_on`,
+      )
+    ).map((row) => row.id);
+  const clearQueue = () => bed.dataSource.query(`DELETE FROM pgboss.job WHERE name = 'score-inspection'`);
+
+  beforeEach(async () => {
+    await clearQueue();
+    await bed.dataSource.query(`DELETE FROM inspections`);
+  });
+
+  it('queues inspections pending for longer than ten minutes again, and leaves younger ones alone', async () => {
+    const stale = await pendingAged(11 * 60);
+    await pendingAged(5 * 60);
+    expect(await service.requeueStalePending()).toBe(1);
+    expect(await queuedScoring()).toEqual([stale]);
+  });
+
+  it('at start, queues what an earlier process left pending without a scoring job, and nothing else', async () => {
+    const started = new Date();
+    const leftBehind = await pendingAged(20);
+    const covered = await pendingAged(15);
+    await bed.queue!.send('score-inspection', { inspectionId: covered });
+    await pendingAged(30, { failureReason: AWAITING_MODEL_REASON }); // queued when a model is promoted
+    await pendingAged(2 * 3600); // the stale sweep's
+    const afterStart = await pendingAged(-5); // received by this process: it answers or queues it itself
+
+    expect(await service.requeueUnscheduledPending(started)).toBe(1);
+    expect((await queuedScoring()).sort()).toEqual([covered, leftBehind].sort());
+    expect(await queuedScoring()).not.toContain(afterStart);
+
+    // Run again (another instance starting): every one of them has its job now; nothing is queued twice.
+    expect(await service.requeueUnscheduledPending(started)).toBe(0);
+  });
+});
