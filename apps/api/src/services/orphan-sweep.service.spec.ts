@@ -1,4 +1,3 @@
-import { AWAITING_MODEL_REASON } from '@linescope/db';
 import { OBJECT_STORE } from '@linescope/platform';
 import { FsObjectStore } from '@linescope/storage';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -8,8 +7,8 @@ import { createServiceTestBed, type ServiceTestBed } from '../../../../test/supp
 import { seedLine, seedPendingInspection } from '../../../../test/support/seed';
 import { OrphanSweepService } from './orphan-sweep.service';
 
-/** Pending inspections that nothing would score: queued again, by the sweep (stale ones) and at start. */
-describe('OrphanSweepService: pending inspections queued again (real PostgreSQL and queue)', () => {
+/** The hourly sweep also queues again the scoring of inspections pending for more than ten minutes. */
+describe('OrphanSweepService: stale pending inspections queued again (real PostgreSQL and queue)', () => {
   let bed: ServiceTestBed;
   let storeDir: string;
   let service: OrphanSweepService;
@@ -30,11 +29,11 @@ describe('OrphanSweepService: pending inspections queued again (real PostgreSQL 
     await rm(storeDir, { recursive: true, force: true });
   });
 
-  const pendingAged = async (secondsAgo: number, fields: { failureReason?: string } = {}) => {
+  const pendingAged = async (secondsAgo: number) => {
     const id = await seedPendingInspection(bed.dataSource, lineId);
     await bed.dataSource.query(
-      `UPDATE inspections SET received_at = now() - make_interval(secs => $2), failure_reason = $3 WHERE id = $1`,
-      [id, secondsAgo, fields.failureReason ?? null],
+      `UPDATE inspections SET received_at = now() - make_interval(secs => $2) WHERE id = $1`,
+      [id, secondsAgo],
     );
     return id;
   };
@@ -58,22 +57,5 @@ describe('OrphanSweepService: pending inspections queued again (real PostgreSQL 
     await pendingAged(5 * 60);
     expect(await service.requeueStalePending()).toBe(1);
     expect(await queuedScoring()).toEqual([stale]);
-  });
-
-  it('at start, queues what an earlier process left pending without a scoring job, and nothing else', async () => {
-    const started = new Date();
-    const leftBehind = await pendingAged(20);
-    const covered = await pendingAged(15);
-    await bed.queue!.send('score-inspection', { inspectionId: covered });
-    await pendingAged(30, { failureReason: AWAITING_MODEL_REASON }); // queued when a model is promoted
-    await pendingAged(2 * 3600); // the stale sweep's
-    const afterStart = await pendingAged(-5); // received by this process: it answers or queues it itself
-
-    expect(await service.requeueUnscheduledPending(started)).toBe(1);
-    expect((await queuedScoring()).sort()).toEqual([covered, leftBehind].sort());
-    expect(await queuedScoring()).not.toContain(afterStart);
-
-    // Run again (another instance starting): every one of them has its job now; nothing is queued twice.
-    expect(await service.requeueUnscheduledPending(started)).toBe(0);
   });
 });

@@ -59,22 +59,6 @@ export class OrphanSweepService {
     return ids.length;
   }
 
-  /**
-   * At start: inspections still pending that were received before this process started and that no scoring job
-   * covers — an API process died (SIGKILL, out of memory) after committing their rows and before answering with a
-   * verdict or queueing the job — are queued again, so they are scored now rather than at the hourly stale sweep.
-   * Looks back one hour (older ones are the stale sweep's); a row another instance is still answering at that
-   * moment may get a second job, which finds it scored.
-   */
-  async requeueUnscheduledPending(receivedBefore: Date): Promise<number> {
-    const pending = await this.inspections.findPendingReceivedBefore(receivedBefore, 3600, 5000);
-    const ids = await this.queue.withoutLiveJob('score-inspection', 'inspectionId', pending);
-    for (const id of ids) await this.queue.send('score-inspection', { inspectionId: id });
-    if (ids.length)
-      this.logger.warn({ count: ids.length }, 'pending inspections left without a scoring job queued again');
-    return ids.length;
-  }
-
   private async deleteUnreferenced(batch: ObjectInfo[]): Promise<string[]> {
     const referenced = await this.references.findReferenced(batch.map((o) => o.key));
     const orphans = batch.filter((o) => !referenced.has(o.key)).map((o) => o.key);

@@ -124,16 +124,23 @@ export class InspectionRepository {
   }
 
   /**
-   * Ids of inspections received in the `withinSeconds` before `before` and still pending, other than those waiting
-   * for a model (which `score-awaiting-model` queues when one is promoted), oldest first.
+   * Ids of inspections of the last hour still pending that no request can still be answering: received before
+   * `receivedBefore`, or longer ago than their line's verdict deadline plus `graceSeconds`. Those waiting for a
+   * model are left out (`score-awaiting-model` queues them when one serves). Oldest first.
    */
-  async findPendingReceivedBefore(before: Date, withinSeconds: number, limit: number): Promise<string[]> {
+  async findPendingPastDeadline(
+    receivedBefore: Date,
+    graceSeconds: number,
+    limit: number,
+  ): Promise<string[]> {
     const rows: { id: string }[] = await this.db.query(
-      `SELECT id FROM inspections
-        WHERE status = 'pending' AND received_at < $1 AND received_at >= $1::timestamptz - make_interval(secs => $2)
-          AND failure_reason IS DISTINCT FROM $3
-        ORDER BY received_at LIMIT $4`,
-      [before, withinSeconds, AWAITING_MODEL_REASON, limit],
+      `SELECT i.id FROM inspections i JOIN production_lines l ON l.id = i.line_id
+        WHERE i.status = 'pending' AND i.received_at >= now() - interval '1 hour'
+          AND (i.received_at < $1
+               OR i.received_at < now() - make_interval(secs => l.verdict_deadline_ms / 1000.0 + $2))
+          AND i.failure_reason IS DISTINCT FROM $3
+        ORDER BY i.received_at LIMIT $4`,
+      [receivedBefore, graceSeconds, AWAITING_MODEL_REASON, limit],
     );
     return rows.map((row) => row.id);
   }
