@@ -25,7 +25,8 @@ interface FaultResult {
   fault: string;
   tally: StreamTally;
   reconciliation: Reconciliation;
-  seconds: number;
+  /** Seconds from the stream's start until the fault was over, the stream answered, the product whole, reconciled. */
+  seconds: { fault: number; answered: number; whole: number; reconciled: number };
 }
 
 /**
@@ -44,6 +45,8 @@ describe('the product under faults, with a camera streaming uploads', () => {
   let store: S3ObjectStore;
   let adminToken: string;
   let lineId: string;
+  let suiteStarted = 0;
+  let startupSeconds = 0;
 
   const folder = async (name: string) => {
     const dir = await mkdtemp(path.join(tmpdir(), `linescope-faults-${name}-`));
@@ -58,6 +61,7 @@ describe('the product under faults, with a camera streaming uploads', () => {
     EMBEDDED_DATABASE_PORT: String(databasePort),
     SHUTDOWN_TIMEOUT_MS: '20000',
     INFERENCE_WORKERS: '1',
+    INFERENCE_JOB_CONCURRENCY: '8',
     TF_BACKEND: 'wasm',
     INFERENCE_ENGINE: 'tfjs',
     LOG_LEVEL: 'error',
@@ -94,8 +98,10 @@ describe('the product under faults, with a camera streaming uploads', () => {
   ): Promise<FaultResult> => {
     const started = Date.now();
     const { id, camera } = await newCamera(fault.replace(/[^a-z0-9]+/gi, '-').toLowerCase());
+    const since = () => Math.round((Date.now() - started) / 100) / 10;
+    const seconds = { fault: 0, answered: 0, whole: 0, reconciled: 0 };
     let injected: Promise<void> | undefined;
-    const fault$ = sleep(1_500).then(() => (injected = inject()));
+    const fault$ = sleep(1_500).then(() => (injected = inject().then(() => void (seconds.fault = since()))));
     const tally = await camera.stream({
       perSecond: RATE_PER_SECOND,
       minCount: options.minCount ?? 5 * RATE_PER_SECOND,
@@ -103,11 +109,14 @@ describe('the product under faults, with a camera streaming uploads', () => {
       maxCount: 120 * RATE_PER_SECOND,
       giveUpAfterMs: options.giveUpAfterMs ?? 60_000,
     });
+    seconds.answered = since();
     await fault$;
     await injected;
     await waitFor(() => a.allReady(), 90_000, `${fault}: the product whole again`, a.run);
+    seconds.whole = since();
     const reconciliation = await reconcile(a, store, id, camera.records, PENDING_TIMEOUT_MS);
-    const result = { fault, tally, reconciliation, seconds: Math.round((Date.now() - started) / 1000) };
+    seconds.reconciled = since();
+    const result = { fault, tally, reconciliation, seconds };
     results.push(result);
     return result;
   };
@@ -132,6 +141,7 @@ describe('the product under faults, with a camera streaming uploads', () => {
   };
 
   beforeAll(async () => {
+    suiteStarted = Date.now();
     s3 = await S3Process.start();
     a = await Installation.create('A', await folder('a'), environment('linescope-a', await freePort()));
     await a.start();
@@ -173,11 +183,12 @@ describe('the product under faults, with a camera streaming uploads', () => {
       90_000,
       'an upload scored by the promoted model',
     );
+    startupSeconds = Math.round((Date.now() - suiteStarted) / 1000);
   }, 240_000);
 
   afterAll(async () => {
     const table = [
-      '| fault | sent | acknowledged | lost | retryable answers | non-retryable answers | unanswered | pending after the stream → after recovery | orphans after sweep | seconds |',
+      '| fault | sent | acknowledged | lost | retryable answers | non-retryable answers | unanswered | pending after the stream → after recovery | orphans after sweep | seconds: fault over, all answered, whole, reconciled |',
       '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
       ...results.map(
         ({ fault, tally, reconciliation: r, seconds }) =>
@@ -187,10 +198,13 @@ describe('the product under faults, with a camera streaming uploads', () => {
                   .map(([k, n]) => `${k}: ${n}`)
                   .join(', ')})`
               : ''
-          } | ${tally.nonRetryable} | ${tally.unanswered} | ${r.pendingAfterStream} → ${r.pending} | ${r.orphans.length} | ${seconds} |`,
+          } | ${tally.nonRetryable} | ${tally.unanswered} | ${r.pendingAfterStream} → ${r.pending} | ${r.orphans.length} | ${seconds.fault}, ${seconds.answered}, ${seconds.whole}, ${seconds.reconciled} |`,
       ),
     ].join('\n');
-    process.stdout.write(`\nFault suite, ${RATE_PER_SECOND} uploads/s:\n${table}\n`);
+    const total = Math.round((Date.now() - suiteStarted) / 1000);
+    process.stdout.write(
+      `\nFault suite, ${RATE_PER_SECOND} uploads/s; product started and a model serving in ${startupSeconds} s, ${total} s in all:\n${table}\n`,
+    );
     await mkdir(path.join(REPO_ROOT, 'test-artifacts'), { recursive: true });
     await writeFile(path.join(REPO_ROOT, 'test-artifacts', 'faults.md'), `${table}\n`);
     await a?.destroy();
@@ -279,7 +293,14 @@ describe('the product under faults, with a camera streaming uploads', () => {
             process.kill(pid, 'SIGINT');
             await waitFor(async () => !isRunning(pid), 20_000, "A's database stopped");
             b = await Installation.create('B', await folder('b'), environment('linescope-b', aPort));
-            await b.start(['api']);
+            // B's database up (its apps still starting) is all A must meet when it comes back.
+            await b.start([]);
+            await waitFor(
+              async () => (await b!.query<{ one: number }>('SELECT 1 AS one')).length === 1,
+              90_000,
+              "B's database accepting connections",
+              b.run,
+            );
             bProbe.databasePortTaken = (await b.databaseState()).port === aPort;
           } finally {
             process.kill(a.launcherPid, 'SIGCONT');
@@ -287,6 +308,7 @@ describe('the product under faults, with a camera streaming uploads', () => {
         },
         { giveUpAfterMs: 90_000 },
       );
+      await waitFor(() => b!.ready('api'), 90_000, "B's API ready", b!.run);
       // B works on its own data.
       const bToken = await b!.adminToken();
       const bLine = await admin(b!, bToken, '/api/v1/lines', {
