@@ -96,6 +96,24 @@ describe('reliability promises of the API', () => {
     }
   });
 
+  it('answers 503 (retry), never 500, when the idempotency lookup fails after the credential check', async () => {
+    const { cameraKey } = await newLine({ name: 'lookup-failure', verdictMode: 'async' });
+    const before = await imageKeys();
+    // A database that fails this query and no other (the camera's credential is still checked).
+    await query(`ALTER TABLE inspections RENAME COLUMN idempotency_key TO idempotency_key_hidden`);
+    let refused;
+    try {
+      refused = await api.call('POST', '/api/v1/inspections?serial=SN-LOOKUP', {
+        body: tile.bytes,
+        headers: { 'content-type': 'image/jpeg', 'x-api-key': cameraKey, 'idempotency-key': 'lookup-1' },
+      });
+    } finally {
+      await query(`ALTER TABLE inspections RENAME COLUMN idempotency_key_hidden TO idempotency_key`);
+    }
+    expect(refused).toMatchObject({ status: 503, body: { error: 'database_unavailable' } });
+    expect(await imageKeys()).toEqual(before);
+  });
+
   it('schedules the orphan sweep every hour (one pg-boss cron schedule, the default grace period)', async () => {
     const schedules = await query<{ cron: string; data: unknown }>(
       `SELECT cron, data FROM pgboss.schedule WHERE name = 'sweep-orphans'`,
