@@ -207,6 +207,7 @@ describe('the product under faults, with a camera streaming uploads', () => {
     );
     await mkdir(path.join(REPO_ROOT, 'test-artifacts'), { recursive: true });
     await writeFile(path.join(REPO_ROOT, 'test-artifacts', 'faults.md'), `${table}\n`);
+    if (a) await writeFile(path.join(REPO_ROOT, 'test-artifacts', 'faults-installation-a.log'), a.output());
     await a?.destroy();
     await s3?.stop();
   }, 60_000);

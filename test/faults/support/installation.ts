@@ -128,7 +128,7 @@ export class Installation {
   /** SIGTERM to the launcher: the product stops in order; resolves with its exit code. */
   async terminate(): Promise<number | null> {
     const run = this.run!;
-    this.logs.push(run.output().stderr);
+    this.logs.push(run.output().stderr, run.output().stdout);
     run.child.kill('SIGTERM');
     return (await run.exited).code;
   }
@@ -151,8 +151,8 @@ export class Installation {
     await rm(this.dataDir, { recursive: true, force: true });
   }
 
-  /** The launcher's output (its own lines and its children's), for a failure message. */
+  /** The launcher's output (its own lines and its children's logs), across restarts. */
   output(): string {
-    return [...this.logs, this.run?.output().stderr ?? ''].join('\n');
+    return [...this.logs, this.run?.output().stderr ?? '', this.run?.output().stdout ?? ''].join('\n');
   }
 }
