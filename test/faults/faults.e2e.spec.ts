@@ -18,7 +18,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const RATE_PER_SECOND = 6;
 const STORAGE_TIMEOUT_MS = 1_500;
 /** How long recovery may take before something still `pending` counts as stuck. */
-const PENDING_TIMEOUT_MS = 60_000;
+const PENDING_TIMEOUT_MS = 90_000;
 const S3_CREDENTIALS = { S3_ACCESS_KEY: 'S3RVER', S3_SECRET_KEY: 'S3RVER' };
 
 interface FaultResult {
@@ -107,7 +107,7 @@ describe('the product under faults, with a camera streaming uploads', () => {
       minCount: options.minCount ?? 5 * RATE_PER_SECOND,
       until: fault$.then(() => injected),
       maxCount: 120 * RATE_PER_SECOND,
-      giveUpAfterMs: options.giveUpAfterMs ?? 60_000,
+      giveUpAfterMs: options.giveUpAfterMs ?? 90_000,
     });
     seconds.answered = since();
     await fault$;
@@ -131,6 +131,8 @@ describe('the product under faults, with a camera streaming uploads', () => {
     }).toEqual({ unanswered: 0, refusals: [], lost: [], rowsWithoutObject: [], orphans: [], pending: 0 });
     expect(tally.acknowledged).toBe(tally.sent);
     expect(reconciliation.rows).toBe(tally.sent);
+    // A fault is answered as such (503 with the failing dependency), never as the API's own failure.
+    expect(Object.keys(tally.retryableKinds).filter((kind) => kind.startsWith('500'))).toEqual([]);
   };
 
   const killChild = async (part: Part) => {
@@ -281,7 +283,13 @@ describe('the product under faults, with a camera streaming uploads', () => {
   it("keeps a second installation, started while the first's database is down, out of the first's data", async () => {
     let b: Installation | undefined;
     const aLineName = 'faults';
-    const bProbe = { inspections: -1, linesNamedLikeA: -1, aLinesNamedLikeB: -1, databasePortTaken: false };
+    const bProbe = {
+      inspections: -1,
+      linesNamedLikeA: -1,
+      aLinesNamedLikeB: -1,
+      databasePortTaken: false,
+      aRefusedB: '',
+    };
     try {
       const result = await survive(
         "second installation while A's database is down",
@@ -303,6 +311,17 @@ describe('the product under faults, with a camera streaming uploads', () => {
               b.run,
             );
             bProbe.databasePortTaken = (await b.databaseState()).port === aPort;
+            // A's API now reaches B's server on its port, and refuses it (B's login is not A's).
+            await waitFor(
+              async () => {
+                const response = await fetch(`${a.api}/health/ready`);
+                const body = (await response.json()) as { checks: { database?: { error?: string } } };
+                bProbe.aRefusedB = body.checks.database?.error ?? '';
+                return /refused the credentials|password authentication failed/.test(bProbe.aRefusedB);
+              },
+              30_000,
+              "A's API refusing B's database",
+            );
           } finally {
             process.kill(a.launcherPid, 'SIGCONT');
           }
@@ -345,6 +364,7 @@ describe('the product under faults, with a camera streaming uploads', () => {
         linesNamedLikeA: 0,
         aLinesNamedLikeB: 0,
         databasePortTaken: true,
+        aRefusedB: expect.stringMatching(/refused the credentials|password authentication failed/),
       });
       expect((await a.databaseState()).port).not.toBe((await b!.databaseState()).port);
       expectSurvived(result);
