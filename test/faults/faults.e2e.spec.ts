@@ -1,6 +1,6 @@
 import { createDataSource } from '@linescope/db';
 import { S3ObjectStore } from '@linescope/storage';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { binary, promote, publishModel, tinyModel } from '../inference/inference.fixtures';
@@ -212,6 +212,7 @@ describe('the product under faults, with a camera streaming uploads', () => {
     if (a) await writeFile(path.join(REPO_ROOT, 'test-artifacts', 'faults-installation-a.log'), a.output());
     await a?.destroy();
     await s3?.stop();
+    for (const dir of folders) await rm(dir, { recursive: true, force: true });
   }, 60_000);
 
   it('survives a SIGKILL of the api child while uploads wait for their verdict', async () => {
@@ -342,6 +343,19 @@ describe('the product under faults, with a camera streaming uploads', () => {
         body: images[0],
       });
       expect(bUpload.status).toBe(202);
+      // B's image is in B's bucket, not in A's.
+      const [{ image_key: bImageKey }] = await b!.query<{ image_key: string }>(
+        'SELECT image_key FROM inspections WHERE id = $1',
+        [((await bUpload.json()) as { id: string }).id],
+      );
+      const bStore = new S3ObjectStore({
+        endpoint: { endPoint: '127.0.0.1', port: s3.port, useSSL: false },
+        bucket: 'linescope-b',
+        accessKey: 'S3RVER',
+        secretKey: 'S3RVER',
+        pathStyle: true,
+      });
+      expect([await bStore.exists(bImageKey), await store.exists(bImageKey)]).toEqual([true, false]);
       bProbe.inspections = Number(
         (await b!.query<{ n: string }>('SELECT count(*)::text AS n FROM inspections'))[0].n,
       );
