@@ -15,7 +15,8 @@ const BATCH = 1000;
  * At start it takes every such row received before this process started; then, every 15 s, those past their line's
  * deadline by 30 s. Only rows of the last hour and never queued (no job in any state) are looked at; older ones and
  * failed jobs are the hourly stale sweep's. Another instance doing the same at once may queue a second job, which
- * finds the row scored.
+ * finds the row scored. Looking into the queue reads the score-inspection jobs pg-boss keeps (completed ones for
+ * 12 hours); it happens only while such pending rows exist (an incident), not in normal operation.
  */
 @Injectable()
 export class PendingRescueService implements OnApplicationBootstrap, OnApplicationShutdown {
