@@ -45,6 +45,7 @@ import { InspectionQueryService } from './services/inspection-query.service';
 import { LineService } from './services/line.service';
 import { ModelLifecycleService } from './services/model-lifecycle.service';
 import { OrphanSweepService } from './services/orphan-sweep.service';
+import { PendingRescueService } from './services/pending-rescue.service';
 import { RateLimiter } from './services/rate-limiter';
 import { ReviewQueueService } from './services/review-queue.service';
 import { ReviewService } from './services/review.service';
@@ -123,6 +124,7 @@ export class ApiModule {
         LineService,
         ModelLifecycleService,
         OrphanSweepService,
+        PendingRescueService,
         RateLimiter,
         ReviewService,
         ReviewQueueService,

@@ -223,6 +223,22 @@ export class JobQueue {
     return Number(rows[0]?.count ?? 0);
   }
 
+  /**
+   * Of `values`, those that no job of `kind` (in any state: waiting, running, done or failed) carries in its
+   * payload's `field`: work that was never queued (its process died, or the queue was unreachable, between
+   * committing a row and queueing the job). Archived jobs (completed more than a day ago) are not looked at.
+   */
+  async withoutJob(kind: JobKind, field: string, values: string[]): Promise<string[]> {
+    if (values.length === 0) return [];
+    const rows = await this.query<{ value: string }>(
+      `SELECT v.value FROM unnest($2::text[]) AS v(value)
+        LEFT JOIN (SELECT DISTINCT data ->> $3 AS value FROM ${this.schema}.job WHERE name = $1) queued USING (value)
+        WHERE queued.value IS NULL`,
+      [kind, values, field],
+    );
+    return rows.map((row) => row.value);
+  }
+
   /** Cheap check for readiness probes. */
   async ping(): Promise<void> {
     await this.query('SELECT 1 FROM ' + this.schema + '.version LIMIT 1', []);

@@ -211,7 +211,17 @@ export class InspectionIntakeService {
 
   private async findReplay(camera: CameraPrincipal, upload: Upload): Promise<IntakeResult | null> {
     if (!upload.idempotencyKey) return null;
-    const existing = await this.inspections.findByIdempotencyKey(camera.cameraId, upload.idempotencyKey);
+    const existing = await this.inspections
+      .findByIdempotencyKey(camera.cameraId, upload.idempotencyKey)
+      .catch((error: unknown) => {
+        // The database went away after the credential check: a camera must retry, not give the image up.
+        this.logger.error({ err: error }, 'idempotency lookup failed');
+        throw new ApiError(
+          503,
+          'database_unavailable',
+          'earlier uploads cannot be checked right now; retry later',
+        );
+      });
     if (!existing) return null;
     const sha = createHash('sha256').update(upload.bytes).digest('hex');
     if (sha !== existing.imageSha256) {

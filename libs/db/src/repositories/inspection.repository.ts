@@ -123,6 +123,28 @@ export class InspectionRepository {
     return rows.map((row) => row.id);
   }
 
+  /**
+   * Ids of inspections of the last hour still pending that no request can still be answering: received before
+   * `receivedBefore`, or longer ago than their line's verdict deadline plus `graceSeconds`. Those waiting for a
+   * model are left out (`score-awaiting-model` queues them when one serves). Oldest first.
+   */
+  async findPendingPastDeadline(
+    receivedBefore: Date,
+    graceSeconds: number,
+    limit: number,
+  ): Promise<string[]> {
+    const rows: { id: string }[] = await this.db.query(
+      `SELECT i.id FROM inspections i JOIN production_lines l ON l.id = i.line_id
+        WHERE i.status = 'pending' AND i.received_at >= now() - interval '1 hour'
+          AND (i.received_at < $1
+               OR i.received_at < now() - make_interval(secs => l.verdict_deadline_ms / 1000.0 + $2))
+          AND i.failure_reason IS DISTINCT FROM $3
+        ORDER BY i.received_at LIMIT $4`,
+      [receivedBefore, graceSeconds, AWAITING_MODEL_REASON, limit],
+    );
+    return rows.map((row) => row.id);
+  }
+
   /** Records on a still-pending inspection that it waits for a model; false when it is final already. */
   async markAwaitingModel(id: string): Promise<boolean> {
     const result = await this.db
