@@ -3,7 +3,6 @@ import { ApiModule } from './api.module';
 import { addSecuritySchemes } from './auth/auth.decorators';
 import { ApiJobHandlers } from './jobs/api.job-handlers';
 import { EventHubService } from './services/event-hub.service';
-import { OrphanSweepService } from './services/orphan-sweep.service';
 
 /** Hourly: objects older than the grace period with no row are removed. */
 const ORPHAN_SWEEP_CRON = '17 * * * *';
@@ -17,14 +16,6 @@ export const apiApp: AppDefinition = {
   startWorkers: async (app, infra) => {
     await infra.queue.work('api', app.get(ApiJobHandlers).handlers());
     await infra.queue.schedule('sweep-orphans', ORPHAN_SWEEP_CRON, {});
-    // An upload whose synchronous scoring a stop interrupted is pending with no job: queue it again now rather
-    // than at the next hourly sweep. A row still being scored elsewhere gets a second job, which finds it final.
-    app
-      .get(OrphanSweepService)
-      .requeueStalePending(0)
-      .catch((error: unknown) =>
-        infra.logger.warn({ err: error }, 'pending inspections not queued again at start; the sweep will'),
-      );
   },
   openApi: addSecuritySchemes,
   beforeShutdown: (app) => app.get(EventHubService).closeStreams(),
