@@ -12,6 +12,7 @@ export class CreateCameraDto {
   @ApiPropertyOptional({
     description: 'Uploads per second before 429 (default from the server)',
     nullable: true,
+    type: Number,
   })
   @IsOptional()
   @ValidateIf((_, value) => value !== null)

@@ -50,6 +50,7 @@ export class CreateLineDto {
   @ApiPropertyOptional({
     description: "Overrides the model's operating threshold on this line",
     nullable: true,
+    type: Number,
   })
   @IsOptional()
   @ValidateIf((_, value) => value !== null)
@@ -58,7 +59,7 @@ export class CreateLineDto {
   @Max(1)
   operatingThreshold?: number | null;
 
-  @ApiPropertyOptional({ nullable: true })
+  @ApiPropertyOptional({ nullable: true, type: Number })
   @IsOptional()
   @ValidateIf((_, value) => value !== null)
   @IsNumber()
@@ -66,7 +67,7 @@ export class CreateLineDto {
   @Max(1)
   uncertainLow?: number | null;
 
-  @ApiPropertyOptional({ nullable: true })
+  @ApiPropertyOptional({ nullable: true, type: Number })
   @IsOptional()
   @ValidateIf((_, value) => value !== null)
   @IsNumber()
@@ -77,6 +78,7 @@ export class CreateLineDto {
   @ApiPropertyOptional({
     description: 'Per-line model override; null serves the production model',
     nullable: true,
+    type: String,
   })
   @IsOptional()
   @ValidateIf((_, value) => value !== null)
@@ -99,7 +101,7 @@ export class CreateLineDto {
   })
   defectTypes?: string[];
 
-  @ApiPropertyOptional({ example: 'https://mes.example.com/linescope', nullable: true })
+  @ApiPropertyOptional({ example: 'https://mes.example.com/linescope', nullable: true, type: String })
   @IsOptional()
   @ValidateIf((_, value) => value !== null)
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
