@@ -27,7 +27,9 @@ async function upsert(sql: Client, table: string, row: Row, key = ['id']): Promi
   const values = columns.map((column) => {
     const value = row[column];
     // jsonb: pg would send a JS array as a PostgreSQL array.
-    return value !== null && typeof value === 'object' && !(value instanceof Date) ? JSON.stringify(value) : value;
+    return value !== null && typeof value === 'object' && !(value instanceof Date)
+      ? JSON.stringify(value)
+      : value;
   });
   const updates = columns.filter((c) => !key.includes(c)).map((c) => `${c} = EXCLUDED.${c}`);
   await sql.query(

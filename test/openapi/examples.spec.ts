@@ -7,7 +7,8 @@ import { EXAMPLE_CAMERA_KEY, EXAMPLE_USER, ExampleSeed, examplePng } from './exa
 
 /**
  * Every operation of /api/docs.json is sent to the running API with its documented example: path and query
- * parameters from their `example`, the body from the request body's example, and the credential its `security`
+ * parameters from their `example`, the body from the request body's example (or, failing that, from the examples
+ * of the body DTO's properties, each required one having one), and the credential its `security`
  * names. The answer must carry a documented success status and a body that validates against the documented
  * schema (ajv; undocumented properties count as errors). An operation without the examples it needs fails, so
  * endpoints added later are covered without touching this file: document the examples and they are sent.
@@ -58,7 +59,10 @@ const SPECIAL: Record<string, { reason: string; url(api: ApiHarness): Promise<st
   },
 };
 
-function firstExample(holder: { example?: unknown; examples?: Record<string, { value?: unknown }> }): unknown {
+function firstExample(holder: {
+  example?: unknown;
+  examples?: Record<string, { value?: unknown }>;
+}): unknown {
   if (holder.example !== undefined) return holder.example;
   const first = Object.values(holder.examples ?? {})[0];
   return first?.value;
@@ -78,6 +82,11 @@ function toJsonSchema(node: unknown): unknown {
     if (out.additionalProperties === undefined) out.additionalProperties = false;
   }
   return nullable ? { anyOf: [out, { type: 'null' }] } : out;
+}
+
+/** A parameter or form field as sent: strings as they are, anything else as JSON. */
+function asText(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 function mediaMatches(documented: string, actual: string): boolean {
@@ -104,7 +113,7 @@ describe('OpenAPI examples, sent to the running API', () => {
     ajv = new Ajv({ strict: false, allErrors: true });
     addFormats(ajv);
     ajv.addFormat('binary', true);
-    components = { schemas: toJsonSchema(doc.components.schemas) as Json };
+    components = { schemas: toJsonSchema(doc.components.schemas) };
     png = await examplePng();
   }, 120_000);
 
@@ -133,13 +142,35 @@ describe('OpenAPI examples, sent to the running API', () => {
     throw new Error(`no credential for the schemes ${[...schemes].join(', ')}`);
   }
 
-  function requestBody(operation: Operation): { body?: BodyInit; headers: Record<string, string> } | string {
+  /**
+   * A body example written on the DTO's properties (`@ApiProperty({ example })`) rather than on the body: the
+   * properties that have one, and every required property must. Undefined when it cannot be made.
+   */
+  function exampleFromSchema(schema: Json | undefined): unknown {
+    if (!schema) return undefined;
+    const ref = schema.$ref as string | undefined;
+    const resolved = ref ? doc.components.schemas[ref.replace('#/components/schemas/', '')] : schema;
+    if (!resolved) return undefined;
+    if (resolved.example !== undefined) return resolved.example;
+    const properties = resolved.properties as Record<string, Json> | undefined;
+    if (!properties) return undefined;
+    const example: Json = {};
+    for (const [name, property] of Object.entries(properties))
+      if (property.example !== undefined) example[name] = property.example;
+    const required = (resolved.required as string[] | undefined) ?? [];
+    if (required.some((name) => !(name in example)) || !Object.keys(example).length) return undefined;
+    return example;
+  }
+
+  function requestBody(
+    operation: Operation,
+  ): { body?: RequestInit['body']; headers: Record<string, string> } | string {
     const content = operation.requestBody?.content;
     if (!content) return { headers: {} };
     const type =
       ['application/json', 'multipart/form-data'].find((candidate) => content[candidate]) ??
       Object.keys(content)[0];
-    const example = firstExample(content[type]);
+    const example = firstExample(content[type]) ?? exampleFromSchema(content[type].schema);
     if (example === undefined) return `no request body example (${type})`;
     if (type === 'application/json')
       return { body: JSON.stringify(example), headers: { 'content-type': 'application/json' } };
@@ -150,12 +181,13 @@ describe('OpenAPI examples, sent to the running API', () => {
       for (const [name, value] of Object.entries(example as Json)) {
         if (properties[name]?.format === 'binary')
           form.append(name, new Blob([new Uint8Array(png)], { type: 'image/png' }), 'example.png');
-        else form.append(name, String(value));
+        else form.append(name, asText(value));
       }
       return { body: form, headers: {} };
     }
-    if (type.startsWith('image/')) return { body: new Uint8Array(png), headers: { 'content-type': 'image/png' } };
-    return { body: String(example), headers: { 'content-type': type } };
+    if (type.startsWith('image/'))
+      return { body: new Uint8Array(png), headers: { 'content-type': 'image/png' } };
+    return { body: asText(example), headers: { 'content-type': type } };
   }
 
   /** Sends one operation's examples; answers what is wrong, or null. */
@@ -171,11 +203,12 @@ describe('OpenAPI examples, sent to the running API', () => {
           return `the ${parameter.in} parameter ${parameter.name} has no example`;
         continue;
       }
-      if (parameter.in === 'path') url = url.replace(`{${parameter.name}}`, encodeURIComponent(String(example)));
-      else if (parameter.in === 'query') query.set(parameter.name, String(example));
-      else if (parameter.in === 'header') headers[parameter.name] = String(example);
+      const value = asText(example);
+      if (parameter.in === 'path') url = url.replace(`{${parameter.name}}`, encodeURIComponent(value));
+      else if (parameter.in === 'query') query.set(parameter.name, value);
+      else if (parameter.in === 'header') headers[parameter.name] = value;
     }
-    if (query.size) url += `?${query}`;
+    if (query.size) url += `?${query.toString()}`;
     const special = SPECIAL[`${method.toUpperCase()} ${path}`];
     if (special) url = await special.url(api);
 
@@ -194,6 +227,8 @@ describe('OpenAPI examples, sent to the running API', () => {
       signal: controller.signal,
     });
     const documented = operation.responses[String(response.status)];
+    // EXAMPLES_DEBUG=1 prints what each example got, for whoever is writing new ones.
+    if (process.env.EXAMPLES_DEBUG) process.stdout.write(`${method} ${url} ${response.status}\n`);
     const contentType = response.headers.get('content-type') ?? '';
     if (!/^2\d\d$/.test(String(response.status)) || !documented) {
       const text = await response.text();
@@ -234,6 +269,45 @@ describe('OpenAPI examples, sent to the running API', () => {
     }
     expect(failures).toEqual([]);
   }, 300_000);
+
+  it('fails an operation whose example is missing, refused or answered off-schema', async () => {
+    const missing: Operation = {
+      operationId: 'missing',
+      parameters: [{ name: 'id', in: 'path', required: true }],
+      responses: { '200': {} },
+    };
+    expect(await sendExample('get', '/api/v1/lines/{id}', missing)).toBe(
+      'the path parameter id has no example',
+    );
+    const lines = doc.paths['/api/v1/lines/{id}'].get;
+    const unknownLine: Operation = {
+      ...lines,
+      parameters: [{ name: 'id', in: 'path', example: '00000000-0000-4000-8000-000000000000' }],
+    };
+    expect(await sendExample('get', '/api/v1/lines/{id}', unknownLine)).toMatch(/^answered 404 /);
+    const noBodyExample: Operation = {
+      ...doc.paths['/api/v1/users'].post,
+      requestBody: { content: { 'application/json': { schema: {} } } },
+    };
+    expect(await sendExample('post', '/api/v1/users', noBodyExample)).toBe(
+      'no request body example (application/json)',
+    );
+    // A schema that the real answer does not meet (a property the server does not send is required).
+    const stricter: Operation = {
+      ...lines,
+      responses: {
+        '200': {
+          content: {
+            'application/json': {
+              example: {},
+              schema: { type: 'object', required: ['colour'], properties: { colour: { type: 'string' } } },
+            },
+          },
+        },
+      },
+    };
+    expect(await sendExample('get', '/api/v1/lines/{id}', stricter)).toMatch(/breaks its schema/);
+  });
 
   it('sends the special operations only for a stated reason', () => {
     for (const [key, special] of Object.entries(SPECIAL)) {

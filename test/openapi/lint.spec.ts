@@ -43,9 +43,9 @@ describe('OpenAPI lint (Redocly, recommended rules)', () => {
           NO_COLOR: '1',
         },
       },
-    ).catch((error: { stdout?: string; stderr?: string; code?: number }) => {
+    ).catch((error: Error & { stdout?: string; stderr?: string }) => {
       // A failed lint exits 1 with its report on stdout: read it all the same.
-      if (!error.stdout) throw new Error(`redocly did not run: ${error.stderr ?? String(error)}`);
+      if (!error.stdout) throw new Error(`redocly did not run: ${error.stderr || error.message}`);
       return { stdout: error.stdout, stderr: error.stderr ?? '' };
     });
     const report = JSON.parse(lint.stdout) as { totals: Record<string, number>; problems: LintProblem[] };

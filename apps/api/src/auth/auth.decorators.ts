@@ -34,7 +34,10 @@ export const Allow = (...allowed: Allowed[]) => {
     ...schemes.map((scheme) => ApiSecurity(scheme)),
     ApiErrors(
       [401, 'No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token)'],
-      [403, `Only ${allowed.join(', ')} may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed)`],
+      [
+        403,
+        `Only ${allowed.join(', ')} may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed)`,
+      ],
     ),
   );
 };

@@ -32,7 +32,12 @@ export class DashboardsController {
     description: 'Every line over the range (default: the last 24 hours)',
     example: {
       lines: [
-        { ...EXAMPLES.totals, lineId: EXAMPLE_IDS.line, name: 'tiles-line-1', servingModel: EXAMPLES.servingModel },
+        {
+          ...EXAMPLES.totals,
+          lineId: EXAMPLE_IDS.line,
+          name: 'tiles-line-1',
+          servingModel: EXAMPLES.servingModel,
+        },
       ],
     },
   })

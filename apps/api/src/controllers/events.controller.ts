@@ -22,7 +22,12 @@ export class EventsController {
       'least one hour) are sent first. Training events go only to ml_engineer and admin.',
   })
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this event id' })
-  @ApiQuery({ name: 'lastEventId', required: false, description: 'for EventSource polyfills', example: '1042' })
+  @ApiQuery({
+    name: 'lastEventId',
+    required: false,
+    description: 'for EventSource polyfills',
+    example: '1042',
+  })
   @ApiOkResponse({
     description: 'An endless stream of events',
     content: {

@@ -21,7 +21,11 @@ export class FilesController {
       'The signature is the credential, so no other is needed. Links are minted by the server and live five ' +
       'minutes: the examples below show their shape, take real ones from the links operation.',
   })
-  @ApiParam({ name: 'token', description: "The object's key, base64url", example: 'aW1hZ2VzL2V4YW1wbGUucG5n' })
+  @ApiParam({
+    name: 'token',
+    description: "The object's key, base64url",
+    example: 'aW1hZ2VzL2V4YW1wbGUucG5n',
+  })
   @ApiQuery({ name: 'expires', description: 'Expiry, Unix seconds', example: '1796026800' })
   @ApiQuery({
     name: 'sig',

@@ -194,13 +194,16 @@ export class InspectionsController {
 
   @Get(':id/links')
   @Allow('camera', 'admin', 'ml_engineer', 'qa')
-  @ApiOperation({ summary: 'Short-lived signed links to the image and heatmap (no credential needed to follow)' })
+  @ApiOperation({
+    summary: 'Short-lived signed links to the image and heatmap (no credential needed to follow)',
+  })
   @ApiParam(INSPECTION_ID)
   @ApiOkResponse({
     type: InspectionLinksDto,
     description: 'Short-lived signed URLs of the image and heatmap',
     example: {
-      image: '/api/v1/files/aW1hZ2VzL2V4YW1wbGUucG5n?expires=1796026800&sig=3kq6W2b0c8YyH1s9nXo4Zp7Rf5Lm2Tj8Gd0Ve3Ua6Nw',
+      image:
+        '/api/v1/files/aW1hZ2VzL2V4YW1wbGUucG5n?expires=1796026800&sig=3kq6W2b0c8YyH1s9nXo4Zp7Rf5Lm2Tj8Gd0Ve3Ua6Nw',
       heatmap:
         '/api/v1/files/aGVhdG1hcHMvZXhhbXBsZS5wbmc?expires=1796026800&sig=7Hc1Qx5Bv9Nm3Lk8Jh2Gf6Ds4Az0Pw5Oe7Ir1Tu9Yq',
       expiresAt: '2026-11-29T08:20:00.000Z',
@@ -222,7 +225,11 @@ export class InspectionsController {
     description: 'The stored image, streamed with its own content type',
     content: { 'image/*': { schema: { type: 'string', format: 'binary' } } },
   })
-  @ApiErrors(400, [404, 'No such inspection, or its file is gone (inspection_not_found, object_not_found)'], 503)
+  @ApiErrors(
+    400,
+    [404, 'No such inspection, or its file is gone (inspection_not_found, object_not_found)'],
+    503,
+  )
   async image(
     @Param('id', ParseUUIDPipe) id: string,
     @CurrentPrincipal() principal: Principal,
@@ -240,7 +247,11 @@ export class InspectionsController {
     description: 'WebP thumbnail, longest side 256 px, made once and stored',
     content: { 'image/webp': { schema: { type: 'string', format: 'binary' } } },
   })
-  @ApiErrors(400, [404, 'No such inspection, or its image is gone (inspection_not_found, object_not_found)'], 503)
+  @ApiErrors(
+    400,
+    [404, 'No such inspection, or its image is gone (inspection_not_found, object_not_found)'],
+    503,
+  )
   async thumbnail(
     @Param('id', ParseUUIDPipe) id: string,
     @CurrentPrincipal() principal: Principal,

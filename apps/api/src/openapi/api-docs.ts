@@ -6,7 +6,10 @@ export class ApiErrorDto {
   @ApiProperty({ example: 404 }) statusCode!: number;
   @ApiProperty({ description: 'A stable machine-readable code', example: 'line_not_found' }) error!: string;
   @ApiProperty({ description: 'A sentence for people', example: 'no line 0f1d5a52-...' }) message!: string;
-  @ApiPropertyOptional({ type: Object, description: 'Extra figures for some errors (e.g. retryAfterSeconds)' })
+  @ApiPropertyOptional({
+    type: Object,
+    description: 'Extra figures for some errors (e.g. retryAfterSeconds)',
+  })
   details?: Record<string, unknown>;
 }
 
@@ -40,7 +43,5 @@ export function ApiErrors(...errors: ErrorSpec[]): MethodDecorator & ClassDecora
 
 /** A JSON request body of `type` with the example that the examples test sends (test/openapi). */
 export function ApiJsonBody(type: new () => object, example: object, summary = 'Example'): MethodDecorator {
-  return ApiBody({ type, examples: { example: { summary, value: example } } } as Parameters<
-    typeof ApiBody
-  >[0]);
+  return ApiBody({ type, examples: { example: { summary, value: example } } });
 }

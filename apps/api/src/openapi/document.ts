@@ -4,8 +4,7 @@ import { isSafeMethod } from '../auth/csrf';
 
 /** The API document's header: its credentials and its server (relative: the API serves the document itself). */
 export function describeApi(builder: DocumentBuilder): DocumentBuilder {
-  return addSecuritySchemes(builder)
-    .addServer('/', 'This API (the server that serves this document)');
+  return addSecuritySchemes(builder).addServer('/', 'This API (the server that serves this document)');
 }
 
 /**

@@ -82,8 +82,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Every production line */
         get: operations["LinesController_list"];
         put?: never;
+        /** Create a production line */
         post: operations["LinesController_create"];
         delete?: never;
         options?: never;
@@ -98,12 +100,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** One production line */
         get: operations["LinesController_get"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
+        /** Change a line's settings (only the fields sent) */
         patch: operations["LinesController_update"];
         trace?: never;
     };
@@ -114,8 +118,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** A line's cameras */
         get: operations["LinesController_listCameras"];
         put?: never;
+        /** Add a camera to a line; answers its API key, shown once */
         post: operations["LinesController_createCamera"];
         delete?: never;
         options?: never;
@@ -130,8 +136,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** A camera's API keys (prefixes and states) */
         get: operations["CamerasController_listKeys"];
         put?: never;
+        /** Issue a new API key for a camera (rotation) */
         post: operations["CamerasController_rotate"];
         delete?: never;
         options?: never;
@@ -148,6 +156,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Revoke one of a camera's API keys */
         post: operations["CamerasController_revoke"];
         delete?: never;
         options?: never;
@@ -162,6 +171,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The caller (cookie or bearer token) */
         get: operations["UsersController_me"];
         put?: never;
         post?: never;
@@ -180,6 +190,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Create a person with a role; answers their first bearer token */
         post: operations["UsersController_create"];
         delete?: never;
         options?: never;
@@ -196,6 +207,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Issue a bearer token for a person (one's own, or anyone's for an admin) */
         post: operations["UsersController_createToken"];
         delete?: never;
         options?: never;
@@ -210,6 +222,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Inspections, newest first, filtered and paged */
         get: operations["InspectionsController_list"];
         put?: never;
         /**
@@ -230,6 +243,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** One inspection with its verdict */
         get: operations["InspectionsController_get"];
         put?: never;
         post?: never;
@@ -246,6 +260,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Short-lived signed links to the image and heatmap (no credential needed to follow) */
         get: operations["InspectionsController_links"];
         put?: never;
         post?: never;
@@ -262,6 +277,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The stored image */
         get: operations["InspectionsController_image"];
         put?: never;
         post?: never;
@@ -278,6 +294,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** A WebP thumbnail of the image (longest side 256 px) */
         get: operations["InspectionsController_thumbnail"];
         put?: never;
         post?: never;
@@ -294,6 +311,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The explanation heatmap (where the model looked) */
         get: operations["InspectionsController_heatmap"];
         put?: never;
         post?: never;
@@ -310,6 +328,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Follow a signed link (from GET /api/v1/inspections/{id}/links)
+         * @description The signature is the credential, so no other is needed. Links are minted by the server and live five minutes: the examples below show their shape, take real ones from the links operation.
+         */
         get: operations["FilesController_get"];
         put?: never;
         post?: never;
@@ -425,8 +447,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** An inspection's reviews */
         get: operations["ReviewsController_list"];
         put?: never;
+        /** Record a reviewer's verdict on an inspection (the training label) */
         post: operations["ReviewsController_create"];
         delete?: never;
         options?: never;
@@ -441,6 +465,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** How many items wait for review */
         get: operations["ReviewQueueController_summary"];
         put?: never;
         post?: never;
@@ -514,6 +539,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Every line: volumes, rates, latency and backlog over a period */
         get: operations["DashboardsController_overview"];
         put?: never;
         post?: never;
@@ -530,6 +556,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** One line's dashboard: totals, a time series and its cameras */
         get: operations["DashboardsController_line"];
         put?: never;
         post?: never;
@@ -594,6 +621,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Liveness: the process answers */
         get: operations["HealthController_live"];
         put?: never;
         post?: never;
@@ -610,6 +638,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Readiness: every dependency (database, storage, queue) answers */
         get: operations["HealthController_ready"];
         put?: never;
         post?: never;
@@ -643,6 +672,22 @@ export interface components {
             /** @description When the session ends unless used again (idle) or at the latest (absolute) */
             expiresAt: string;
         };
+        ApiErrorDto: {
+            /** @example 404 */
+            statusCode: number;
+            /**
+             * @description A stable machine-readable code
+             * @example line_not_found
+             */
+            error: string;
+            /**
+             * @description A sentence for people
+             * @example no line 0f1d5a52-...
+             */
+            message: string;
+            /** @description Extra figures for some errors (e.g. retryAfterSeconds) */
+            details?: Record<string, never>;
+        };
         ChangePasswordDto: {
             /** @description Required with a session cookie when the user already has a password; not with a bearer token */
             currentPassword?: string;
@@ -664,11 +709,11 @@ export interface components {
              */
             verdictDeadlineMs: number;
             /** @description Overrides the model's operating threshold on this line */
-            operatingThreshold?: Record<string, never> | null;
-            uncertainLow?: Record<string, never> | null;
-            uncertainHigh?: Record<string, never> | null;
+            operatingThreshold?: number | null;
+            uncertainLow?: number | null;
+            uncertainHigh?: number | null;
             /** @description Per-line model override; null serves the production model */
-            modelVersionId?: Record<string, never> | null;
+            modelVersionId?: string | null;
             /**
              * @description Defect-type keys offered by the review station (keys 1..9), at most 50
              * @example [
@@ -678,7 +723,7 @@ export interface components {
              */
             defectTypes?: string[];
             /** @example https://mes.example.com/linescope */
-            webhookUrl?: Record<string, never> | null;
+            webhookUrl?: string | null;
         };
         CreatedLineDto: {
             id: string;
@@ -728,11 +773,11 @@ export interface components {
              */
             verdictDeadlineMs: number;
             /** @description Overrides the model's operating threshold on this line */
-            operatingThreshold?: Record<string, never> | null;
-            uncertainLow?: Record<string, never> | null;
-            uncertainHigh?: Record<string, never> | null;
+            operatingThreshold?: number | null;
+            uncertainLow?: number | null;
+            uncertainHigh?: number | null;
             /** @description Per-line model override; null serves the production model */
-            modelVersionId?: Record<string, never> | null;
+            modelVersionId?: string | null;
             /**
              * @description Defect-type keys offered by the review station (keys 1..9), at most 50
              * @example [
@@ -742,13 +787,13 @@ export interface components {
              */
             defectTypes?: string[];
             /** @example https://mes.example.com/linescope */
-            webhookUrl?: Record<string, never> | null;
+            webhookUrl?: string | null;
         };
         CreateCameraDto: {
             /** @example cam-top-1 */
             name: string;
             /** @description Uploads per second before 429 (default from the server) */
-            rateLimitPerSecond?: Record<string, never> | null;
+            rateLimitPerSecond?: number | null;
         };
         CameraDto: {
             id: string;
@@ -1284,7 +1329,55 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "user": {
+                     *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100a",
+                     *         "email": "qa.lead@example.com",
+                     *         "displayName": "QA lead",
+                     *         "role": "qa"
+                     *       },
+                     *       "csrfToken": "y5bVq1mX0R2hZ8cT3kLw7nE4pA6sJ9dF",
+                     *       "expiresAt": "2026-11-29T20:15:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["SessionDto"];
+                };
+            };
+            /** @description The request is invalid: a parameter or a body field breaks its rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The email or the password is wrong (invalid_credentials) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Sent from another site (csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Too many failed sign-ins; retry after Retry-After seconds (too_many_attempts) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -1303,7 +1396,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "user": {
+                     *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100a",
+                     *         "email": "qa.lead@example.com",
+                     *         "displayName": "QA lead",
+                     *         "role": "qa"
+                     *       },
+                     *       "csrfToken": "y5bVq1mX0R2hZ8cT3kLw7nE4pA6sJ9dF",
+                     *       "expiresAt": "2026-11-29T20:15:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["SessionDto"];
+                };
+            };
+            /** @description Not signed in, or the session has ended (unauthenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -1317,11 +1431,30 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Signed out (with a bearer token: nothing to end, also 204) */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
         };
     };
@@ -1343,7 +1476,46 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100a",
+                     *       "email": "qa.lead@example.com",
+                     *       "displayName": "QA lead",
+                     *       "role": "qa"
+                     *     }
+                     */
                     "application/json": components["schemas"]["MeDto"];
+                };
+            };
+            /** @description newPassword breaks its rule, or currentPassword is missing (current_password_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /**
+             * @description The current password is wrong (invalid_credentials)
+             *
+             *     Only admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed)
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -1362,7 +1534,46 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
+                     *         "name": "tiles-line-1",
+                     *         "description": "Pressing line, hall B",
+                     *         "verdictMode": "async",
+                     *         "verdictDeadlineMs": 200,
+                     *         "operatingThreshold": null,
+                     *         "uncertainLow": null,
+                     *         "uncertainHigh": null,
+                     *         "modelVersionId": null,
+                     *         "defectTypes": [
+                     *           "crack",
+                     *           "blowhole"
+                     *         ],
+                     *         "webhookUrl": null,
+                     *         "createdAt": "2026-11-29T08:15:00.000Z"
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["LineDto"][];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -1380,12 +1591,69 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The line; with a webhook, its signing secret (shown once) */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
+                     *       "name": "tiles-line-2",
+                     *       "description": "Glazing line, hall C",
+                     *       "verdictMode": "sync",
+                     *       "verdictDeadlineMs": 250,
+                     *       "operatingThreshold": null,
+                     *       "uncertainLow": null,
+                     *       "uncertainHigh": null,
+                     *       "modelVersionId": null,
+                     *       "defectTypes": [
+                     *         "crack",
+                     *         "chip"
+                     *       ],
+                     *       "webhookUrl": "https://mes.example.com/linescope",
+                     *       "createdAt": "2026-11-29T08:15:00.000Z",
+                     *       "webhookSecret": "whsec_9xR2cV7bN4mK1qL8wE5tY3uI6oP0aS"
+                     *     }
+                     */
                     "application/json": components["schemas"]["CreatedLineDto"];
+                };
+            };
+            /** @description A field breaks its rule, the band is inverted (invalid_band) or the model is unknown */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description A line with this name exists (line_exists) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -1395,6 +1663,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The production line */
                 id: string;
             };
             cookie?: never;
@@ -1406,7 +1675,62 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
+                     *       "name": "tiles-line-1",
+                     *       "description": "Pressing line, hall B",
+                     *       "verdictMode": "async",
+                     *       "verdictDeadlineMs": 200,
+                     *       "operatingThreshold": null,
+                     *       "uncertainLow": null,
+                     *       "uncertainHigh": null,
+                     *       "modelVersionId": null,
+                     *       "defectTypes": [
+                     *         "crack",
+                     *         "blowhole"
+                     *       ],
+                     *       "webhookUrl": null,
+                     *       "createdAt": "2026-11-29T08:15:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["LineDto"];
+                };
+            };
+            /** @description The request is invalid: a parameter or a body field breaks its rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No such line (line_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -1416,6 +1740,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The production line */
                 id: string;
             };
             cookie?: never;
@@ -1431,7 +1756,71 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
+                     *       "name": "tiles-line-1",
+                     *       "description": "Pressing line, hall B",
+                     *       "verdictMode": "async",
+                     *       "verdictDeadlineMs": 300,
+                     *       "operatingThreshold": null,
+                     *       "uncertainLow": 0.35,
+                     *       "uncertainHigh": 0.65,
+                     *       "modelVersionId": null,
+                     *       "defectTypes": [
+                     *         "crack",
+                     *         "blowhole"
+                     *       ],
+                     *       "webhookUrl": null,
+                     *       "createdAt": "2026-11-29T08:15:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["CreatedLineDto"];
+                };
+            };
+            /** @description A field breaks its rule, the band is inverted (invalid_band) or the model is unknown */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No such line (line_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Another line has this name (line_exists) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -1441,6 +1830,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The production line */
                 id: string;
             };
             cookie?: never;
@@ -1452,7 +1842,55 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1002",
+                     *         "lineId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
+                     *         "name": "cam-top-1",
+                     *         "rateLimitPerSecond": 20,
+                     *         "lastSeenAt": "2026-11-29T08:15:00.000Z",
+                     *         "createdAt": "2026-11-29T08:15:00.000Z"
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["CameraDto"][];
+                };
+            };
+            /** @description The request is invalid: a parameter or a body field breaks its rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No such line (line_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -1462,6 +1900,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The production line */
                 id: string;
             };
             cookie?: never;
@@ -1478,7 +1917,71 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "camera": {
+                     *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1002",
+                     *         "lineId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
+                     *         "name": "cam-side-2",
+                     *         "rateLimitPerSecond": 20,
+                     *         "lastSeenAt": null,
+                     *         "createdAt": "2026-11-29T08:15:00.000Z"
+                     *       },
+                     *       "key": {
+                     *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1003",
+                     *         "prefix": "lsk_Ab12Cd",
+                     *         "createdAt": "2026-11-29T08:15:00.000Z",
+                     *         "revokedAt": null
+                     *       },
+                     *       "apiKey": "lsk_Ab12CdEf34GhIj56KlMn78OpQr90StUv"
+                     *     }
+                     */
                     "application/json": components["schemas"]["IssuedKeyDto"];
+                };
+            };
+            /** @description The request is invalid: a parameter or a body field breaks its rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No such line (line_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The line has a camera with this name (camera_exists) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -1488,6 +1991,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The camera */
                 id: string;
             };
             cookie?: never;
@@ -1500,7 +2004,53 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1003",
+                     *         "prefix": "lsk_Ab12Cd",
+                     *         "createdAt": "2026-11-29T08:15:00.000Z",
+                     *         "revokedAt": null
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["ApiKeyDto"][];
+                };
+            };
+            /** @description The request is invalid: a parameter or a body field breaks its rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No such camera (camera_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -1510,6 +2060,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The camera */
                 id: string;
             };
             cookie?: never;
@@ -1526,7 +2077,62 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "camera": {
+                     *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1002",
+                     *         "lineId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
+                     *         "name": "cam-top-1",
+                     *         "rateLimitPerSecond": 20,
+                     *         "lastSeenAt": "2026-11-29T08:15:00.000Z",
+                     *         "createdAt": "2026-11-29T08:15:00.000Z"
+                     *       },
+                     *       "key": {
+                     *         "id": "6a0e4f7c-2b1d-4e8a-9c3f-5d7b8a1e2f40",
+                     *         "prefix": "lsk_Wx34Yz",
+                     *         "createdAt": "2026-11-29T08:15:00.000Z",
+                     *         "revokedAt": null
+                     *       },
+                     *       "apiKey": "lsk_Wx34YzAb56CdEf78GhIj90KlMn12OpQr"
+                     *     }
+                     */
                     "application/json": components["schemas"]["IssuedKeyDto"];
+                };
+            };
+            /** @description The request is invalid: a parameter or a body field breaks its rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No such camera (camera_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -1536,7 +2142,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The camera */
                 id: string;
+                /** @description The key */
                 keyId: string;
             };
             cookie?: never;
@@ -1548,7 +2156,51 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1003",
+                     *       "prefix": "lsk_Ab12Cd",
+                     *       "createdAt": "2026-11-29T08:15:00.000Z",
+                     *       "revokedAt": "2026-11-29T09:00:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiKeyDto"];
+                };
+            };
+            /** @description The request is invalid: a parameter or a body field breaks its rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No such camera or key (camera_not_found, key_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -1562,13 +2214,39 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The signed-in user (cookie or bearer) */
+            /** @description The signed-in user */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100a",
+                     *       "email": "qa.lead@example.com",
+                     *       "displayName": "QA lead",
+                     *       "role": "qa"
+                     *     }
+                     */
                     "application/json": components["schemas"]["MeDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -1592,7 +2270,55 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "user": {
+                     *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100a",
+                     *         "email": "qa.lead@example.com",
+                     *         "displayName": "QA lead",
+                     *         "role": "qa",
+                     *         "createdAt": "2026-11-29T08:15:00.000Z"
+                     *       },
+                     *       "token": "lsu_3q2Zk7Vf0bP9xW4mR8tL1nH6cJ5yD2sA"
+                     *     }
+                     */
                     "application/json": components["schemas"]["IssuedTokenDto"];
+                };
+            };
+            /** @description The request is invalid: a parameter or a body field breaks its rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description A user with this email exists (user_exists) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -1602,6 +2328,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The user */
                 id: string;
             };
             cookie?: never;
@@ -1618,7 +2345,59 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "user": {
+                     *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100a",
+                     *         "email": "qa.lead@example.com",
+                     *         "displayName": "QA lead",
+                     *         "role": "qa",
+                     *         "createdAt": "2026-11-29T08:15:00.000Z"
+                     *       },
+                     *       "token": "lsu_8hG2mQ5wE1rT7yU4iO9pA3sD6fK0lZxC"
+                     *     }
+                     */
                     "application/json": components["schemas"]["IssuedTokenDto"];
+                };
+            };
+            /** @description The request is invalid: a parameter or a body field breaks its rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /**
+             * @description Only admins issue tokens for other users
+             *
+             *     Only admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed)
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No such user (user_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -1656,7 +2435,75 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004",
+                     *           "lineId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
+                     *           "cameraId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1002",
+                     *           "productSerial": "SN-000123",
+                     *           "capturedAt": "2026-11-29T08:15:00.000Z",
+                     *           "receivedAt": "2026-11-29T08:15:00.120Z",
+                     *           "status": "scored",
+                     *           "verdict": "uncertain",
+                     *           "score": 0.48,
+                     *           "probabilities": {
+                     *             "ok": 0.52,
+                     *             "defect": 0.48
+                     *           },
+                     *           "modelVersionId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006",
+                     *           "latency": {
+                     *             "storeMs": 2.1,
+                     *             "forwardMs": 9.8,
+                     *             "totalMs": 19.4
+                     *           },
+                     *           "image": {
+                     *             "format": "png",
+                     *             "width": 64,
+                     *             "height": 64,
+                     *             "bytes": 1532,
+                     *             "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+                     *           },
+                     *           "heatmapAvailable": true,
+                     *           "failureReason": null,
+                     *           "thumbnailUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/thumbnail",
+                     *           "imageUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/image",
+                     *           "heatmapUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/heatmap",
+                     *           "reviewCount": 1
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["InspectionPageDto"];
+                };
+            };
+            /** @description A filter breaks its rule, or the cursor is not one this API issued (invalid_cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only camera, admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -1678,34 +2525,53 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
+        /** @description multipart/form-data: the image file in "image" and the fields beside it; image/*: the raw image bytes (then the fields go in the query string) */
         requestBody: {
             content: {
-                "image/jpeg": {
-                    /** Format: binary */
-                    image?: string;
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description The image file
+                     */
+                    image: string;
                     /** @example SN-000123 */
                     serial?: string;
-                    /** Format: date-time */
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-29T08:15:00.000Z
+                     */
+                    capturedAt?: string;
+                    /** @example cam-1-000123 */
+                    idempotencyKey?: string;
+                };
+                "image/jpeg": {
+                    /**
+                     * Format: binary
+                     * @description The image file
+                     */
+                    image: string;
+                    /** @example SN-000123 */
+                    serial?: string;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-29T08:15:00.000Z
+                     */
                     capturedAt?: string;
                     /** @example cam-1-000123 */
                     idempotencyKey?: string;
                 };
                 "image/png": {
-                    /** Format: binary */
-                    image?: string;
+                    /**
+                     * Format: binary
+                     * @description The image file
+                     */
+                    image: string;
                     /** @example SN-000123 */
                     serial?: string;
-                    /** Format: date-time */
-                    capturedAt?: string;
-                    /** @example cam-1-000123 */
-                    idempotencyKey?: string;
-                };
-                "multipart/form-data": {
-                    /** Format: binary */
-                    image?: string;
-                    /** @example SN-000123 */
-                    serial?: string;
-                    /** Format: date-time */
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-29T08:15:00.000Z
+                     */
                     capturedAt?: string;
                     /** @example cam-1-000123 */
                     idempotencyKey?: string;
@@ -1719,6 +2585,37 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004",
+                     *       "lineId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
+                     *       "cameraId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1002",
+                     *       "productSerial": "SN-000123",
+                     *       "capturedAt": "2026-11-29T08:15:00.000Z",
+                     *       "receivedAt": "2026-11-29T08:15:00.120Z",
+                     *       "status": "pending",
+                     *       "verdict": null,
+                     *       "score": null,
+                     *       "probabilities": null,
+                     *       "modelVersionId": null,
+                     *       "latency": {
+                     *         "storeMs": 2.1
+                     *       },
+                     *       "image": {
+                     *         "format": "png",
+                     *         "width": 64,
+                     *         "height": 64,
+                     *         "bytes": 1532,
+                     *         "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+                     *       },
+                     *       "heatmapAvailable": false,
+                     *       "failureReason": null,
+                     *       "thumbnailUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/thumbnail",
+                     *       "imageUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/image",
+                     *       "heatmapUrl": null,
+                     *       "reviewCount": 0
+                     *     }
+                     */
                     "application/json": components["schemas"]["InspectionDto"];
                 };
             };
@@ -1728,6 +2625,42 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004",
+                     *       "lineId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
+                     *       "cameraId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1002",
+                     *       "productSerial": "SN-000123",
+                     *       "capturedAt": "2026-11-29T08:15:00.000Z",
+                     *       "receivedAt": "2026-11-29T08:15:00.120Z",
+                     *       "status": "scored",
+                     *       "verdict": "uncertain",
+                     *       "score": 0.48,
+                     *       "probabilities": {
+                     *         "ok": 0.52,
+                     *         "defect": 0.48
+                     *       },
+                     *       "modelVersionId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006",
+                     *       "latency": {
+                     *         "storeMs": 2.1,
+                     *         "forwardMs": 9.8,
+                     *         "totalMs": 19.4
+                     *       },
+                     *       "image": {
+                     *         "format": "png",
+                     *         "width": 64,
+                     *         "height": 64,
+                     *         "bytes": 1532,
+                     *         "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+                     *       },
+                     *       "heatmapAvailable": true,
+                     *       "failureReason": null,
+                     *       "thumbnailUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/thumbnail",
+                     *       "imageUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/image",
+                     *       "heatmapUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/heatmap",
+                     *       "reviewCount": 0
+                     *     }
+                     */
                     "application/json": components["schemas"]["InspectionDto"];
                 };
             };
@@ -1737,7 +2670,119 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004",
+                     *       "lineId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
+                     *       "cameraId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1002",
+                     *       "productSerial": "SN-000123",
+                     *       "capturedAt": "2026-11-29T08:15:00.000Z",
+                     *       "receivedAt": "2026-11-29T08:15:00.120Z",
+                     *       "status": "pending",
+                     *       "verdict": null,
+                     *       "score": null,
+                     *       "probabilities": null,
+                     *       "modelVersionId": null,
+                     *       "latency": {
+                     *         "storeMs": 2.1
+                     *       },
+                     *       "image": {
+                     *         "format": "png",
+                     *         "width": 64,
+                     *         "height": 64,
+                     *         "bytes": 1532,
+                     *         "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+                     *       },
+                     *       "heatmapAvailable": false,
+                     *       "failureReason": null,
+                     *       "thumbnailUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/thumbnail",
+                     *       "imageUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/image",
+                     *       "heatmapUrl": null,
+                     *       "reviewCount": 0
+                     *     }
+                     */
                     "application/json": components["schemas"]["InspectionDto"];
+                };
+            };
+            /** @description No image, an empty one, or a field that breaks its rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only camera may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The idempotency key was used for a different image (idempotency_key_reused) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The image exceeds the size limit (image_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Not an image type this API takes */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The image cannot be decoded, or its dimensions are out of bounds */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The camera is over its upload rate (rate_limited); retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Storage or the database does not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -1747,6 +2792,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The inspection */
                 id: string;
             };
             cookie?: never;
@@ -1758,7 +2804,79 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004",
+                     *       "lineId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
+                     *       "cameraId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1002",
+                     *       "productSerial": "SN-000123",
+                     *       "capturedAt": "2026-11-29T08:15:00.000Z",
+                     *       "receivedAt": "2026-11-29T08:15:00.120Z",
+                     *       "status": "scored",
+                     *       "verdict": "uncertain",
+                     *       "score": 0.48,
+                     *       "probabilities": {
+                     *         "ok": 0.52,
+                     *         "defect": 0.48
+                     *       },
+                     *       "modelVersionId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006",
+                     *       "latency": {
+                     *         "storeMs": 2.1,
+                     *         "forwardMs": 9.8,
+                     *         "totalMs": 19.4
+                     *       },
+                     *       "image": {
+                     *         "format": "png",
+                     *         "width": 64,
+                     *         "height": 64,
+                     *         "bytes": 1532,
+                     *         "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+                     *       },
+                     *       "heatmapAvailable": true,
+                     *       "failureReason": null,
+                     *       "thumbnailUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/thumbnail",
+                     *       "imageUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/image",
+                     *       "heatmapUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/heatmap",
+                     *       "reviewCount": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["InspectionDto"];
+                };
+            };
+            /** @description The request is invalid: a parameter or a body field breaks its rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only camera, admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No such inspection (inspection_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -1768,6 +2886,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The inspection */
                 id: string;
             };
             cookie?: never;
@@ -1780,7 +2899,50 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "image": "/api/v1/files/aW1hZ2VzL2V4YW1wbGUucG5n?expires=1796026800&sig=3kq6W2b0c8YyH1s9nXo4Zp7Rf5Lm2Tj8Gd0Ve3Ua6Nw",
+                     *       "heatmap": "/api/v1/files/aGVhdG1hcHMvZXhhbXBsZS5wbmc?expires=1796026800&sig=7Hc1Qx5Bv9Nm3Lk8Jh2Gf6Ds4Az0Pw5Oe7Ir1Tu9Yq",
+                     *       "expiresAt": "2026-11-29T08:20:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["InspectionLinksDto"];
+                };
+            };
+            /** @description The request is invalid: a parameter or a body field breaks its rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only camera, admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No such inspection (inspection_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -1790,18 +2952,66 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The inspection */
                 id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description The stored image, streamed */
+            /** @description The stored image, streamed with its own content type */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "image/*": string;
+                };
+            };
+            /** @description The request is invalid: a parameter or a body field breaks its rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only camera, admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No such inspection, or its file is gone (inspection_not_found, object_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description A dependency (database, storage) does not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
         };
     };
@@ -1810,6 +3020,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The inspection */
                 id: string;
             };
             cookie?: never;
@@ -1821,7 +3032,54 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "image/webp": string;
+                };
+            };
+            /** @description The request is invalid: a parameter or a body field breaks its rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only camera, admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No such inspection, or its image is gone (inspection_not_found, object_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description A dependency (database, storage) does not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
         };
     };
@@ -1830,6 +3088,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The inspection */
                 id: string;
             };
             cookie?: never;
@@ -1841,15 +3100,68 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "image/png": string;
+                };
+            };
+            /** @description The request is invalid: a parameter or a body field breaks its rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only camera, admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No such inspection, or it has no heatmap yet (inspection_not_found, heatmap_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description A dependency (database, storage) does not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
         };
     };
     FilesController_get: {
         parameters: {
-            query?: never;
+            query: {
+                /** @description HMAC-SHA256 of the key and the expiry */
+                sig: unknown;
+                /** @description Expiry, Unix seconds */
+                expires: unknown;
+            };
             header?: never;
             path: {
+                /** @description The object's key, base64url */
                 token: string;
             };
             cookie?: never;
@@ -1861,7 +3173,36 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "image/*": string;
+                };
+            };
+            /** @description The link is unsigned, forged (invalid_link) or expired (link_expired) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The file is gone (object_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description A dependency (database, storage) does not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
         };
     };
@@ -1884,6 +3225,24 @@ export interface operations {
                     "application/json": components["schemas"]["ModelVersionDto"][];
                 };
             };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
         };
     };
     ModelsController_rollback: {
@@ -1902,6 +3261,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ModelVersionDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -1925,6 +3302,24 @@ export interface operations {
                     "application/json": components["schemas"]["ModelVersionDto"];
                 };
             };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
         };
     };
     ModelsController_promote: {
@@ -1944,6 +3339,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ModelVersionDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -1971,6 +3384,24 @@ export interface operations {
                     "application/json": components["schemas"]["ModelVersionDto"];
                 };
             };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
         };
     };
     ModelsController_shadowReport: {
@@ -1992,6 +3423,24 @@ export interface operations {
                     "application/json": components["schemas"]["ShadowReportDto"];
                 };
             };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
         };
     };
     ReviewsController_list: {
@@ -1999,6 +3448,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The inspection */
                 id: string;
             };
             cookie?: never;
@@ -2011,7 +3461,58 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1005",
+                     *         "inspectionId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004",
+                     *         "reviewerId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100a",
+                     *         "reviewerName": "QA lead",
+                     *         "decision": "defect",
+                     *         "defectType": "crack",
+                     *         "note": "hairline crack at the left edge",
+                     *         "supersedesReviewId": null,
+                     *         "createdAt": "2026-11-29T08:15:00.000Z"
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["ReviewDto"][];
+                };
+            };
+            /** @description The request is invalid: a parameter or a body field breaks its rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No such inspection (inspection_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -2021,6 +3522,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The inspection */
                 id: string;
             };
             cookie?: never;
@@ -2036,7 +3538,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "5b8e2c41-7d3a-4f9e-8b6c-1a2d3e4f5a60",
+                     *       "inspectionId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004",
+                     *       "reviewerId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100a",
+                     *       "reviewerName": "QA lead",
+                     *       "decision": "defect",
+                     *       "defectType": "crack",
+                     *       "note": "hairline crack at the left edge",
+                     *       "supersedesReviewId": null,
+                     *       "createdAt": "2026-11-29T08:15:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ReviewDto"];
+                };
+            };
+            /** @description A field breaks its rule, a defect type without decision = defect, or a wrong supersedesReviewId */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No such inspection (inspection_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -2064,7 +3615,42 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "uncertain": 12,
+                     *       "defect": 5,
+                     *       "total": 17,
+                     *       "claimedByOthers": 3
+                     *     }
+                     */
                     "application/json": components["schemas"]["ReviewQueueSummaryDto"];
+                };
+            };
+            /** @description The request is invalid: a parameter or a body field breaks its rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -2087,7 +3673,108 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004",
+                     *           "lineId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
+                     *           "cameraId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1002",
+                     *           "productSerial": "SN-000123",
+                     *           "capturedAt": "2026-11-29T08:15:00.000Z",
+                     *           "receivedAt": "2026-11-29T08:15:00.120Z",
+                     *           "status": "scored",
+                     *           "verdict": "uncertain",
+                     *           "score": 0.48,
+                     *           "probabilities": {
+                     *             "ok": 0.52,
+                     *             "defect": 0.48
+                     *           },
+                     *           "modelVersionId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006",
+                     *           "latency": {
+                     *             "storeMs": 2.1,
+                     *             "forwardMs": 9.8,
+                     *             "totalMs": 19.4
+                     *           },
+                     *           "image": {
+                     *             "format": "png",
+                     *             "width": 64,
+                     *             "height": 64,
+                     *             "bytes": 1532,
+                     *             "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+                     *           },
+                     *           "heatmapAvailable": true,
+                     *           "failureReason": null,
+                     *           "thumbnailUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/thumbnail",
+                     *           "imageUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/image",
+                     *           "heatmapUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/heatmap",
+                     *           "reviewCount": 1,
+                     *           "claimExpiresAt": "2026-11-29T08:25:00.000Z",
+                     *           "line": {
+                     *             "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
+                     *             "name": "tiles-line-1",
+                     *             "defectTypes": [
+                     *               "crack",
+                     *               "blowhole"
+                     *             ]
+                     *           },
+                     *           "cameraName": "cam-top-1",
+                     *           "model": {
+                     *             "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006",
+                     *             "name": "tiles",
+                     *             "version": 3
+                     *           },
+                     *           "decision": {
+                     *             "threshold": 0.5,
+                     *             "uncertainLow": 0.35,
+                     *             "uncertainHigh": 0.65,
+                     *             "source": "model"
+                     *           },
+                     *           "reviews": [
+                     *             {
+                     *               "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1005",
+                     *               "inspectionId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004",
+                     *               "reviewerId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100a",
+                     *               "reviewerName": "QA lead",
+                     *               "decision": "defect",
+                     *               "defectType": "crack",
+                     *               "note": "hairline crack at the left edge",
+                     *               "supersedesReviewId": null,
+                     *               "createdAt": "2026-11-29T08:15:00.000Z"
+                     *             }
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["ReviewItemsDto"];
+                };
+            };
+            /** @description The request is invalid: a parameter or a body field breaks its rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -2105,11 +3792,39 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Released (ids the caller did not hold are ignored) */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request is invalid: a parameter or a body field breaks its rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
         };
     };
@@ -2120,6 +3835,7 @@ export interface operations {
                 lastEventId?: unknown;
             };
             header?: {
+                /** @description Resume after this event id */
                 "Last-Event-ID"?: string;
             };
             path?: never;
@@ -2127,13 +3843,45 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description text/event-stream */
+            /** @description An endless stream of events */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": unknown;
+                    /**
+                     * @example id: 1043
+                     *     event: inspection
+                     *     data: {"id":"0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004"}
+                     */
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Last-Event-ID is not an event id (invalid_last_event_id) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -2158,7 +3906,61 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "lines": [
+                     *         {
+                     *           "total": 1200,
+                     *           "ok": 1100,
+                     *           "defect": 60,
+                     *           "uncertain": 30,
+                     *           "pending": 8,
+                     *           "failed": 2,
+                     *           "reviewBacklog": 25,
+                     *           "defectRate": 0.0504,
+                     *           "uncertainRate": 0.0252,
+                     *           "throughputPerMinute": 0.83,
+                     *           "p50LatencyMs": 18.2,
+                     *           "p99LatencyMs": 61.5,
+                     *           "lineId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
+                     *           "name": "tiles-line-1",
+                     *           "servingModel": {
+                     *             "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006",
+                     *             "name": "tiles",
+                     *             "version": 3
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["OverviewDto"];
+                };
+            };
+            /** @description A date is not ISO 8601, `from` is not before `to`, or the range exceeds 400 days (invalid_range) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -2175,6 +3977,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description The production line */
                 lineId: string;
             };
             cookie?: never;
@@ -2186,7 +3989,100 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "line": {
+                     *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
+                     *         "name": "tiles-line-1"
+                     *       },
+                     *       "from": "2026-11-28T08:00:00.000Z",
+                     *       "to": "2026-11-29T08:00:00.000Z",
+                     *       "bucketSeconds": 600,
+                     *       "servingModel": {
+                     *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006",
+                     *         "name": "tiles",
+                     *         "version": 3
+                     *       },
+                     *       "totals": {
+                     *         "total": 1200,
+                     *         "ok": 1100,
+                     *         "defect": 60,
+                     *         "uncertain": 30,
+                     *         "pending": 8,
+                     *         "failed": 2,
+                     *         "reviewBacklog": 25,
+                     *         "defectRate": 0.0504,
+                     *         "uncertainRate": 0.0252,
+                     *         "throughputPerMinute": 0.83,
+                     *         "p50LatencyMs": 18.2,
+                     *         "p99LatencyMs": 61.5
+                     *       },
+                     *       "series": [
+                     *         {
+                     *           "total": 1200,
+                     *           "ok": 1100,
+                     *           "defect": 60,
+                     *           "uncertain": 30,
+                     *           "pending": 8,
+                     *           "failed": 2,
+                     *           "reviewBacklog": 25,
+                     *           "defectRate": 0.0504,
+                     *           "uncertainRate": 0.0252,
+                     *           "throughputPerMinute": 0.83,
+                     *           "p50LatencyMs": 18.2,
+                     *           "p99LatencyMs": 61.5,
+                     *           "t": "2026-11-28T08:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "cameras": [
+                     *         {
+                     *           "cameraId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1002",
+                     *           "name": "cam-top-1",
+                     *           "lastSeenAt": "2026-11-29T07:59:58.000Z",
+                     *           "total": 1200,
+                     *           "defectRate": 0.0504,
+                     *           "uncertainRate": 0.0252
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["LineDashboardDto"];
+                };
+            };
+            /** @description A date is not ISO 8601, `from` is not before `to`, or the range exceeds 400 days (invalid_range) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No such line, or no such camera on it (line_not_found, camera_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -2208,6 +4104,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TrainingJobDto"][];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -2234,6 +4148,24 @@ export interface operations {
                     "application/json": components["schemas"]["TrainingJobDto"];
                 };
             };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
         };
     };
     TrainingJobsController_get: {
@@ -2254,6 +4186,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TrainingJobDetailDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -2277,6 +4227,24 @@ export interface operations {
                     "application/json": components["schemas"]["TrainingJobDto"];
                 };
             };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
         };
     };
     HealthController_live: {
@@ -2293,7 +4261,17 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "ok"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "ok";
+                    };
+                };
             };
         };
     };
@@ -2311,14 +4289,71 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "ready",
+                     *       "checks": {
+                     *         "database": {
+                     *           "status": "up",
+                     *           "ms": 2
+                     *         },
+                     *         "storage": {
+                     *           "status": "up",
+                     *           "ms": 1
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "ready" | "unavailable";
+                        checks: {
+                            [key: string]: {
+                                /** @enum {string} */
+                                status: "up" | "down";
+                                ms: number;
+                                error?: string;
+                            };
+                        };
+                    };
+                };
             };
             /** @description At least one dependency does not answer. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "unavailable",
+                     *       "checks": {
+                     *         "database": {
+                     *           "status": "up",
+                     *           "ms": 2
+                     *         },
+                     *         "storage": {
+                     *           "status": "down",
+                     *           "ms": 2000,
+                     *           "error": "no answer within 2000 ms"
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "ready" | "unavailable";
+                        checks: {
+                            [key: string]: {
+                                /** @enum {string} */
+                                status: "up" | "down";
+                                ms: number;
+                                error?: string;
+                            };
+                        };
+                    };
+                };
             };
         };
     };

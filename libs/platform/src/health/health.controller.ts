@@ -37,7 +37,11 @@ export class HealthController {
   @ApiOperation({ summary: 'Liveness: the process answers' })
   @ApiOkResponse({
     description: 'The process is alive.',
-    schema: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'] } } },
+    schema: {
+      type: 'object',
+      required: ['status'],
+      properties: { status: { type: 'string', enum: ['ok'] } },
+    },
     example: { status: 'ok' },
   })
   live(): { status: 'ok' } {
@@ -47,13 +51,20 @@ export class HealthController {
   /** Every dependency (database, storage, queue) answers: safe to route traffic here. */
   @Get('ready')
   @ApiOperation({ summary: 'Readiness: every dependency (database, storage, queue) answers' })
-  @ApiOkResponse({ description: 'All dependencies answer.', schema: READINESS_SCHEMA, example: READY_EXAMPLE })
+  @ApiOkResponse({
+    description: 'All dependencies answer.',
+    schema: READINESS_SCHEMA,
+    example: READY_EXAMPLE,
+  })
   @ApiServiceUnavailableResponse({
     description: 'At least one dependency does not answer.',
     schema: READINESS_SCHEMA,
     example: {
       status: 'unavailable',
-      checks: { ...READY_EXAMPLE.checks, storage: { status: 'down', ms: 2000, error: 'no answer within 2000 ms' } },
+      checks: {
+        ...READY_EXAMPLE.checks,
+        storage: { status: 'down', ms: 2000, error: 'no answer within 2000 ms' },
+      },
     },
   })
   async ready(@Res({ passthrough: true }) res: Response): Promise<ReadinessReport> {
