@@ -34,13 +34,20 @@ export const Allow = (...allowed: Allowed[]) => {
     ...schemes.map((scheme) => ApiSecurity(scheme)),
     ApiErrors(
       [401, 'No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token)'],
-      [
-        403,
-        `Only ${allowed.join(', ')} may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed)`,
-      ],
+      [403, forbiddenDescription(allowed)],
     ),
   );
 };
+
+function forbiddenDescription(allowed: Allowed[]): string {
+  const roles = allowed.filter((who) => who !== 'camera');
+  if (!roles.length) return 'Only a camera key may call this (forbidden)';
+  const who = allowed.includes('camera') ? [...roles, 'a camera key'] : roles;
+  return (
+    `Only ${who.join(', ')} may call this (forbidden); with the session cookie, a state-changing request ` +
+    'also needs X-CSRF-Token (csrf_failed)'
+  );
+}
 
 export function addSecuritySchemes(builder: DocumentBuilder): DocumentBuilder {
   return builder

@@ -1447,7 +1447,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Only admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1508,7 +1508,7 @@ export interface operations {
             /**
              * @description The current password is wrong (invalid_credentials)
              *
-             *     Only admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed)
+             *     Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed)
              */
             403: {
                 headers: {
@@ -1567,7 +1567,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Only admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1638,7 +1638,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Only admin may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            /** @description Only admin may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1715,7 +1715,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Only admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1796,7 +1796,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Only admin may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            /** @description Only admin may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1875,7 +1875,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Only admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1957,7 +1957,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Only admin may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            /** @description Only admin may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2035,7 +2035,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Only admin may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            /** @description Only admin may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2117,7 +2117,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Only admin may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            /** @description Only admin may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2185,7 +2185,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Only admin may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            /** @description Only admin may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2240,7 +2240,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Only admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2303,7 +2303,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Only admin may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            /** @description Only admin may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2381,7 +2381,7 @@ export interface operations {
             /**
              * @description Only admins issue tokens for other users
              *
-             *     Only admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed)
+             *     Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed)
              */
             403: {
                 headers: {
@@ -2497,7 +2497,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Only camera, admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            /** @description Only admin, ml_engineer, qa, a camera key may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2722,7 +2722,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Only camera may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            /** @description Only a camera key may call this (forbidden) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2861,7 +2861,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Only camera, admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            /** @description Only admin, ml_engineer, qa, a camera key may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2927,7 +2927,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Only camera, admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            /** @description Only admin, ml_engineer, qa, a camera key may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2986,7 +2986,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Only camera, admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            /** @description Only admin, ml_engineer, qa, a camera key may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3054,7 +3054,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Only camera, admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            /** @description Only admin, ml_engineer, qa, a camera key may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3122,7 +3122,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Only camera, admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            /** @description Only admin, ml_engineer, qa, a camera key may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3234,7 +3234,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Only admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3272,7 +3272,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Only admin, ml_engineer may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            /** @description Only admin, ml_engineer may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3311,7 +3311,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Only admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3350,7 +3350,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Only admin, ml_engineer may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            /** @description Only admin, ml_engineer may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3393,7 +3393,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Only admin, ml_engineer may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            /** @description Only admin, ml_engineer may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3432,7 +3432,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Only admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3497,7 +3497,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Only admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3572,7 +3572,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Only admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3644,7 +3644,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Only admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3768,7 +3768,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Only admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3817,7 +3817,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Only admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3875,7 +3875,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Only admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3954,7 +3954,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Only admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4067,7 +4067,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Only admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4115,7 +4115,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Only admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4157,7 +4157,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Only admin, ml_engineer may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            /** @description Only admin, ml_engineer may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4197,7 +4197,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Only admin, ml_engineer, qa may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4236,7 +4236,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Only admin, ml_engineer may call this; a session also needs X-CSRF-Token (forbidden, csrf_failed) */
+            /** @description Only admin, ml_engineer may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
