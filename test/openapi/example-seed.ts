@@ -206,6 +206,31 @@ export class ExampleSeed {
       ['label_set_id', 'inspection_id'],
     );
     await this.restoreTrainingJob();
+    for (const epoch of [0, 1])
+      await upsert(
+        sql,
+        'training_epochs',
+        {
+          training_job_id: EXAMPLE_IDS.trainingJob,
+          epoch,
+          metrics: {
+            trainLoss: 0.62 - epoch * 0.2,
+            trainAccuracy: 0.7 + epoch * 0.1,
+            valLoss: 0.65 - epoch * 0.18,
+            valAccuracy: 0.68 + epoch * 0.1,
+            learningRate: 0.001,
+            durationSeconds: 12.5,
+          },
+        },
+        ['training_job_id', 'epoch'],
+      );
+    // The candidate scored the seeded inspection beside production (a shadow report with one pair).
+    await sql.query(
+      `INSERT INTO shadow_results (inspection_id, model_version_id, verdict, score, production_model_version_id,
+                                   production_verdict, production_score)
+       VALUES ($1, $2, 'defect', 0.71, $3, 'uncertain', 0.48)`,
+      [EXAMPLE_IDS.inspection, EXAMPLE_IDS.candidateModel, EXAMPLE_IDS.model],
+    );
   }
 
   private async restoreTrainingJob(): Promise<void> {

@@ -3,6 +3,7 @@ import addFormats from 'ajv-formats';
 import { EXAMPLE_IDS } from '../../apps/api/src/openapi/example-ids';
 import { type ApiHarness, startApiHarness } from '../support/api-harness';
 import { sessionCookieOf } from '../support/console-users';
+import { DATASETS } from '../support/datasets';
 import { EXAMPLE_CAMERA_KEY, EXAMPLE_USER, ExampleSeed, examplePng } from './example-seed';
 
 /**
@@ -104,7 +105,8 @@ describe('OpenAPI examples, sent to the running API', () => {
   let png: Buffer;
 
   beforeAll(async () => {
-    api = await startApiHarness();
+    // Training examples name folders of ../shared/datasets (read-only), as a deployment's training roots.
+    api = await startApiHarness({ TRAINING_DATA_ROOTS: DATASETS });
     const docs = await api.call('GET', '/api/docs.json');
     expect(docs.status).toBe(200);
     doc = docs.body;
