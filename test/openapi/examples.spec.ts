@@ -287,6 +287,13 @@ describe('OpenAPI examples, sent to the running API', () => {
       parameters: [{ name: 'id', in: 'path', example: '00000000-0000-4000-8000-000000000000' }],
     };
     expect(await sendExample('get', '/api/v1/lines/{id}', unknownLine)).toMatch(/^answered 404 /);
+    // The error itself has the documented ApiError body.
+    const notFound = await api.call('GET', '/api/v1/lines/00000000-0000-4000-8000-000000000000', {
+      token: api.adminToken,
+    });
+    const errorSchema = lines.responses['404'].content?.['application/json']?.schema ?? {};
+    expect(validator(errorSchema)(notFound.body)).toBe(true);
+    expect(validator(errorSchema)({ status: 404 })).toBe(false);
     const noBodyExample: Operation = {
       ...doc.paths['/api/v1/users'].post,
       requestBody: { content: { 'application/json': { schema: {} } } },
