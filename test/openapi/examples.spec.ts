@@ -14,8 +14,15 @@ import { EXAMPLE_CAMERA_KEY, EXAMPLE_USER, ExampleSeed, examplePng } from './exa
  * schema (ajv; undocumented properties count as errors). An operation without the examples it needs fails, so
  * endpoints added later are covered without touching this file: document the examples and they are sent.
  *
+ * Credentials, by the operation's `security`: `bearer` -> the administrator's token (the role table lets admin
+ * call every people's endpoint), `cameraKey` -> the seeded camera's key, `session` alone -> a fresh sign-in of the
+ * seeded user (cookie, plus X-CSRF-Token on state-changing methods), `[]` -> none.
+ *
  * State: before each operation the seeded rows are put back (ExampleSeed.restore), so every example meets the same
  * data whatever the examples before it did (promote, revoke, cancel, disable...); the order does not matter.
+ *
+ * Not sent as written, each for a reason: an event stream is checked to open with 200 and text/event-stream (it
+ * never ends); binary request fields get a real PNG (a file cannot be written in JSON); the SPECIAL operations below.
  */
 
 type Json = Record<string, unknown>;
