@@ -20,11 +20,12 @@ describe('OpenAPI document', () => {
   });
   afterAll(async () => api.stop());
 
-  it('declares the bearer, camera-key and session-cookie schemes', () => {
+  it('declares the bearer, camera-key, session-cookie and CSRF-header schemes', () => {
     expect(doc.components.securitySchemes).toMatchObject({
       bearer: { type: 'http', scheme: 'bearer' },
       cameraKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' },
       session: { type: 'apiKey', in: 'cookie', name: 'ls_session' },
+      csrf: { type: 'apiKey', in: 'header', name: 'X-CSRF-Token' },
     });
   });
 
@@ -61,8 +62,14 @@ describe('OpenAPI document', () => {
     expect(schemesOf(doc.paths['/api/v1/inspections'].get)).toEqual(['bearer', 'cameraKey', 'session']);
     expect(schemesOf(doc.paths['/api/v1/lines'].get)).toEqual(['bearer', 'session']);
     expect(schemesOf(doc.paths['/api/v1/inspections/{id}'].get)).toEqual(['bearer', 'cameraKey', 'session']);
-    expect(schemesOf(doc.paths['/api/v1/users'].post)).toEqual(['bearer', 'session']);
-    expect(schemesOf(doc.paths['/api/v1/auth/login'].post)).toEqual([]);
-    expect(schemesOf(doc.paths['/api/v1/review-queue/claim'].post)).toEqual(['bearer', 'session']);
+    // State-changing methods: the session cookie goes with the CSRF header (one requirement, both schemes).
+    expect(schemesOf(doc.paths['/api/v1/users'].post)).toEqual(['bearer', 'csrf', 'session']);
+    expect(doc.paths['/api/v1/review-queue/claim'].post.security).toEqual([
+      { bearer: [] },
+      { session: [], csrf: [] },
+    ]);
+    // Public operations say so: an empty requirement list, not a missing one.
+    expect(doc.paths['/api/v1/auth/login'].post.security).toEqual([]);
+    expect(doc.paths['/api/v1/files/{token}'].get.security).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import { type AppDefinition } from '@linescope/platform';
 import { ApiModule } from './api.module';
-import { addSecuritySchemes } from './auth/auth.decorators';
 import { ApiJobHandlers } from './jobs/api.job-handlers';
+import { completeApiDocument, describeApi } from './openapi/document';
 import { EventHubService } from './services/event-hub.service';
 
 /** Hourly: objects older than the grace period with no row are removed. */
@@ -17,6 +17,7 @@ export const apiApp: AppDefinition = {
     await infra.queue.work('api', app.get(ApiJobHandlers).handlers());
     await infra.queue.schedule('sweep-orphans', ORPHAN_SWEEP_CRON, {});
   },
-  openApi: addSecuritySchemes,
+  openApi: describeApi,
+  completeOpenApi: completeApiDocument,
   beforeShutdown: (app) => app.get(EventHubService).closeStreams(),
 };

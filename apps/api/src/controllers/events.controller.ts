@@ -4,6 +4,7 @@ import { type Request, type Response } from 'express';
 import { Allow, CurrentPrincipal } from '../auth/auth.decorators';
 import { type UserPrincipal } from '../auth/principals';
 import { ApiError } from '../errors/api-error';
+import { ApiErrors } from '../openapi/api-docs';
 import { EventStreamService } from '../services/event-stream.service';
 
 @ApiTags('events')
@@ -20,9 +21,23 @@ export class EventsController {
       'bytes); `: ping` every 15 s. With Last-Event-ID (or ?lastEventId=) the events stored after it (kept at ' +
       'least one hour) are sent first. Training events go only to ml_engineer and admin.',
   })
-  @ApiHeader({ name: 'Last-Event-ID', required: false })
-  @ApiQuery({ name: 'lastEventId', required: false, description: 'for EventSource polyfills' })
-  @ApiOkResponse({ description: 'text/event-stream', content: { 'text/event-stream': {} } })
+  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this event id' })
+  @ApiQuery({
+    name: 'lastEventId',
+    required: false,
+    description: 'for EventSource polyfills',
+    example: '1042',
+  })
+  @ApiOkResponse({
+    description: 'An endless stream of events',
+    content: {
+      'text/event-stream': {
+        schema: { type: 'string' },
+        example: 'id: 1043\nevent: inspection\ndata: {"id":"0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004"}\n\n',
+      },
+    },
+  })
+  @ApiErrors([400, 'Last-Event-ID is not an event id (invalid_last_event_id)'])
   async stream(
     @CurrentPrincipal() principal: UserPrincipal,
     @Headers('last-event-id') header: string | undefined,

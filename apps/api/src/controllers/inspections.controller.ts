@@ -18,7 +18,7 @@ import {
   ApiHeader,
   ApiOkResponse,
   ApiOperation,
-  ApiResponse,
+  ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
 import { plainToInstance } from 'class-transformer';
@@ -37,12 +37,30 @@ import {
 import { hasControlCharacters } from '../dtos/text.validators';
 import { ApiError } from '../errors/api-error';
 import { HeatmapOnDemandService } from '../services/heatmap-on-demand.service';
+import { ApiErrors } from '../openapi/api-docs';
+import { EXAMPLE_IDS } from '../openapi/example-ids';
+import { EXAMPLES } from '../openapi/examples';
 import { InspectionFilesService } from '../services/inspection-files.service';
 import { InspectionIntakeService } from '../services/inspection-intake.service';
 import { InspectionQueryService } from '../services/inspection-query.service';
 import { ThumbnailService } from '../services/thumbnail.service';
 import { CameraRateLimitGuard } from '../upload/rate-limit.guard';
 import { UploadInterceptor, type UploadRequest } from '../upload/upload.interceptor';
+
+const INSPECTION_ID = { name: 'id', description: 'The inspection', example: EXAMPLE_IDS.inspection } as const;
+const NO_INSPECTION: [number, string] = [404, 'No such inspection (inspection_not_found)'];
+const PENDING_INSPECTION = {
+  ...EXAMPLES.inspection,
+  status: 'pending',
+  verdict: null,
+  score: null,
+  probabilities: null,
+  modelVersionId: null,
+  latency: { storeMs: 2.1 },
+  heatmapAvailable: false,
+  heatmapUrl: null,
+  reviewCount: 0,
+};
 
 @ApiTags('inspections')
 @Controller('api/v1/inspections')
@@ -68,22 +86,53 @@ export class InspectionsController {
       '(201), else `pending` (202); on an `async` line it is always 202: poll GET /api/v1/inspections/{id} or wait ' +
       'for the webhook. A retry with the same Idempotency-Key returns the first result (200).',
   })
-  @ApiConsumes('image/jpeg', 'image/png', 'multipart/form-data')
+  @ApiConsumes('multipart/form-data', 'image/jpeg', 'image/png')
   @ApiBody({
+    description:
+      'multipart/form-data: the image file in "image" and the fields beside it; image/*: the raw image bytes ' +
+      '(then the fields go in the query string)',
     schema: {
       type: 'object',
+      required: ['image'],
       properties: {
-        image: { type: 'string', format: 'binary' },
+        image: { type: 'string', format: 'binary', description: 'The image file' },
         serial: { type: 'string', example: 'SN-000123' },
-        capturedAt: { type: 'string', format: 'date-time' },
+        capturedAt: { type: 'string', format: 'date-time', example: '2026-11-29T08:15:00.000Z' },
         idempotencyKey: { type: 'string', example: 'cam-1-000123' },
+      },
+    },
+    examples: {
+      example: {
+        summary: 'A PNG with its serial (the file itself cannot be written here)',
+        value: { image: '(binary image file)', serial: 'SN-000123', capturedAt: '2026-11-29T08:15:00.000Z' },
       },
     },
   })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Makes retries safe' })
-  @ApiCreatedResponse({ type: InspectionDto, description: 'Stored and scored within the deadline' })
-  @ApiAcceptedResponse({ type: InspectionDto, description: 'Stored; the verdict follows asynchronously' })
-  @ApiOkResponse({ type: InspectionDto, description: 'A retry of an upload already taken' })
+  @ApiCreatedResponse({
+    type: InspectionDto,
+    description: 'Stored and scored within the deadline',
+    example: { ...EXAMPLES.inspection, reviewCount: 0 },
+  })
+  @ApiAcceptedResponse({
+    type: InspectionDto,
+    description: 'Stored; the verdict follows asynchronously',
+    example: PENDING_INSPECTION,
+  })
+  @ApiOkResponse({
+    type: InspectionDto,
+    description: 'A retry of an upload already taken',
+    example: PENDING_INSPECTION,
+  })
+  @ApiErrors(
+    [400, 'No image, an empty one, or a field that breaks its rule'],
+    [409, 'The idempotency key was used for a different image (idempotency_key_reused)'],
+    [413, 'The image exceeds the size limit (image_too_large)'],
+    [415, 'Not an image type this API takes'],
+    [422, 'The image cannot be decoded, or its dimensions are out of bounds'],
+    [429, 'The camera is over its upload rate (rate_limited); retry after Retry-After seconds'],
+    [503, 'Storage or the database does not answer; retry later'],
+  )
   async upload(
     @Req() request: UploadRequest,
     @Query() query: UploadFieldsDto,
@@ -118,7 +167,13 @@ export class InspectionsController {
 
   @Get()
   @Allow('camera', 'admin', 'ml_engineer', 'qa')
-  @ApiOkResponse({ type: InspectionPageDto, description: 'A camera gets its own inspections only' })
+  @ApiOperation({ summary: 'Inspections, newest first, filtered and paged' })
+  @ApiOkResponse({
+    type: InspectionPageDto,
+    description: 'A camera gets its own inspections only',
+    example: { items: [EXAMPLES.inspection], nextCursor: null },
+  })
+  @ApiErrors([400, 'A filter breaks its rule, or the cursor is not one this API issued (invalid_cursor)'])
   list(
     @Query() query: InspectionQueryDto,
     @CurrentPrincipal() principal: Principal,
@@ -128,7 +183,10 @@ export class InspectionsController {
 
   @Get(':id')
   @Allow('camera', 'admin', 'ml_engineer', 'qa')
-  @ApiOkResponse({ type: InspectionDto })
+  @ApiOperation({ summary: 'One inspection with its verdict' })
+  @ApiParam(INSPECTION_ID)
+  @ApiOkResponse({ type: InspectionDto, example: EXAMPLES.inspection })
+  @ApiErrors(400, NO_INSPECTION)
   async get(
     @Param('id', ParseUUIDPipe) id: string,
     @CurrentPrincipal() principal: Principal,
@@ -138,10 +196,22 @@ export class InspectionsController {
 
   @Get(':id/links')
   @Allow('camera', 'admin', 'ml_engineer', 'qa')
+  @ApiOperation({
+    summary: 'Short-lived signed links to the image and heatmap (no credential needed to follow)',
+  })
+  @ApiParam(INSPECTION_ID)
   @ApiOkResponse({
     type: InspectionLinksDto,
     description: 'Short-lived signed URLs of the image and heatmap',
+    example: {
+      image:
+        '/api/v1/files/aW1hZ2VzL2V4YW1wbGUucG5n?expires=1796026800&sig=3kq6W2b0c8YyH1s9nXo4Zp7Rf5Lm2Tj8Gd0Ve3Ua6Nw',
+      heatmap:
+        '/api/v1/files/aGVhdG1hcHMvZXhhbXBsZS5wbmc?expires=1796026800&sig=7Hc1Qx5Bv9Nm3Lk8Jh2Gf6Ds4Az0Pw5Oe7Ir1Tu9Yq',
+      expiresAt: '2026-11-29T08:20:00.000Z',
+    },
   })
+  @ApiErrors(400, NO_INSPECTION)
   async links(
     @Param('id', ParseUUIDPipe) id: string,
     @CurrentPrincipal() principal: Principal,
@@ -151,7 +221,17 @@ export class InspectionsController {
 
   @Get(':id/image')
   @Allow('camera', 'admin', 'ml_engineer', 'qa')
-  @ApiOkResponse({ description: 'The stored image, streamed' })
+  @ApiOperation({ summary: 'The stored image' })
+  @ApiParam(INSPECTION_ID)
+  @ApiOkResponse({
+    description: 'The stored image, streamed with its own content type',
+    content: { 'image/*': { schema: { type: 'string', format: 'binary' } } },
+  })
+  @ApiErrors(
+    400,
+    [404, 'No such inspection, or its file is gone (inspection_not_found, object_not_found)'],
+    503,
+  )
   async image(
     @Param('id', ParseUUIDPipe) id: string,
     @CurrentPrincipal() principal: Principal,
@@ -163,7 +243,17 @@ export class InspectionsController {
 
   @Get(':id/thumbnail')
   @Allow('camera', 'admin', 'ml_engineer', 'qa')
-  @ApiOkResponse({ description: 'WebP thumbnail, longest side 256 px, made once and stored' })
+  @ApiOperation({ summary: 'A WebP thumbnail of the image (longest side 256 px)' })
+  @ApiParam(INSPECTION_ID)
+  @ApiOkResponse({
+    description: 'WebP thumbnail, longest side 256 px, made once and stored',
+    content: { 'image/webp': { schema: { type: 'string', format: 'binary' } } },
+  })
+  @ApiErrors(
+    400,
+    [404, 'No such inspection, or its image is gone (inspection_not_found, object_not_found)'],
+    503,
+  )
   async thumbnail(
     @Param('id', ParseUUIDPipe) id: string,
     @CurrentPrincipal() principal: Principal,
@@ -176,21 +266,22 @@ export class InspectionsController {
   @Get(':id/heatmap')
   @Allow('camera', 'admin', 'ml_engineer', 'qa')
   @ApiOperation({
-    summary: 'The explanation heatmap (PNG) of a defect or uncertain inspection',
+    summary: 'The explanation heatmap (where the model looked)',
     description:
       'Rendered now when the queued rendering has not happened yet (or was dropped from the bounded backlog): ' +
       '404 heatmap_not_found for other verdicts, 503 inference_unavailable when the inference service does ' +
       'not render it within INFERENCE_TIMEOUT_MS.',
   })
-  @ApiOkResponse({ description: 'The explanation heatmap (PNG), streamed' })
-  @ApiResponse({
-    status: 404,
-    description: 'No such inspection, or no heatmap for its verdict (heatmap_not_found)',
+  @ApiParam(INSPECTION_ID)
+  @ApiOkResponse({
+    description: 'The explanation heatmap (PNG), streamed',
+    content: { 'image/png': { schema: { type: 'string', format: 'binary' } } },
   })
-  @ApiResponse({
-    status: 503,
-    description: 'The heatmap could not be rendered in time (inference_unavailable)',
-  })
+  @ApiErrors(
+    400,
+    [404, 'No such inspection, or no heatmap for its verdict (inspection_not_found, heatmap_not_found)'],
+    [503, 'The heatmap could not be rendered in time (inference_unavailable)'],
+  )
   async heatmap(
     @Param('id', ParseUUIDPipe) id: string,
     @CurrentPrincipal() principal: Principal,

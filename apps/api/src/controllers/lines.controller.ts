@@ -18,10 +18,15 @@ import {
   WebhookTestResultDto,
   mapLine,
 } from '../dtos/line.dto';
-import { EXAMPLE_IDS } from '../openapi/example-ids';
 import { CameraService } from '../services/camera.service';
+import { ApiErrors, ApiJsonBody } from '../openapi/api-docs';
+import { EXAMPLE_IDS } from '../openapi/example-ids';
+import { EXAMPLES } from '../openapi/examples';
 import { LineService } from '../services/line.service';
 import { WebhookService } from '../services/webhook.service';
+
+const LINE_ID = { name: 'id', description: 'The production line', example: EXAMPLE_IDS.line } as const;
+const NO_LINE: [number, string] = [404, 'No such line (line_not_found)'];
 
 @ApiTags('lines')
 @Controller('api/v1/lines')
@@ -34,28 +39,69 @@ export class LinesController {
 
   @Post()
   @Allow('admin')
-  @ApiCreatedResponse({ type: CreatedLineDto })
+  @ApiOperation({ summary: 'Create a production line' })
+  @ApiJsonBody(CreateLineDto, {
+    name: 'tiles-line-2',
+    description: 'Glazing line, hall C',
+    verdictMode: 'sync',
+    verdictDeadlineMs: 250,
+    defectTypes: ['crack', 'chip'],
+    webhookUrl: 'https://mes.example.com/linescope',
+  })
+  @ApiCreatedResponse({
+    type: CreatedLineDto,
+    description: 'The line; with a webhook, its signing secret (shown once)',
+    example: {
+      ...EXAMPLES.line,
+      name: 'tiles-line-2',
+      description: 'Glazing line, hall C',
+      verdictMode: 'sync',
+      verdictDeadlineMs: 250,
+      defectTypes: ['crack', 'chip'],
+      webhookUrl: 'https://mes.example.com/linescope',
+      webhookSecret: 'whsec_9xR2cV7bN4mK1qL8wE5tY3uI6oP0aS',
+    },
+  })
+  @ApiErrors(
+    [400, 'A field breaks its rule, the band is inverted (invalid_band) or the model is unknown'],
+    [409, 'A line with this name exists (line_exists)'],
+  )
   create(@Body() body: CreateLineDto, @CurrentPrincipal() actor: UserPrincipal): Promise<CreatedLineDto> {
     return this.lines.create(body, actor);
   }
 
   @Get()
   @Allow('admin', 'ml_engineer', 'qa')
-  @ApiOkResponse({ type: [LineDto] })
+  @ApiOperation({ summary: 'Every production line' })
+  @ApiOkResponse({ type: [LineDto], example: [EXAMPLES.line] })
   list(): Promise<LineDto[]> {
     return this.lines.list();
   }
 
   @Get(':id')
   @Allow('admin', 'ml_engineer', 'qa')
-  @ApiOkResponse({ type: LineDto })
+  @ApiOperation({ summary: 'One production line' })
+  @ApiParam(LINE_ID)
+  @ApiOkResponse({ type: LineDto, example: EXAMPLES.line })
+  @ApiErrors(400, NO_LINE)
   async get(@Param('id', ParseUUIDPipe) id: string): Promise<LineDto> {
     return mapLine(await this.lines.get(id));
   }
 
   @Patch(':id')
   @Allow('admin')
-  @ApiOkResponse({ type: CreatedLineDto })
+  @ApiOperation({ summary: "Change a line's settings (only the fields sent)" })
+  @ApiParam(LINE_ID)
+  @ApiJsonBody(UpdateLineDto, { verdictDeadlineMs: 300, uncertainLow: 0.35, uncertainHigh: 0.65 })
+  @ApiOkResponse({
+    type: CreatedLineDto,
+    example: { ...EXAMPLES.line, verdictDeadlineMs: 300, uncertainLow: 0.35, uncertainHigh: 0.65 },
+  })
+  @ApiErrors(
+    [400, 'A field breaks its rule, the band is inverted (invalid_band) or the model is unknown'],
+    NO_LINE,
+    [409, 'Another line has this name (line_exists)'],
+  )
   update(
     @Param('id', ParseUUIDPipe) id: string,
     @Body() body: UpdateLineDto,
@@ -89,7 +135,19 @@ export class LinesController {
 
   @Post(':id/cameras')
   @Allow('admin')
-  @ApiCreatedResponse({ type: IssuedKeyDto, description: 'The camera and its API key, shown once' })
+  @ApiOperation({ summary: 'Add a camera to a line; answers its API key, shown once' })
+  @ApiParam(LINE_ID)
+  @ApiJsonBody(CreateCameraDto, { name: 'cam-side-2', rateLimitPerSecond: 20 })
+  @ApiCreatedResponse({
+    type: IssuedKeyDto,
+    description: 'The camera and its API key, shown once',
+    example: {
+      camera: { ...EXAMPLES.camera, name: 'cam-side-2', lastSeenAt: null },
+      key: EXAMPLES.apiKey,
+      apiKey: 'lsk_Ab12CdEf34GhIj56KlMn78OpQr90StUv',
+    },
+  })
+  @ApiErrors(400, NO_LINE, [409, 'The line has a camera with this name (camera_exists)'])
   createCamera(
     @Param('id', ParseUUIDPipe) lineId: string,
     @Body() body: CreateCameraDto,
@@ -100,7 +158,10 @@ export class LinesController {
 
   @Get(':id/cameras')
   @Allow('admin', 'ml_engineer', 'qa')
-  @ApiOkResponse({ type: [CameraDto] })
+  @ApiOperation({ summary: "A line's cameras" })
+  @ApiParam(LINE_ID)
+  @ApiOkResponse({ type: [CameraDto], example: [EXAMPLES.camera] })
+  @ApiErrors(400, NO_LINE)
   async listCameras(@Param('id', ParseUUIDPipe) lineId: string): Promise<CameraDto[]> {
     await this.lines.get(lineId); // 404 line_not_found, not [], for a line that does not exist
     return this.cameras.list(lineId);

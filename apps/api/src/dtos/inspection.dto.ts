@@ -27,7 +27,8 @@ export class InspectionDto {
   @ApiProperty({ nullable: true, type: String }) capturedAt!: string | null;
   @ApiProperty() receivedAt!: string;
   @ApiProperty({ enum: INSPECTION_STATUSES }) status!: InspectionStatus;
-  @ApiProperty({ enum: VERDICTS, nullable: true }) verdict!: Verdict | null;
+  // null in the enum too: OpenAPI 3.0 validators check `enum` before `nullable`.
+  @ApiProperty({ enum: [...VERDICTS, null], nullable: true }) verdict!: Verdict | null;
   @ApiProperty({ nullable: true, type: Number, description: 'Defect score in [0, 1]' }) score!: number | null;
   @ApiProperty({ nullable: true, type: Object, example: { ok: 0.93, defect: 0.07 } })
   probabilities!: Record<string, number> | null;

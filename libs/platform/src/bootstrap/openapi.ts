@@ -12,10 +12,11 @@ export function buildOpenApiDocument(app: INestApplication, definition: AppDefin
     .setTitle(definition.title)
     .setDescription(definition.description)
     .setVersion('1');
-  return SwaggerModule.createDocument(
+  const document = SwaggerModule.createDocument(
     app,
     (definition.openApi ? definition.openApi(builder) : builder).build(),
   );
+  return definition.completeOpenApi ? definition.completeOpenApi(document) : document;
 }
 
 /** A stand-in that answers any property read or call with itself (never a thenable), so wiring code runs. */

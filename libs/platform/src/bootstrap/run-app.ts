@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { type DynamicModule, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { type DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { type DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { type AppConfig, loadConfig } from '@linescope/config';
 import { type WorkerRole } from '@linescope/queue';
 import { type Server } from 'node:http';
@@ -24,6 +24,8 @@ export interface AppDefinition {
   readinessChecks?(app: INestApplication): Record<string, DependencyCheck>;
   /** Adds to the OpenAPI document (security schemes) before it is built. */
   openApi?(builder: DocumentBuilder): DocumentBuilder;
+  /** Last touches on the built document (what decorators cannot say, e.g. `security: []` on public operations). */
+  completeOpenApi?(document: OpenAPIObject): OpenAPIObject;
   /** Called first at shutdown, before the server stops accepting: end long-lived responses (event streams). */
   beforeShutdown?(app: INestApplication): void;
 }

@@ -1,0 +1,95 @@
+import { EXAMPLE_IDS } from './example-ids';
+
+/**
+ * Response examples of the API's resources, built on the fixed ids the examples test seeds. The lint checks each
+ * against its schema; the examples test checks the real answers against the same schemas.
+ */
+const AT = '2026-11-29T08:15:00.000Z';
+const inspectionPath = `/api/v1/inspections/${EXAMPLE_IDS.inspection}`;
+
+export const EXAMPLES = {
+  me: { id: EXAMPLE_IDS.user, email: 'qa.lead@example.com', displayName: 'QA lead', role: 'qa' },
+  user: {
+    id: EXAMPLE_IDS.user,
+    email: 'qa.lead@example.com',
+    displayName: 'QA lead',
+    role: 'qa',
+    createdAt: AT,
+  },
+  line: {
+    id: EXAMPLE_IDS.line,
+    name: 'tiles-line-1',
+    description: 'Pressing line, hall B',
+    verdictMode: 'async',
+    verdictDeadlineMs: 200,
+    operatingThreshold: null,
+    uncertainLow: null,
+    uncertainHigh: null,
+    modelVersionId: null,
+    defectTypes: ['crack', 'blowhole'],
+    webhookUrl: null,
+    createdAt: AT,
+  },
+  camera: {
+    id: EXAMPLE_IDS.camera,
+    lineId: EXAMPLE_IDS.line,
+    name: 'cam-top-1',
+    rateLimitPerSecond: 20,
+    lastSeenAt: AT,
+    createdAt: AT,
+  },
+  apiKey: { id: EXAMPLE_IDS.cameraKey, prefix: 'lsk_Ab12Cd', createdAt: AT, revokedAt: null },
+  inspection: {
+    id: EXAMPLE_IDS.inspection,
+    lineId: EXAMPLE_IDS.line,
+    cameraId: EXAMPLE_IDS.camera,
+    productSerial: 'SN-000123',
+    capturedAt: AT,
+    receivedAt: '2026-11-29T08:15:00.120Z',
+    status: 'scored',
+    verdict: 'uncertain',
+    score: 0.48,
+    probabilities: { ok: 0.52, defect: 0.48 },
+    modelVersionId: EXAMPLE_IDS.model,
+    latency: { storeMs: 2.1, forwardMs: 9.8, totalMs: 19.4 },
+    image: {
+      format: 'png',
+      width: 64,
+      height: 64,
+      bytes: 1532,
+      sha256: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+    },
+    heatmapAvailable: true,
+    failureReason: null,
+    thumbnailUrl: `${inspectionPath}/thumbnail`,
+    imageUrl: `${inspectionPath}/image`,
+    heatmapUrl: `${inspectionPath}/heatmap`,
+    reviewCount: 1,
+  },
+  review: {
+    id: EXAMPLE_IDS.review,
+    inspectionId: EXAMPLE_IDS.inspection,
+    reviewerId: EXAMPLE_IDS.user,
+    reviewerName: 'QA lead',
+    decision: 'defect',
+    defectType: 'crack',
+    note: 'hairline crack at the left edge',
+    supersedesReviewId: null,
+    createdAt: AT,
+  },
+  totals: {
+    total: 1200,
+    ok: 1100,
+    defect: 60,
+    uncertain: 30,
+    pending: 8,
+    failed: 2,
+    reviewBacklog: 25,
+    defectRate: 0.0504,
+    uncertainRate: 0.0252,
+    throughputPerMinute: 0.83,
+    p50LatencyMs: 18.2,
+    p99LatencyMs: 61.5,
+  },
+  servingModel: { id: EXAMPLE_IDS.model, name: 'tiles', version: 3 },
+};
