@@ -111,6 +111,26 @@ export interface paths {
         patch: operations["LinesController_update"];
         trace?: never;
     };
+    "/api/v1/lines/{id}/webhook/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a signed test event to the line's webhook and answer how it went
+         * @description Posts `{ "event": "test", "line": { id, name }, "sentAt" }` with X-Linescope-Event: test and the usual X-Linescope-Signature, at once (10 s timeout, no retry). 200 whether or not the receiver accepted it: read delivered, httpStatus, latencyMs and error. Audited.
+         */
+        post: operations["LinesController_testWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/lines/{id}/cameras": {
         parameters: {
             query?: never;
@@ -188,10 +208,51 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Every person with their role, state and last sign-in */
+        get: operations["UsersController_list"];
         put?: never;
         /** Create a person with a role; answers their first bearer token */
         post: operations["UsersController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a person's role, or disable / enable them
+         * @description Disabling ends their console sessions and revokes their bearer tokens at once (an enabled account gets new ones by a password reset or POST /users/:id/tokens). The product always keeps an enabled administrator: demoting or disabling the last one answers 409 last_admin. Audited.
+         */
+        patch: operations["UsersController_update"];
+        trace?: never;
+    };
+    "/api/v1/users/{id}/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reset a person's password to a temporary one, shown once
+         * @description The person signs in with the temporary password and must choose a new one before anything else (their session answers 403 password_change_required elsewhere). Their sessions end; their bearer tokens are kept. Audited.
+         */
+        post: operations["UsersController_resetPassword"];
         delete?: never;
         options?: never;
         head?: never;
@@ -311,7 +372,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The explanation heatmap (where the model looked) */
+        /**
+         * The explanation heatmap (where the model looked)
+         * @description Rendered now when the queued rendering has not happened yet (or was dropped from the bounded backlog): 404 heatmap_not_found for other verdicts, 503 inference_unavailable when the inference service does not render it within INFERENCE_TIMEOUT_MS.
+         */
         get: operations["InspectionsController_heatmap"];
         put?: never;
         post?: never;
@@ -348,6 +412,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List model versions, newest first */
         get: operations["ModelsController_list"];
         put?: never;
         post?: never;
@@ -366,8 +431,31 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Serve again the version the current production model replaced */
+        /**
+         * Serve again the version the current production model replaced
+         * @description The reason is required and goes into the audit log (`model.rollback`) with the actor.
+         */
         post: operations["ModelsController_rollback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/line-override": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make a line serve a given version instead of production, or follow production again (null)
+         * @description The same change as PATCH /api/v1/lines/:id `modelVersionId`, open to ML engineers; audited.
+         */
+        post: operations["ModelsController_lineOverride"];
         delete?: never;
         options?: never;
         head?: never;
@@ -381,7 +469,59 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** One model version with its headline metrics */
         get: operations["ModelsController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{id}/curves": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per-epoch loss, accuracy and learning rate of the job that trained this version */
+        get: operations["ModelsController_curves"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{id}/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The fully resolved training config stored with this version */
+        get: operations["ModelsController_config"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{id}/evaluation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Test-split evaluation: per-class precision/recall, ROC and PR curves, calibration, confusion matrix, operating point, int8 variant */
+        get: operations["ModelsController_evaluation"];
         put?: never;
         post?: never;
         delete?: never;
@@ -399,7 +539,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Make this version serve production; inference instances warm it before switching */
+        /**
+         * Make this version serve production; inference instances warm it before switching
+         * @description The reason is required and goes into the audit log (`model.promote`) with the actor.
+         */
         post: operations["ModelsController_promote"];
         delete?: never;
         options?: never;
@@ -431,6 +574,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * How often this version agreed with production on live traffic, and its latest disagreements
+         * @description Each new shadow result is also announced on the event stream as a `shadow` event.
+         */
         get: operations["ModelsController_shadowReport"];
         put?: never;
         post?: never;
@@ -614,6 +761,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit log, newest first, filtered and paged
+         * @description Who did what to which object: sign-up, roles, disabling, password resets, lines, cameras and keys, promotions. Filters combine (AND). Pass nextCursor as cursor for the next, older page.
+         */
+        get: operations["AuditEventsController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health/live": {
         parameters: {
             query?: never;
@@ -664,6 +831,8 @@ export interface components {
             displayName: string;
             /** @enum {string} */
             role: "qa" | "ml_engineer" | "admin";
+            /** @description The password was reset by an administrator: until it is changed (POST /api/v1/auth/password) the session may call only /api/v1/auth/* and GET /api/v1/users/me (others answer 403 password_change_required) */
+            mustChangePassword: boolean;
         };
         SessionDto: {
             user: components["schemas"]["MeDto"];
@@ -789,6 +958,32 @@ export interface components {
             /** @example https://mes.example.com/linescope */
             webhookUrl?: string | null;
         };
+        WebhookTestResultDto: {
+            /** @example https://mes.example.com/linescope */
+            url: string;
+            /**
+             * @description The receiver answered 2xx
+             * @example true
+             */
+            delivered: boolean;
+            /**
+             * @description The receiver's HTTP status; null when no answer came (network error, timeout)
+             * @example 200
+             */
+            httpStatus: number | null;
+            /**
+             * @description From sending to the answer (or the failure), in ms
+             * @example 42
+             */
+            latencyMs: number;
+            /**
+             * @description Why it was not delivered
+             * @example null
+             */
+            error: string | null;
+            /** @example 2026-12-03T08:15:00.000Z */
+            sentAt: string;
+        };
         CreateCameraDto: {
             /** @example cam-top-1 */
             name: string;
@@ -831,15 +1026,43 @@ export interface components {
             email: string;
             /** @example QA lead */
             displayName: string;
-            /** @enum {string} */
+            /**
+             * @example qa
+             * @enum {string}
+             */
             role: "qa" | "ml_engineer" | "admin";
+            /**
+             * @description Also give the person a temporary password (answered once as temporaryPassword), to be changed at the first sign-in: how the console adds people
+             * @default false
+             * @example true
+             */
+            temporaryPassword: boolean;
         };
         UserDto: {
+            /** @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100a */
             id: string;
+            /** @example qa.lead@example.com */
             email: string;
+            /** @example QA lead */
             displayName: string;
-            /** @enum {string} */
+            /**
+             * @example qa
+             * @enum {string}
+             */
             role: "qa" | "ml_engineer" | "admin";
+            /** @example false */
+            disabled: boolean;
+            /**
+             * @description The password is a temporary one (an administrator set it) not yet changed
+             * @example false
+             */
+            mustChangePassword: boolean;
+            /**
+             * @description The last console sign-in with a password; null if never (or before this was recorded)
+             * @example 2026-12-03T08:15:00.000Z
+             */
+            lastSignInAt: string | null;
+            /** @example 2026-12-01T09:00:00.000Z */
             createdAt: string;
         };
         IssuedTokenDto: {
@@ -849,6 +1072,31 @@ export interface components {
              * @example lsu_...
              */
             token: string;
+            /**
+             * @description The temporary password, when asked for. Shown once; it must be changed at the first sign-in.
+             * @example q3Vb7-xT9pLmA2cW
+             */
+            temporaryPassword?: string;
+        };
+        UpdateUserDto: {
+            /**
+             * @example ml_engineer
+             * @enum {string}
+             */
+            role?: "qa" | "ml_engineer" | "admin";
+            /**
+             * @description true disables the account: its sessions and bearer tokens stop working at once (and stay revoked if it is enabled again); false enables it
+             * @example false
+             */
+            disabled?: boolean;
+        };
+        TemporaryPasswordDto: {
+            user: components["schemas"]["UserDto"];
+            /**
+             * @description Shown once. The person signs in with it and must then choose a new password before anything else.
+             * @example q3Vb7-xT9pLmA2cW
+             */
+            temporaryPassword: string;
         };
         CreateTokenDto: {
             /** @example laptop */
@@ -905,7 +1153,10 @@ export interface components {
             thumbnailUrl: string;
             /** @example /api/v1/inspections/3f0c.../image */
             imageUrl: string;
-            /** @example /api/v1/inspections/3f0c.../heatmap */
+            /**
+             * @description Set for every scored defect or uncertain inspection: fetching it renders the heatmap first if it is not rendered yet (`heatmapAvailable` false); null for other verdicts
+             * @example /api/v1/inspections/3f0c.../heatmap
+             */
             heatmapUrl: string | null;
             /** @description How many reviews the inspection has */
             reviewCount: number;
@@ -954,6 +1205,268 @@ export interface components {
             datasetFingerprint: string | null;
             promotedAt: string | null;
             createdAt: string;
+        };
+        ModelChangeReasonDto: {
+            /**
+             * @description Why (required, non-empty; kept in the audit log with who did it)
+             * @example v7 misses fewer cracks on line 2 (recall 0.97 vs 0.91 on last week reviews)
+             */
+            reason: string;
+        };
+        LineOverrideDto: {
+            /**
+             * @description The production line
+             * @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001
+             */
+            lineId: string;
+            /**
+             * @description The version this line serves instead of production; null: the line follows production again
+             * @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1007
+             */
+            modelVersionId: string | null;
+        };
+        EpochCurvePointDto: {
+            /** @example 1 */
+            epoch: number;
+            /** @example 0.52 */
+            trainLoss: number;
+            /** @example 0.78 */
+            trainAccuracy: number;
+            /** @example 0.48 */
+            valLoss: number | null;
+            /** @example 0.81 */
+            valAccuracy: number | null;
+            /** @example 0.001 */
+            learningRate: number;
+            /** @example 12.4 */
+            durationSeconds: number;
+        };
+        ModelCurvesDto: {
+            /** @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006 */
+            modelVersionId: string;
+            /** @description The job that trained it; null for imported versions */
+            trainingJobId: string | null;
+            /** @description The epoch whose weights were kept (early stopping) */
+            bestEpoch: number | null;
+            /** @description One point per epoch, in order */
+            epochs: components["schemas"]["EpochCurvePointDto"][];
+        };
+        ModelConfigDto: {
+            /** @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006 */
+            modelVersionId: string;
+            trainingJobId: string | null;
+            /**
+             * @description The fully resolved training config: every default and derived value filled in
+             * @example {
+             *       "epochs": 20,
+             *       "batchSize": 32,
+             *       "model": {
+             *         "arch": "resnet",
+             *         "depth": 18
+             *       },
+             *       "optimizer": {
+             *         "kind": "adamw"
+             *       }
+             *     }
+             */
+            config: Record<string, never>;
+            /**
+             * @description The dataset the job was given (folder or reviews), when the version came from a job
+             * @example {
+             *       "kind": "folder",
+             *       "path": "magnetic-tile"
+             *     }
+             */
+            dataset: Record<string, never> | null;
+        };
+        ClassFiguresDto: {
+            /** @example defect */
+            className: string;
+            /** @example 0.95 */
+            precision: number | null;
+            /** @example 0.97 */
+            recall: number | null;
+            /** @example 0.96 */
+            f1: number | null;
+            /**
+             * @description True samples of the class in the test split
+             * @example 40
+             */
+            support: number;
+        };
+        MacroFiguresDto: {
+            precision: number | null;
+            recall: number | null;
+            f1: number | null;
+        };
+        CalibrationBinDto: {
+            /** @example 0.9 */
+            lower: number;
+            /** @example 1 */
+            upper: number;
+            /** @example 31 */
+            count: number;
+            /** @example 0.96 */
+            meanPredicted: number | null;
+            /** @example 0.94 */
+            observedFrequency: number | null;
+        };
+        CalibrationDto: {
+            /** @example 0.03 */
+            expectedCalibrationError: number | null;
+            bins: components["schemas"]["CalibrationBinDto"][];
+        };
+        RocPointDto: {
+            threshold: number;
+            falsePositiveRate: number | null;
+            truePositiveRate: number | null;
+        };
+        PrPointDto: {
+            threshold: number;
+            precision: number | null;
+            recall: number | null;
+        };
+        VerdictRowDto: {
+            ok: number;
+            defect: number;
+            uncertain: number;
+        };
+        VerdictCountsDto: {
+            /** @description Truly ok parts, by verdict */
+            ok: components["schemas"]["VerdictRowDto"];
+            /** @description Truly defective parts, by verdict */
+            defect: components["schemas"]["VerdictRowDto"];
+        };
+        TestVerdictsDto: {
+            counts: components["schemas"]["VerdictCountsDto"];
+            /** @description Share of defects called ok */
+            escapeRate: number | null;
+            /** @description Share of ok parts called defect */
+            falseRejectRate: number | null;
+            /** @description Share of all parts sent to review */
+            reviewRate: number | null;
+        };
+        OperatingPointDto: {
+            /**
+             * @description Scores at or above are defect
+             * @example 0.31
+             */
+            threshold: number;
+            /** @example 0.99 */
+            targetRecall: number;
+            validationRecall: number | null;
+            validationPrecision: number | null;
+            /** @example 0.12 */
+            uncertainLow: number;
+            /** @example 0.64 */
+            uncertainHigh: number;
+            /** @description How the test split is sorted by this threshold and band */
+            test: components["schemas"]["TestVerdictsDto"];
+        };
+        DefectEvaluationDto: {
+            /** @example 0.98 */
+            rocAuc: number | null;
+            /** @example 0.97 */
+            prAuc: number | null;
+            /** @description At most 200 points, highest threshold first */
+            rocCurve: components["schemas"]["RocPointDto"][];
+            /** @description At most 200 points, highest threshold first */
+            prCurve: components["schemas"]["PrPointDto"][];
+            operatingPoint: components["schemas"]["OperatingPointDto"] | null;
+            note: string | null;
+        };
+        EvaluationDetailDto: {
+            /** @example 80 */
+            testCount: number;
+            diverged: boolean;
+            /**
+             * @example [
+             *       "identity"
+             *     ]
+             */
+            views: string[];
+            /** @example 0.95 */
+            accuracy: number | null;
+            logLoss: number | null;
+            /**
+             * @example [
+             *       "ok",
+             *       "defect"
+             *     ]
+             */
+            classNames: string[];
+            /**
+             * @description confusion[trueClass][predictedClass]
+             * @example [
+             *       [
+             *         38,
+             *         2
+             *       ],
+             *       [
+             *         1,
+             *         39
+             *       ]
+             *     ]
+             */
+            confusion: number[][];
+            perClass: components["schemas"]["ClassFiguresDto"][];
+            macro: components["schemas"]["MacroFiguresDto"];
+            calibration: components["schemas"]["CalibrationDto"];
+            defect: components["schemas"]["DefectEvaluationDto"] | null;
+        };
+        QuantizationDto: {
+            /** @example int8 */
+            variant: string;
+            /**
+             * @description The int8 version
+             * @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1007
+             */
+            variantId: string;
+            /**
+             * @description The fp32 version it was made from
+             * @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006
+             */
+            of: string;
+            /** @example tiles-resnet18-int8 */
+            name: string;
+            /** @example 1 */
+            version: number;
+            /** @example 0.95 */
+            fp32Accuracy: number | null;
+            /** @example 0.9375 */
+            int8Accuracy: number | null;
+            /**
+             * @description int8 minus fp32, in points
+             * @example -1.25
+             */
+            accuracyChangePoints: number | null;
+            /** @example 80 */
+            testImages: number | null;
+        };
+        ModelEvaluationDto: {
+            /** @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006 */
+            modelVersionId: string;
+            /** @example 0.95 */
+            accuracy: number | null;
+            /** @example 0.98 */
+            rocAuc: number | null;
+            /** @example 0.97 */
+            prAuc: number | null;
+            /** @example 0.31 */
+            operatingThreshold: number | null;
+            /** @example 0.12 */
+            uncertainLow: number | null;
+            /** @example 0.64 */
+            uncertainHigh: number | null;
+            /**
+             * @description Share of the test split the threshold and band send to review
+             * @example 0.08
+             */
+            reviewShare: number | null;
+            /** @description The detailed evaluation on the test split; null for an int8 variant (only its accuracy is measured) and for versions registered before it was stored */
+            detail: components["schemas"]["EvaluationDetailDto"] | null;
+            /** @description The int8 variant made from this version, or (for an int8 version) its own figures */
+            quantization: components["schemas"]["QuantizationDto"] | null;
         };
         ShadowDto: {
             /** @description true: score live traffic beside production; false: stop */
@@ -1106,7 +1619,10 @@ export interface components {
             thumbnailUrl: string;
             /** @example /api/v1/inspections/3f0c.../image */
             imageUrl: string;
-            /** @example /api/v1/inspections/3f0c.../heatmap */
+            /**
+             * @description Set for every scored defect or uncertain inspection: fetching it renders the heatmap first if it is not rendered yet (`heatmapAvailable` false); null for other verdicts
+             * @example /api/v1/inspections/3f0c.../heatmap
+             */
             heatmapUrl: string | null;
             /** @description How many reviews the inspection has */
             reviewCount: number;
@@ -1301,6 +1817,46 @@ export interface components {
             epochs: components["schemas"]["TrainingEpochDto"][];
             /** @description The end of the job log */
             logTail: string;
+        };
+        AuditEventDto: {
+            /**
+             * @description Increasing with every event (a string: 64-bit)
+             * @example 42
+             */
+            id: string;
+            /**
+             * @example user
+             * @enum {string}
+             */
+            actorType: "user" | "camera" | "system";
+            /** @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100a */
+            actorId: string | null;
+            /**
+             * @description The acting user's email, when the actor is a user
+             * @example admin@example.com
+             */
+            actorEmail: string | null;
+            /** @example line.create */
+            action: string;
+            /** @example production_line */
+            targetType: string | null;
+            /** @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001 */
+            targetId: string | null;
+            /**
+             * @example {
+             *       "name": "tiles-line-1"
+             *     }
+             */
+            details: {
+                [key: string]: unknown;
+            };
+            /** @example 2026-12-03T08:15:00.000Z */
+            createdAt: string;
+        };
+        AuditPageDto: {
+            items: components["schemas"]["AuditEventDto"][];
+            /** @description Pass as cursor for the next (older) page */
+            nextCursor: string | null;
         };
     };
     responses: never;
@@ -1825,6 +2381,67 @@ export interface operations {
             };
         };
     };
+    LinesController_testWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookTestResultDto"];
+                };
+            };
+            /**
+             * @description No credential, or an unknown one
+             *
+             *     No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token)
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /**
+             * @description Only administrators test webhooks
+             *
+             *     Only admin may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed)
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description line_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no_webhook: the line has no webhookUrl */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     LinesController_listCameras: {
         parameters: {
             query?: never;
@@ -2251,6 +2868,51 @@ export interface operations {
             };
         };
     };
+    UsersController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserDto"][];
+                };
+            };
+            /**
+             * @description No credential, or an unknown one
+             *
+             *     No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token)
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /**
+             * @description Only administrators list people
+             *
+             *     Only admin may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed)
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+        };
+    };
     UsersController_create: {
         parameters: {
             query?: never;
@@ -2320,6 +2982,132 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
+            };
+        };
+    };
+    UsersController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateUserDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserDto"];
+                };
+            };
+            /** @description invalid_request: neither role nor disabled, or a bad value */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description No credential, or an unknown one
+             *
+             *     No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token)
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /**
+             * @description Only administrators manage people
+             *
+             *     Only admin may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed)
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description user_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description last_admin: the product would have no enabled administrator */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    UsersController_resetPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemporaryPasswordDto"];
+                };
+            };
+            /**
+             * @description No credential, or an unknown one
+             *
+             *     No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token)
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /**
+             * @description Only administrators reset passwords
+             *
+             *     Only admin may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed)
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description user_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -3131,7 +3919,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No such inspection, or it has no heatmap yet (inspection_not_found, heatmap_not_found) */
+            /** @description No such inspection, or no heatmap for its verdict (inspection_not_found, heatmap_not_found) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3140,7 +3928,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description A dependency (database, storage) does not answer; retry later */
+            /** @description The heatmap could not be rendered in time (inference_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3225,6 +4013,13 @@ export interface operations {
                     "application/json": components["schemas"]["ModelVersionDto"][];
                 };
             };
+            /** @description Unknown stage */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
             401: {
                 headers: {
@@ -3252,7 +4047,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModelChangeReasonDto"];
+            };
+        };
         responses: {
             /** @description The version now in production */
             200: {
@@ -3263,6 +4062,13 @@ export interface operations {
                     "application/json": components["schemas"]["ModelVersionDto"];
                 };
             };
+            /** @description The reason is missing or empty (validation_failed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
             401: {
                 headers: {
@@ -3272,7 +4078,11 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Only admin, ml_engineer may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            /**
+             * @description The caller is not an ML engineer or an administrator
+             *
+             *     Only admin, ml_engineer may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed)
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3281,6 +4091,73 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
+            /** @description Nothing to roll back to (nothing_to_roll_back) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ModelsController_lineOverride: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LineOverrideDto"];
+            };
+        };
+        responses: {
+            /** @description The line with its new override */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LineDto"];
+                };
+            };
+            /** @description Bad ids, or modelVersionId names no version (model_not_found) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /**
+             * @description The caller is not an ML engineer or an administrator
+             *
+             *     Only admin, ml_engineer may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed)
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No line has this id (line_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     ModelsController_get: {
@@ -3288,6 +4165,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Model version id */
                 id: string;
             };
             cookie?: never;
@@ -3301,6 +4179,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ModelVersionDto"];
                 };
+            };
+            /** @description The id is not a UUID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
             401: {
@@ -3320,13 +4205,21 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
+            /** @description No model version has this id (model_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
-    ModelsController_promote: {
+    ModelsController_curves: {
         parameters: {
             query?: never;
             header?: never;
             path: {
+                /** @description Model version id */
                 id: string;
             };
             cookie?: never;
@@ -3338,8 +4231,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ModelVersionDto"];
+                    "application/json": components["schemas"]["ModelCurvesDto"];
                 };
+            };
+            /** @description The id is not a UUID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
             401: {
@@ -3350,7 +4250,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Only admin, ml_engineer may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3359,6 +4259,190 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
+            /** @description No model version has this id (model_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ModelsController_config: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Model version id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelConfigDto"];
+                };
+            };
+            /** @description The id is not a UUID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No model version has this id (model_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ModelsController_evaluation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Model version id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelEvaluationDto"];
+                };
+            };
+            /** @description The id is not a UUID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No model version has this id (model_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ModelsController_promote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Model version id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModelChangeReasonDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelVersionDto"];
+                };
+            };
+            /** @description Bad id, or the reason is missing or empty (validation_failed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /**
+             * @description The caller is not an ML engineer or an administrator
+             *
+             *     Only admin, ml_engineer may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed)
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No model version has this id (model_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Already in production, or an int8 variant that lost too much accuracy or was never measured */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     ModelsController_shadow: {
@@ -3366,6 +4450,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Model version id */
                 id: string;
             };
             cookie?: never;
@@ -3384,6 +4469,13 @@ export interface operations {
                     "application/json": components["schemas"]["ModelVersionDto"];
                 };
             };
+            /** @description Bad id or body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
             401: {
                 headers: {
@@ -3393,7 +4485,11 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Only admin, ml_engineer may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            /**
+             * @description The caller is not an ML engineer or an administrator
+             *
+             *     Only admin, ml_engineer may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed)
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3402,6 +4498,20 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
+            /** @description No model version has this id (model_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The production version cannot shadow itself */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     ModelsController_shadowReport: {
@@ -3409,6 +4519,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Model version id */
                 id: string;
             };
             cookie?: never;
@@ -3422,6 +4533,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ShadowReportDto"];
                 };
+            };
+            /** @description The id is not a UUID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
             401: {
@@ -3440,6 +4558,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
+            };
+            /** @description No model version has this id (model_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -4237,6 +5362,94 @@ export interface operations {
                 };
             };
             /** @description Only admin, ml_engineer may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+        };
+    };
+    AuditEventsController_list: {
+        parameters: {
+            query?: {
+                /** @description Who acted: a user id (or a camera id) */
+                actorId?: string;
+                /** @description The action, exactly (e.g. user.disable, line.update) */
+                action?: string;
+                /** @description What was acted on: user, production_line, camera, model_version… */
+                targetType?: string;
+                /** @description The id of what was acted on */
+                targetId?: string;
+                /** @description At or after (ISO 8601) */
+                from?: string;
+                /** @description Before (ISO 8601) */
+                to?: string;
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "42",
+                     *           "actorType": "user",
+                     *           "actorId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100a",
+                     *           "actorEmail": "admin@example.com",
+                     *           "action": "line.create",
+                     *           "targetType": "production_line",
+                     *           "targetId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
+                     *           "details": {
+                     *             "name": "tiles-line-1"
+                     *           },
+                     *           "createdAt": "2026-12-03T08:15:00.000Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AuditPageDto"];
+                };
+            };
+            /** @description invalid_request (a filter), invalid_range or invalid_cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description No credential, or an unknown one
+             *
+             *     No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token)
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /**
+             * @description Only administrators read the audit log
+             *
+             *     Only admin may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed)
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
