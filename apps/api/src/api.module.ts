@@ -13,6 +13,7 @@ import { ModelsController } from './controllers/models.controller';
 import { ReviewQueueController } from './controllers/review-queue.controller';
 import { ReviewsController } from './controllers/reviews.controller';
 import { TrainingJobsController } from './controllers/training-jobs.controller';
+import { TrainingController } from './controllers/training.controller';
 import { UsersController } from './controllers/users.controller';
 import { ApiError } from './errors/api-error';
 import { ErrorFilter } from './errors/error.filter';
@@ -27,6 +28,7 @@ import { LoginFailureRepository } from './repositories/login-failure.repository'
 import { ReviewQueueRepository } from './repositories/review-queue.repository';
 import { ReviewRepository } from './repositories/review.repository';
 import { SessionRepository } from './repositories/session.repository';
+import { TrainingDataRepository } from './repositories/training-data.repository';
 import { AuthService } from './services/auth.service';
 import { VerdictRecorder } from '@linescope/inspections';
 import { CameraLastSeen } from './services/camera-last-seen';
@@ -46,6 +48,7 @@ import { ReviewQueueService } from './services/review-queue.service';
 import { ReviewService } from './services/review.service';
 import { ThumbnailService } from './services/thumbnail.service';
 import { TrainingJobService } from './services/training-job.service';
+import { TrainingCatalogService } from './services/training-catalog.service';
 import { SignedUrlService } from './services/signed-url.service';
 import { UserService } from './services/user.service';
 import { WebhookService } from './services/webhook.service';
@@ -72,6 +75,7 @@ export class ApiModule {
         EventsController,
         DashboardsController,
         TrainingJobsController,
+        TrainingController,
       ],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
@@ -103,6 +107,7 @@ export class ApiModule {
         ReviewQueueRepository,
         ReviewRepository,
         SessionRepository,
+        TrainingDataRepository,
         AuthService,
         VerdictRecorder,
         CameraLastSeen,
@@ -118,6 +123,7 @@ export class ApiModule {
         ReviewService,
         ReviewQueueService,
         TrainingJobService,
+        TrainingCatalogService,
         ThumbnailService,
         DashboardService,
         EventHubService,
