@@ -29,7 +29,7 @@ const FIELDS: Record<string, string[]> = {
   ],
   heatmap: ['inspectionId'],
   review: ['createdAt', 'decision', 'defectType', 'id', 'inspectionId', 'reviewerId'],
-  training: ['epoch', 'epochs', 'jobId', 'status'],
+  training: ['epoch', 'epochs', 'findings', 'jobId', 'progress', 'status'],
   model: ['modelVersionId', 'stage'],
 };
 

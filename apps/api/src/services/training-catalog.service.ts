@@ -96,7 +96,17 @@ export class TrainingCatalogService {
     const roots = await Promise.all(
       this.config.trainingDataRoots.map((root) => realpath(root).catch(() => path.resolve(root))),
     );
+    const outside = () =>
+      new ApiError(
+        400,
+        'dataset_outside_roots',
+        `"${given}" is outside the training data roots (${this.config.trainingDataRoots.join(', ')}); ` +
+          'give a folder name listed by GET /api/v1/training/datasets',
+      );
+    const inside = (real: string) => roots.some((root) => real === root || real.startsWith(root + path.sep));
     const candidates = path.isAbsolute(given) ? [given] : roots.map((root) => path.resolve(root, given));
+    // A relative name that climbs out of every root is refused before the file system is asked anything.
+    if (!candidates.some(inside)) throw outside();
     for (const candidate of candidates) {
       let real: string;
       try {
@@ -105,13 +115,7 @@ export class TrainingCatalogService {
       } catch {
         continue;
       }
-      if (!roots.some((root) => real === root || real.startsWith(root + path.sep)))
-        throw new ApiError(
-          400,
-          'dataset_outside_roots',
-          `"${given}" is outside the training data roots (${this.config.trainingDataRoots.join(', ')}); ` +
-            'give a folder name listed by GET /api/v1/training/datasets',
-        );
+      if (!inside(real)) throw outside();
       return real;
     }
     throw new ApiError(

@@ -7,7 +7,11 @@ import {
   type TrainingJobStatus,
 } from '@linescope/db';
 import { JobQueue } from '@linescope/queue';
-import { InvalidTrainingConfigError, resolveTrainingConfig } from '@linescope/training/config';
+import {
+  explainFinding,
+  InvalidTrainingConfigError,
+  resolveTrainingConfig,
+} from '@linescope/training/config';
 import { type UserPrincipal } from '../auth/principals';
 import {
   type CreateTrainingJobDto,
@@ -76,7 +80,12 @@ export class TrainingJobService {
     const job = await this.jobs.findById(id);
     if (!job) throw new ApiError(404, 'training_job_not_found', `no training job ${id}`);
     const epochs = await this.jobs.findEpochs(id);
-    return { ...mapTrainingJob(job), epochs: epochs.map(mapEpoch), logTail: job.log.slice(-LOG_TAIL_CHARS) };
+    return {
+      ...mapTrainingJob(job),
+      epochs: epochs.map(mapEpoch),
+      logTail: job.log.slice(-LOG_TAIL_CHARS),
+      findings: job.checklist.map(explainFinding),
+    };
   }
 
   /** A queued job never starts; a running one stops at its next step and keeps its checkpoint. */
@@ -117,7 +126,20 @@ function checkTrainingConfig(training: Record<string, unknown>): void {
   try {
     resolveTrainingConfig({ ...training, data: { ...data, source: { kind: 'folder', path: '.' } } });
   } catch (error) {
-    if (error instanceof InvalidTrainingConfigError) throw new ApiError(400, 'invalid_config', error.message);
+    if (error instanceof InvalidTrainingConfigError)
+      throw new ApiError(400, 'invalid_config', error.message, { fields: fieldErrors(error.issues) });
     throw error;
   }
+}
+
+/** "schedule.lr: Number must be greater than 0" -> { "schedule.lr": "Number must be greater than 0" }, for the form. */
+function fieldErrors(issues: string[]): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const issue of issues) {
+    const at = issue.indexOf(': ');
+    const key = at > 0 ? issue.slice(0, at) : '(root)';
+    const message = at > 0 ? issue.slice(at + 2) : issue;
+    fields[key] = fields[key] ? `${fields[key]}; ${message}` : message;
+  }
+  return fields;
 }

@@ -546,8 +546,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List training jobs (newest first, at most 200) */
         get: operations["TrainingJobsController_list"];
         put?: never;
+        /**
+         * Launch a training job
+         * @description Queues a training on a dataset folder (its name under TRAINING_DATA_ROOTS, see GET /api/v1/training/datasets) or on the QA reviews; `config` follows the schema of GET /api/v1/training/config-schema (presets: GET /api/v1/training/presets). An invalid config answers 400 `invalid_config` with `details.fields` per key path.
+         */
         post: operations["TrainingJobsController_create"];
         delete?: never;
         options?: never;
@@ -562,6 +567,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** A training job with its epochs, readable checklist findings and log tail */
         get: operations["TrainingJobsController_get"];
         put?: never;
         post?: never;
@@ -580,7 +586,71 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Cancel a training job
+         * @description A queued job never starts; a running one stops within about a second and a step (the trainer checks per batch) and keeps its last epoch checkpoint (checkpointKey).
+         */
         post: operations["TrainingJobsController_cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/training/config-schema": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The training configuration as a JSON Schema
+         * @description Derived from the zod schema that validates a job's `config` (one source of truth): every option with its description, default and range. The console's launch form is generated from it; the trainer CLI's --help prints it.
+         */
+        get: operations["TrainingController_configSchema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/training/datasets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Datasets a training job can use
+         * @description Folders of <class>/<image> under TRAINING_DATA_ROOTS (their `name` is what `dataset.path` takes), the QA reviews a 'reviews' job would freeze and the label sets frozen before, each with its class counts.
+         */
+        get: operations["TrainingController_datasets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/training/presets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Training presets with a duration estimate on this host
+         * @description Each preset shows the configuration it sets and an estimate of its duration for a dataset: training images x epochs / images per second, where images/s is the rate a finished job of that architecture reached on this host, or else the bench's measured reference rate scaled by input pixels. Rough; early stopping may end sooner.
+         */
+        get: operations["TrainingController_presets"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1181,7 +1251,10 @@ export interface components {
              * @enum {string}
              */
             kind: "reviews" | "folder";
-            /** @description With 'folder': the folder path */
+            /**
+             * @description With 'folder': the folder's name under one of TRAINING_DATA_ROOTS as GET /api/v1/training/datasets lists it (e.g. `neu-cls`), or an absolute path inside a root
+             * @example neu-cls
+             */
             path?: string;
             /** @description With 'reviews': only these lines (default: all) */
             lineIds?: string[];
@@ -1189,40 +1262,698 @@ export interface components {
         CreateTrainingJobDto: {
             dataset: components["schemas"]["DatasetSelectionDto"];
             /**
-             * @description The training configuration (model, optimizer, schedule, augmentation, checklist, ...); unset fields take their defaults and the fully resolved configuration is stored with the model
+             * @description The training configuration: every option below with its default and range (the same JSON Schema is served at GET /api/v1/training/config-schema). Unset fields take their defaults; the fully resolved configuration is stored with the model. `data.source` is set from `dataset`.
              * @example {
              *       "model": {
              *         "arch": "resnet",
              *         "depth": 10,
-             *         "width": 32,
-             *         "inputSize": 96
+             *         "width": 16,
+             *         "inputSize": 64
              *       },
              *       "epochs": 30,
+             *       "batchSize": 32,
              *       "optimizer": {
-             *         "kind": "adamw",
-             *         "lr": 0.001
+             *         "kind": "adamw"
              *       },
              *       "schedule": {
              *         "kind": "cosine",
-             *         "warmupEpochs": 1
+             *         "lr": 0.002,
+             *         "warmup": {
+             *           "steps": 30,
+             *           "startLr": 0
+             *         }
              *       },
-             *       "augmentation": {
-             *         "flipHorizontal": {
+             *       "weightDecay": 0.0001,
+             *       "augment": {
+             *         "horizontalFlip": {
+             *           "p": 0.5
+             *         },
+             *         "verticalFlip": {
              *           "p": 0.5
              *         }
+             *       },
+             *       "earlyStopping": {
+             *         "metric": "valLoss",
+             *         "patience": 10
              *       }
              *     }
              */
-            config: Record<string, never>;
-            /** @description A registered CNN model version to distil into a ViT student */
+            config?: {
+                /**
+                 * @description Seed of the split, order, augmentation and initialisation
+                 * @default 0
+                 */
+                seed: number;
+                /** @description Data: the source (set from the dataset picked), task, split */
+                data?: {
+                    /**
+                     * @description ok-vs-defect: one defect score (every non-ok class is a defect); multiclass: one output per class
+                     * @default ok-vs-defect
+                     * @enum {string}
+                     */
+                    task: "ok-vs-defect" | "multiclass";
+                    /**
+                     * @description Classes that mean "good part"; every other class is a defect
+                     * @default [
+                     *       "ok"
+                     *     ]
+                     */
+                    okClassNames: string[];
+                    /**
+                     * @description Shares of the images for training, validation (early stopping) and the final test; they sum to 1
+                     * @default {
+                     *       "train": 0.7,
+                     *       "validation": 0.15,
+                     *       "test": 0.15
+                     *     }
+                     */
+                    split: {
+                        /** @description Share for training */
+                        train: number;
+                        /** @description Share for validation (early stopping, curves) */
+                        validation: number;
+                        /** @description Share for the final test */
+                        test: number;
+                    };
+                    /** @description Keep at most this many images of each class (seeded draw), for quick runs; all when absent */
+                    limitPerClass?: number;
+                };
+                /** @description Architecture: mobilenetv2, resnet or vit, with its shape */
+                model: {
+                    /** @enum {string} */
+                    arch: "mobilenetv2";
+                    /**
+                     * @description MobileNetV2 width multiplier: fewer channels, faster and smaller
+                     * @default 1
+                     */
+                    alpha: 0.35 | 0.5 | 0.75 | 1;
+                    /** @description Input side N or [height, width] in pixels (default: the architecture's) */
+                    inputSize?: number | [
+                        number,
+                        number
+                    ];
+                    /** @description Name of the network in the saved model */
+                    name?: string;
+                } | {
+                    /** @enum {string} */
+                    arch: "resnet";
+                    /**
+                     * @description ResNet depth (layers)
+                     * @default 18
+                     */
+                    depth: 10 | 18 | 34 | 50;
+                    /**
+                     * @description Skip connections (false: a plain CNN of the same shape)
+                     * @default true
+                     */
+                    residual: boolean;
+                    /**
+                     * @description Channels of the stem; every stage scales with it
+                     * @default 64
+                     */
+                    width: number;
+                    /**
+                     * @description Global pooling before the classifier: max keeps small defects on large parts visible
+                     * @default avg
+                     * @enum {string}
+                     */
+                    pooling: "avg" | "max";
+                    /** @description Input side N or [height, width] in pixels (default: the architecture's) */
+                    inputSize?: number | [
+                        number,
+                        number
+                    ];
+                    /** @description Name of the network in the saved model */
+                    name?: string;
+                } | {
+                    /** @enum {string} */
+                    arch: "vit";
+                    /**
+                     * @description Side of the square patches (pixels); divides the input size
+                     * @default 16
+                     */
+                    patchSize: number;
+                    /**
+                     * @description Embedding width; divisible by heads
+                     * @default 192
+                     */
+                    dim: number;
+                    /**
+                     * @description Transformer blocks
+                     * @default 12
+                     */
+                    depth: number;
+                    /**
+                     * @description Attention heads per block
+                     * @default 3
+                     */
+                    heads: number;
+                    /**
+                     * @description Hidden width of the MLP as a multiple of dim
+                     * @default 4
+                     */
+                    mlpRatio: number;
+                    /**
+                     * @description DeiT distillation token (needed to distil a CNN teacher)
+                     * @default false
+                     */
+                    distillationToken: boolean;
+                    /** @description Input side N or [height, width] in pixels (default: the architecture's) */
+                    inputSize?: number | [
+                        number,
+                        number
+                    ];
+                    /** @description Name of the network in the saved model */
+                    name?: string;
+                };
+                /**
+                 * @description Preprocessing
+                 * @default {}
+                 */
+                preprocess: {
+                    /**
+                     * @description How images reach the input size (default squash)
+                     * @enum {string}
+                     */
+                    resize?: "squash" | "letterbox" | "center-crop";
+                    /**
+                     * @description Pixel normalisation (default: the architecture's)
+                     * @enum {string}
+                     */
+                    normalization?: "mobilenet" | "resnet" | "vit" | "unit";
+                    /** @description Refuse images with more pixels than this */
+                    maxPixels?: number;
+                };
+                /**
+                 * @description Weight initialisation
+                 * @default he
+                 * @enum {string}
+                 */
+                init: "he" | "xavier" | "small-random" | "zeros";
+                /**
+                 * @description Dropout before the classifier
+                 * @default 0.2
+                 */
+                dropout: number;
+                /**
+                 * @description Scale of the classifier head's initial weights (logits start near 0)
+                 * @default 0.01
+                 */
+                headInitScale: number;
+                /**
+                 * @description Optimiser
+                 * @default {}
+                 */
+                optimizer: {
+                    /**
+                     * @description Optimiser (the learning rate is schedule.lr)
+                     * @default adamw
+                     * @enum {string}
+                     */
+                    kind: "sgd" | "adam" | "adamw";
+                    /**
+                     * @description SGD only; 0 is plain SGD
+                     * @default 0.9
+                     */
+                    momentum: number;
+                    /**
+                     * @description SGD only: Nesterov momentum
+                     * @default false
+                     */
+                    nesterov: boolean;
+                    /**
+                     * @description Adam/AdamW: first-moment decay
+                     * @default 0.9
+                     */
+                    beta1: number;
+                    /**
+                     * @description Adam/AdamW: second-moment decay
+                     * @default 0.999
+                     */
+                    beta2: number;
+                    /**
+                     * @description Adam/AdamW: numerical stabiliser
+                     * @default 1e-7
+                     */
+                    epsilon: number;
+                };
+                /** @description Weight decay on kernels (default: 0.0005 sgd, 0 adam, 0.05 adamw) */
+                weightDecay?: number;
+                /** @description Global gradient-norm clipping; none when absent */
+                clipNorm?: number;
+                /**
+                 * @description Images per optimisation step
+                 * @default 32
+                 */
+                batchSize: number;
+                /**
+                 * @description Passes over the training images (at most: early stopping)
+                 * @default 30
+                 */
+                epochs: number;
+                /**
+                 * @description Learning-rate schedule
+                 * @default {}
+                 */
+                schedule: {
+                    /**
+                     * @description How the learning rate changes over the run
+                     * @default cosine
+                     * @enum {string}
+                     */
+                    kind: "constant" | "step" | "cosine" | "linear";
+                    /**
+                     * @description Peak learning rate (after warm-up)
+                     * @default 0.001
+                     */
+                    lr: number;
+                    /** @description Linear warm-up from startLr to lr over the first steps */
+                    warmup?: {
+                        /** @description Warm-up steps */
+                        steps: number;
+                        /** @description Rate at step 0 */
+                        startLr: number;
+                    };
+                    /** @description step: factor applied at each step (default 0.1) */
+                    gamma?: number;
+                    /** @description step: apply gamma every this many steps */
+                    every?: number;
+                    /** @description step: apply gamma at these steps */
+                    milestones?: number[];
+                    /** @description cosine/linear: length of the decay (default: epochs x steps per epoch) */
+                    totalSteps?: number;
+                    /** @description cosine: rate at the end (default 0) */
+                    minLr?: number;
+                    /** @description linear: rate at the end (default 0) */
+                    endLr?: number;
+                };
+                /**
+                 * @description Augmentation (all off by default; turn on only the symmetries the product has)
+                 * @default {}
+                 */
+                augment: {
+                    /** @description Largest pixel value (default 255) */
+                    pixelMax?: number;
+                    /**
+                     * @description How rotations and shifts fill uncovered pixels (default reflect)
+                     * @enum {string}
+                     */
+                    fill?: "constant" | "reflect" | "nearest";
+                    /** @description Mirror left-right */
+                    horizontalFlip?: {
+                        /** @description Probability of applying it to an image (batch for mixup/cutmix) */
+                        p: number;
+                    };
+                    /** @description Mirror top-bottom */
+                    verticalFlip?: {
+                        /** @description Probability of applying it to an image (batch for mixup/cutmix) */
+                        p: number;
+                    };
+                    /** @description Quarter turns (square inputs only) */
+                    rotate90?: {
+                        /** @description Probability of applying it to an image (batch for mixup/cutmix) */
+                        p: number;
+                    };
+                    rotation?: {
+                        /** @description Probability of applying it to an image (batch for mixup/cutmix) */
+                        p: number;
+                        /** @description Largest angle, degrees */
+                        maxDegrees: number;
+                    };
+                    shift?: {
+                        /** @description Probability of applying it to an image (batch for mixup/cutmix) */
+                        p: number;
+                        /** @description Largest shift, fraction of the side */
+                        maxFraction: number;
+                    };
+                    resizedCrop?: {
+                        /** @description Probability of applying it to an image (batch for mixup/cutmix) */
+                        p: number;
+                        /** @description [low, high] share of the area kept */
+                        scale: [
+                            number,
+                            number
+                        ];
+                        /** @description [low, high] aspect ratio of the crop */
+                        ratio: [
+                            number,
+                            number
+                        ];
+                    };
+                    brightness?: {
+                        /** @description Probability of applying it to an image (batch for mixup/cutmix) */
+                        p: number;
+                        /** @description Largest change, fraction of pixelMax */
+                        maxDelta: number;
+                    };
+                    contrast?: {
+                        /** @description Probability of applying it to an image (batch for mixup/cutmix) */
+                        p: number;
+                        /** @description [low, high] contrast factor */
+                        range: [
+                            number,
+                            number
+                        ];
+                    };
+                    noise?: {
+                        /** @description Probability of applying it to an image (batch for mixup/cutmix) */
+                        p: number;
+                        /** @description Standard deviation, fraction of pixelMax */
+                        std: number;
+                    };
+                    /** @description Blend batches with a shuffled copy */
+                    mixup?: {
+                        /** @description Probability of applying it to an image (batch for mixup/cutmix) */
+                        p: number;
+                        /** @description Beta(alpha, alpha) of the mixing weight */
+                        alpha: number;
+                    };
+                    /** @description Paste boxes from a shuffled copy */
+                    cutmix?: {
+                        /** @description Probability of applying it to an image (batch for mixup/cutmix) */
+                        p: number;
+                        /** @description Beta(alpha, alpha) of the pasted area */
+                        alpha: number;
+                    };
+                };
+                /**
+                 * @description How rare classes are compensated
+                 * @default none
+                 * @enum {string}
+                 */
+                imbalance: "none" | "weighted-loss" | "balanced-sampling";
+                /**
+                 * @description Label smoothing of the loss
+                 * @default 0
+                 */
+                labelSmoothing: number;
+                /**
+                 * @description Early stopping
+                 * @default {}
+                 */
+                earlyStopping: {
+                    /**
+                     * @description Stop when the metric stops improving; keep the best epoch
+                     * @default true
+                     */
+                    enabled: boolean;
+                    /**
+                     * @description Validation metric watched
+                     * @default valLoss
+                     * @enum {string}
+                     */
+                    metric: "valLoss" | "valAccuracy" | "valRocAuc";
+                    /**
+                     * @description Epochs without improvement before stopping
+                     * @default 5
+                     */
+                    patience: number;
+                    /**
+                     * @description Smallest change that counts as an improvement
+                     * @default 0
+                     */
+                    minDelta: number;
+                };
+                /**
+                 * @description The training checklist run before and after training
+                 * @default {}
+                 */
+                checklist: {
+                    /**
+                     * @description Initial loss: a flat or biased start points at the initialisation
+                     * @default {}
+                     */
+                    initialLoss: {
+                        /**
+                         * @description Check the untrained loss is near ln(classes)
+                         * @default true
+                         */
+                        enabled: boolean;
+                        /**
+                         * @description Batches averaged
+                         * @default 3
+                         */
+                        batches: number;
+                    };
+                    /**
+                     * @description Overfit a small sample
+                     * @default {}
+                     */
+                    overfit: {
+                        /**
+                         * @description Check the model can memorise a small sample, and beats chance on held-out images
+                         * @default true
+                         */
+                        enabled: boolean;
+                        /**
+                         * @description Images memorised (about a batch or two)
+                         * @default 32
+                         */
+                        samples: number;
+                        /**
+                         * @description Optimisation steps on them
+                         * @default 60
+                         */
+                        steps: number;
+                        /** @description Rate of the test (default: schedule.lr) */
+                        lr?: number;
+                    };
+                    /**
+                     * @description Learning-rate range test
+                     * @default {}
+                     */
+                    lrRange: {
+                        /**
+                         * @description Sweep the learning rate and propose one
+                         * @default true
+                         */
+                        enabled: boolean;
+                        /**
+                         * @description Steps of the sweep
+                         * @default 100
+                         */
+                        iterations: number;
+                        /**
+                         * @description Rate at the start of the sweep
+                         * @default 0.000001
+                         */
+                        minLr: number;
+                        /**
+                         * @description Rate at the end of the sweep
+                         * @default 1
+                         */
+                        maxLr: number;
+                        /**
+                         * @description Train with the proposed rate instead of schedule.lr (otherwise only reported)
+                         * @default false
+                         */
+                        apply: boolean;
+                    };
+                    /**
+                     * @description Candidate settings compared before the run
+                     * @default {}
+                     */
+                    candidates: {
+                        /**
+                         * @description Short runs with other settings; the best one is trained
+                         * @default []
+                         */
+                        runs: {
+                            name: string;
+                            overrides: {
+                                /** @enum {string} */
+                                optimizer?: "sgd" | "adam" | "adamw";
+                                lr?: number;
+                                weightDecay?: number;
+                                momentum?: number;
+                                labelSmoothing?: number;
+                            };
+                        }[];
+                        /**
+                         * @description Epochs of each candidate run
+                         * @default 2
+                         */
+                        epochs: number;
+                        /**
+                         * @description How candidates are ranked
+                         * @default valAcc
+                         * @enum {string}
+                         */
+                        metric: "valAcc" | "valLoss";
+                    };
+                    /**
+                     * @description Curve reading after training
+                     * @default {}
+                     */
+                    curves: {
+                        /**
+                         * @description Read the finished curves: plateau, train/validation gap, underfitting
+                         * @default true
+                         */
+                        enabled: boolean;
+                    };
+                };
+                /**
+                 * @description Distillation
+                 * @default {}
+                 */
+                distillation: {
+                    /**
+                     * @description DeiT distillation of a CNN teacher into a ViT student (the API's teacherId sets hard)
+                     * @default none
+                     * @enum {string}
+                     */
+                    mode: "none" | "hard" | "soft";
+                    /**
+                     * @description Soft distillation: weight of the teacher term
+                     * @default 0.5
+                     */
+                    alpha: number;
+                    /**
+                     * @description Soft distillation: softmax temperature
+                     * @default 3
+                     */
+                    tau: number;
+                    /** @description Teacher's artifact prefix (set by the server from teacherId) */
+                    teacher?: string;
+                };
+                /**
+                 * @description Evaluation and the operating point
+                 * @default {}
+                 */
+                evaluation: {
+                    /**
+                     * @description Defect recall the operating threshold is chosen for
+                     * @default 0.99
+                     */
+                    targetRecall: number;
+                    /**
+                     * @description The uncertain band: scores sent to QA review
+                     * @default {}
+                     */
+                    band: {
+                        /**
+                         * @description Recall below the uncertain band
+                         * @default 0.999
+                         */
+                        safeRecall: number;
+                        /**
+                         * @description Precision above the uncertain band
+                         * @default 0.99
+                         */
+                        safePrecision: number;
+                        /**
+                         * @description Smallest half-width of the band
+                         * @default 0
+                         */
+                        minMargin: number;
+                    };
+                    /**
+                     * @description Bins of the calibration curve
+                     * @default 10
+                     */
+                    calibrationBins: number;
+                    /**
+                     * @description Average the scores over the symmetries trained with (up to 8x compute at the line)
+                     * @default false
+                     */
+                    testTimeAugmentation: boolean;
+                };
+                /**
+                 * @description Fine-tuning from pretrained weights
+                 * @default {}
+                 */
+                fineTune: {
+                    /** @description Start from these weights (an artifact prefix or a folder) */
+                    pretrained?: {
+                        /** @enum {string} */
+                        kind: "artifact";
+                        /** @description Artifact prefix of a registered model */
+                        prefix: string;
+                    } | {
+                        /** @enum {string} */
+                        kind: "folder";
+                        /** @description Folder of a saved model */
+                        path: string;
+                    };
+                    /** @description Freeze every top-level layer up to and including this one */
+                    freezeUpTo?: string;
+                    /** @description Also freeze the batch norms left trainable */
+                    freezeBatchNorms?: boolean;
+                    /** @description Moving-average momentum of the trainable batch norms */
+                    batchNormMomentum?: number;
+                    /** @description Re-estimate every batch norm's statistics on the training images first (AdaBN) */
+                    recalibrateBatchNorms?: boolean;
+                };
+            };
+            /** @description A registered CNN model version to distil into a ViT student (needs model.distillationToken) */
             teacherId?: string;
+        };
+        TrainingProgressDto: {
+            /**
+             * @example training
+             * @enum {string}
+             */
+            phase?: "loading-data" | "checklist:initial-loss" | "checklist:overfit" | "checklist:lr-range" | "checklist:candidates" | "training" | "evaluating" | "done";
+            /**
+             * @description 1-based
+             * @example 3
+             */
+            epoch?: number;
+            /** @example 30 */
+            epochs?: number;
+            /**
+             * @description Step within the epoch (or the phase)
+             * @example 12
+             */
+            step?: number;
+            /** @example 40 */
+            stepsPerEpoch?: number;
+            /**
+             * @description Steps taken in the training phase
+             * @example 92
+             */
+            globalStep?: number;
+            /** @example 1200 */
+            totalSteps?: number;
+            /**
+             * @description Running training loss of the epoch
+             * @example 0.41
+             */
+            loss?: number;
+            /** @example 0.86 */
+            accuracy?: number;
+            /** @example 0.0019 */
+            learningRate?: number;
+            /**
+             * @description Training images per second so far
+             * @example 61.5
+             */
+            imagesPerSecond?: number;
+            /**
+             * @description Of the whole job, 0-100
+             * @example 21.3
+             */
+            percent?: number;
+            /**
+             * @description Estimated seconds left (training phase)
+             * @example 540
+             */
+            etaSeconds?: number;
+            /**
+             * @description Seconds since this attempt started
+             * @example 130.2
+             */
+            elapsedSeconds?: number;
         };
         TrainingJobDto: {
             id: string;
             /** @enum {string} */
             status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
             config: Record<string, never>;
-            progress: Record<string, never>;
+            progress: components["schemas"]["TrainingProgressDto"];
+            /** @description The last complete checkpoint (one per epoch); a cancelled job keeps it for a resume */
+            checkpointKey: string | null;
             checklist: Record<string, never>[];
             labelSetId: string | null;
             teacherId: string | null;
@@ -1238,12 +1969,32 @@ export interface components {
             metrics: Record<string, never>;
             createdAt: string;
         };
+        FindingCardDto: {
+            /** @example overfit-held-out */
+            check: string;
+            /** @enum {string} */
+            status: "pass" | "warn" | "fail";
+            /** @example Do the labels belong to the images? */
+            title: string;
+            /** @example held-out accuracy 44.4% on 54 images */
+            measured: string;
+            /** @example above chance: > 87.8% (majority class 80.0%) */
+            expected: string;
+            meaning: string;
+            action: string;
+            /** @example The run carried on: the checklist reports, it does not stop a training. */
+            outcome: string;
+            /** @description The engine's message, numbers rounded */
+            message: string;
+        };
         TrainingJobDetailDto: {
             id: string;
             /** @enum {string} */
             status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
             config: Record<string, never>;
-            progress: Record<string, never>;
+            progress: components["schemas"]["TrainingProgressDto"];
+            /** @description The last complete checkpoint (one per epoch); a cancelled job keeps it for a resume */
+            checkpointKey: string | null;
             checklist: Record<string, never>[];
             labelSetId: string | null;
             teacherId: string | null;
@@ -1256,6 +2007,108 @@ export interface components {
             epochs: components["schemas"]["TrainingEpochDto"][];
             /** @description The end of the job log */
             logTail: string;
+            /** @description The checklist findings, readable */
+            findings: components["schemas"]["FindingCardDto"][];
+        };
+        ClassCountDto: {
+            /** @example crazing */
+            name: string;
+            /** @example 300 */
+            images: number;
+        };
+        DatasetFolderDto: {
+            /**
+             * @description The name to give as dataset.path when creating a job (relative to its root)
+             * @example neu-cls
+             */
+            name: string;
+            /**
+             * @description The TRAINING_DATA_ROOTS entry it is under
+             * @example /srv/datasets
+             */
+            root: string;
+            /** @example 1800 */
+            images: number;
+            classes: components["schemas"]["ClassCountDto"][];
+        };
+        ReviewDataDto: {
+            /**
+             * @description Reviewed inspections a 'reviews' job started now would freeze (each one's latest review)
+             * @example 42
+             */
+            images: number;
+            /** @description `ok`, or the defect type (`defect` without one) */
+            classes: components["schemas"]["ClassCountDto"][];
+        };
+        LabelSetDto: {
+            /** @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1009 */
+            id: string;
+            /** @example training-job-… */
+            name: string;
+            /** @example 2026-12-01T10:00:00.000Z */
+            frozenAt: string;
+            /** @example 40 */
+            images: number;
+            classes: components["schemas"]["ClassCountDto"][];
+        };
+        TrainingDatasetsDto: {
+            /**
+             * @description TRAINING_DATA_ROOTS
+             * @example [
+             *       "/srv/datasets"
+             *     ]
+             */
+            roots: string[];
+            /** @description <class>/<image> folders found directly under each root (and one level below) */
+            folders: components["schemas"]["DatasetFolderDto"][];
+            reviews: components["schemas"]["ReviewDataDto"];
+            /** @description Label sets frozen by earlier jobs, newest first */
+            labelSets: components["schemas"]["LabelSetDto"][];
+        };
+        DurationEstimateDto: {
+            /**
+             * @description Estimated wall time on this host, seconds (at most: early stopping may end sooner)
+             * @example 95
+             */
+            seconds: number;
+            /** @example 68 */
+            imagesPerSecond: number;
+            /** @example 84 */
+            trainImages: number;
+            /** @example 2 */
+            epochs: number;
+            /** @example reference 68 images/s at 64 px (bench), scaled to 32 px */
+            basis: string;
+            /**
+             * @description The dataset the estimate counts the images of
+             * @example neu-cls
+             */
+            dataset: string;
+        };
+        TrainingPresetDto: {
+            /** @example quick-check */
+            id: string;
+            /** @example Quick check */
+            title: string;
+            description: string;
+            /**
+             * @description The training configuration it sets (merged over the defaults)
+             * @example {
+             *       "model": {
+             *         "arch": "resnet",
+             *         "depth": 10,
+             *         "width": 8,
+             *         "inputSize": 32
+             *       },
+             *       "epochs": 2
+             *     }
+             */
+            config: {
+                [key: string]: unknown;
+            };
+            /** @description Needs a CNN teacher (teacherId) to be picked */
+            needsTeacher: boolean;
+            estimate?: components["schemas"]["DurationEstimateDto"] | null;
         };
     };
     responses: never;
@@ -2210,6 +3063,13 @@ export interface operations {
                     "application/json": components["schemas"]["TrainingJobDto"][];
                 };
             };
+            /** @description invalid_request: unknown status */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     TrainingJobsController_create: {
@@ -2234,6 +3094,13 @@ export interface operations {
                     "application/json": components["schemas"]["TrainingJobDto"];
                 };
             };
+            /** @description invalid_config (details.fields: message per key path), invalid_dataset, dataset_not_found, dataset_outside_roots, teacher_not_found, invalid_teacher, invalid_request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     TrainingJobsController_get: {
@@ -2247,7 +3114,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description With per-epoch metrics, checklist findings and the log tail */
+            /** @description With per-epoch metrics, checklist findings (raw and as readable cards) and the log tail */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2255,6 +3122,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["TrainingJobDetailDto"];
                 };
+            };
+            /** @description training_job_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -2276,6 +3150,90 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["TrainingJobDto"];
                 };
+            };
+            /** @description training_job_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description training_job_finished: the job already ended */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    TrainingController_configSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A JSON Schema (OpenAPI 3 flavour, inlined) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    TrainingController_datasets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingDatasetsDto"];
+                };
+            };
+        };
+    };
+    TrainingController_presets: {
+        parameters: {
+            query?: {
+                /** @description Dataset folder (name under the roots) to estimate the durations for; default: the largest */
+                dataset?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingPresetDto"][];
+                };
+            };
+            /** @description dataset_not_found: no such dataset folder under the roots */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

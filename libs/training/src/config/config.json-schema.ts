@@ -12,7 +12,8 @@ let cached: JsonSchema | undefined;
  */
 export function trainingConfigJsonSchema(): JsonSchema {
   if (cached) return structuredClone(cached);
-  const schema = zodToJsonSchema(trainingConfigSchema, {
+  // The cast stops TypeScript expanding the whole config type against zod-to-json-schema's generic ZodType.
+  const schema = zodToJsonSchema(trainingConfigSchema as unknown as Parameters<typeof zodToJsonSchema>[0], {
     target: 'openApi3',
     $refStrategy: 'none',
     effectStrategy: 'input',

@@ -1,12 +1,17 @@
 import { resolveTrainingConfig, type TrainingConfigInput } from '../engine/training.config';
 
+/** A configuration without its data source (the dataset picked sets it). */
+export type PresetConfig = Omit<TrainingConfigInput, 'data'> & {
+  data?: Omit<TrainingConfigInput['data'], 'source'>;
+};
+
 /** A named starting point for a non-expert: the config it sets, and why. */
 export interface TrainingPreset {
   id: string;
   title: string;
   description: string;
   /** Merged over the form's values; `data.source` is never set (the dataset picked is). */
-  config: TrainingConfigInput;
+  config: PresetConfig;
   /** Needs a CNN teacher (a registered model version) to be picked. */
   needsTeacher: boolean;
 }
@@ -111,7 +116,7 @@ export interface DurationEstimate {
  * in a finished job on this host, when there is one; otherwise the reference rate scaled by input pixels.
  */
 export function estimateDuration(
-  input: TrainingConfigInput,
+  input: PresetConfig,
   images: number,
   measured?: { imagesPerSecond: number; side: number },
 ): DurationEstimate {
