@@ -38,6 +38,9 @@ export function Layout() {
           <NavLink to="/review">Review</NavLink>
           <NavLink to="/inspections">Inspections</NavLink>
           <NavLink to="/dashboards">Dashboards</NavLink>
+          {(user.role === 'ml_engineer' || user.role === 'admin') && (
+            <NavLink to="/training">Training</NavLink>
+          )}
         </nav>
         <span className={streamUp ? 'stream up' : 'stream down'} title="Live updates">
           {streamUp ? 'Live' : 'Polling'}

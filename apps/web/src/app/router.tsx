@@ -32,6 +32,18 @@ export const router = createBrowserRouter([
         lazy: () =>
           import('../dashboards/LineDashboardPage').then((m) => ({ Component: m.LineDashboardPage })),
       },
+      {
+        path: 'training',
+        lazy: () => import('../training/TrainingJobsPage').then((m) => ({ Component: m.TrainingJobsPage })),
+      },
+      {
+        path: 'training/new',
+        lazy: () => import('../training/NewTrainingPage').then((m) => ({ Component: m.NewTrainingPage })),
+      },
+      {
+        path: 'training/:id',
+        lazy: () => import('../training/TrainingJobPage').then((m) => ({ Component: m.TrainingJobPage })),
+      },
       { path: '*', lazy: () => import('../pages/NotFoundPage').then((m) => ({ Component: m.NotFoundPage })) },
     ],
   },
