@@ -31,6 +31,8 @@ export interface Product {
   lineName: string;
   cameraKey: string;
   modelVersionId: string;
+  /** The trainer process (its CPU time is read from /proc). */
+  trainerPid: number;
   people: { admin: Person; qa1: Person; qa2: Person; engineer: Person };
   /** Posts a real magnetic-tile image through the camera API, as a camera does. */
   upload(serial: string, imageIndex: number): Promise<{ status: number; body: any }>;
@@ -108,6 +110,7 @@ export async function startProduct(): Promise<Product> {
     const trainer = start('trainer', { TRAINER_PORT: String(trainerPort) });
     const api = start('api', {
       API_PORT: String(apiPort),
+      TRAINING_DATA_ROOTS: DATASETS,
       INFERENCE_URLS: `http://127.0.0.1:${inferencePort}`,
     });
     const url = `http://127.0.0.1:${apiPort}`;
@@ -180,6 +183,7 @@ export async function startProduct(): Promise<Product> {
       lineName: line.name,
       cameraKey: camera.apiKey,
       modelVersionId: version.id,
+      trainerPid: trainer.child.pid!,
       people,
       call,
       upload: async (serial, imageIndex) => {

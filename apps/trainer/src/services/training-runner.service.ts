@@ -38,6 +38,7 @@ class PermanentJobError extends Error {}
 const LOG_FLUSH_MS = 2_000;
 /** How often a running job's row is read for a cancel. */
 const CANCEL_POLL_MS = 1_000;
+const PROGRESS_WRITE_MS = 1_000;
 
 /**
  * Works one `train-model` job: claims it (one worker per job, however many trainers run), resolves its data
@@ -204,7 +205,8 @@ export class TrainingRunnerService {
     const hooks: TrainingHooks = {
       onProgress: (progress) => {
         latest = progress;
-        if (Date.now() - lastProgressWrite > 2_000) {
+        // About once a second: each write is also the console's live progress event.
+        if (Date.now() - lastProgressWrite >= PROGRESS_WRITE_MS) {
           lastProgressWrite = Date.now();
           void beat();
         }
