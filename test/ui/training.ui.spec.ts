@@ -51,7 +51,9 @@ describe('training pages (browser)', () => {
     await page.goto(`${product.url}/training/new`);
     await page.getByRole('radio', { name: new RegExp(`^${dataset} `) }).check();
     await page.getByRole('button', { name: 'Use “Quick check”' }).click();
-    await expect(page.getByLabel('data.limitPerClass').inputValue()).resolves.toBe('20');
+    await expect(page.getByLabel('data.limitPerClass', { exact: true }).inputValue()).resolves.toBe('20');
+    // NEU-CLS has six defect classes and no "ok" one.
+    await page.getByLabel('data.task', { exact: true }).selectOption('multiclass');
   };
 
   it('launches a tiny training through the generated form and watches its curves and checklist grow live', async () => {
@@ -71,36 +73,45 @@ describe('training pages (browser)', () => {
       expect(estimate).toMatch(/^About .+ on this host \(\d+ training images/);
     // The advanced options are generated from the schema: every section, with defaults shown.
     await page.getByText('Advanced options').click();
-    await expect(page.getByLabel('optimizer.kind').inputValue()).resolves.toBe('');
+    await expect(page.getByLabel('optimizer.kind', { exact: true }).inputValue()).resolves.toBe('');
     expect(await page.locator('#opt-optimizer-kind-hint').textContent()).toContain('default "adamw"');
-    expect(await page.getByLabel('checklist.overfit.steps').getAttribute('placeholder')).toBe('60');
+    expect(
+      await page.getByLabel('checklist.overfit.steps', { exact: true }).getAttribute('placeholder'),
+    ).toBe('60');
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, '31-training-new');
 
     // A value the server refuses is shown on its field.
-    await page.getByLabel('schedule.lr').fill('-1');
+    await page.getByLabel('schedule.lr', { exact: true }).fill('-1');
     await page.getByRole('button', { name: 'Launch training' }).click();
     const fieldError = page.locator('[data-path="schedule.lr"] .field-error');
     await fieldError.waitFor();
     expect(await fieldError.textContent()).toMatch(/greater than 0/);
     await screenshot(page, '32-training-new-field-error');
 
-    await page.getByLabel('schedule.lr').fill('0.003');
-    await page.getByLabel('epochs').fill('6');
-    await page.getByLabel('data.limitPerClass').fill('30');
+    await page.getByLabel('schedule.lr', { exact: true }).fill('0.003');
+    await page.getByLabel('epochs', { exact: true }).fill('6');
+    await page.getByLabel('data.limitPerClass', { exact: true }).fill('30');
     await page.getByRole('button', { name: 'Launch training' }).click();
     await page.waitForURL(/\/training\/[0-9a-f-]{36}$/);
 
     // The step curves grow from the event stream while the job runs.
     const seen: number[] = [];
     let shot = false;
-    const deadline = Date.now() + 60_000;
+    const deadline = Date.now() + 55_000;
     for (;;) {
       const points = await pointsOf(page, 'step-charts');
       if (seen[seen.length - 1] !== points) seen.push(points);
       if ((await page.getByTestId('job-status').textContent()) === 'succeeded') break;
-      if (Date.now() > deadline)
-        throw new Error(`the job did not finish in 60 s; points seen ${seen.join(',')}`);
+      if (Date.now() > deadline) {
+        await screenshot(page, '33-training-job-timeout');
+        const { rows } = await product.sql.query(
+          `SELECT status, progress, error, right(log, 1500) AS log FROM training_jobs ORDER BY created_at DESC LIMIT 1`,
+        );
+        throw new Error(
+          `the job did not finish in 55 s; points seen ${seen.join(',')}; ${JSON.stringify(rows[0])}`,
+        );
+      }
       if (seen.length >= 3 && !shot) shot = Boolean(await screenshot(page, '33-training-job-live'));
       await page.waitForTimeout(200);
     }
@@ -123,14 +134,15 @@ describe('training pages (browser)', () => {
     const page = await newPage();
     await signIn(page, product.url, product.people.engineer, '/training/new');
     await startForm(page, 'neu-cls');
-    await page.getByLabel('epochs').fill('300');
-    await page.getByLabel('data.limitPerClass').fill('30');
+    await page.getByLabel('epochs', { exact: true }).fill('300');
+    await page.getByLabel('data.limitPerClass', { exact: true }).fill('30');
     await page.getByRole('button', { name: 'Launch training' }).click();
     await page.waitForURL(/\/training\/[0-9a-f-]{36}$/);
     const jobId = page.url().split('/').pop()!;
     // Running, past its first epoch (a checkpoint is kept), and busy.
     await page.getByTestId('job-checkpoint').getByText('kept (resumable)').waitFor({ timeout: 45_000 });
-    expect(await cpuShare(product.trainerPid, 1_000)).toBeGreaterThan(0.5);
+    // Busy (on two cores shared with other work, a training gets at least a third of one).
+    expect(await cpuShare(product.trainerPid, 1_000)).toBeGreaterThan(0.3);
 
     await page.getByRole('button', { name: 'Cancel training' }).click();
     await page.getByRole('alertdialog').waitFor();
