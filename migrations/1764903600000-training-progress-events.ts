@@ -15,7 +15,7 @@ const ORIGINAL_FUNCTION = `
 /**
  * The console's live training view follows the event stream: a training event now goes out whenever the job's
  * progress changes (the trainer writes it at most every 2 s), carrying the progress itself (step, loss, accuracy,
- * learning rate, images/s, percent, ETA), and whenever a checklist finding is added.
+ * learning rate, images/s, percent, ETA), and whenever a checklist finding is added; epoch events carry it too.
  */
 export class TrainingProgressEvents1764903600000 implements MigrationInterface {
   name = 'TrainingProgressEvents1764903600000';
@@ -34,6 +34,15 @@ export class TrainingProgressEvents1764903600000 implements MigrationInterface {
         END IF;
         RETURN NULL;
       END $$`);
+    await db.query(`
+      CREATE OR REPLACE FUNCTION training_epoch_event() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM emit_event('training', jsonb_build_object(
+          'jobId', j.id, 'status', j.status, 'epoch', NEW.epoch, 'epochs', (j.progress -> 'epochs'),
+          'progress', j.progress, 'findings', jsonb_array_length(j.checklist)), 'training')
+          FROM training_jobs j WHERE j.id = NEW.training_job_id;
+        RETURN NULL;
+      END $$`);
     await db.query(`DROP TRIGGER training_jobs_event ON training_jobs`);
     await db.query(`
       CREATE TRIGGER training_jobs_event AFTER INSERT OR UPDATE OF status, progress, checklist ON training_jobs
@@ -42,6 +51,14 @@ export class TrainingProgressEvents1764903600000 implements MigrationInterface {
 
   async down(db: QueryRunner): Promise<void> {
     await db.query(ORIGINAL_FUNCTION);
+    await db.query(`
+      CREATE OR REPLACE FUNCTION training_epoch_event() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM emit_event('training', jsonb_build_object(
+          'jobId', j.id, 'status', j.status, 'epoch', NEW.epoch, 'epochs', (j.progress -> 'epochs')), 'training')
+          FROM training_jobs j WHERE j.id = NEW.training_job_id;
+        RETURN NULL;
+      END $$`);
     await db.query(`DROP TRIGGER training_jobs_event ON training_jobs`);
     await db.query(`
       CREATE TRIGGER training_jobs_event AFTER INSERT OR UPDATE OF status, progress ON training_jobs

@@ -169,7 +169,13 @@ export function TrainingJobPage() {
         </div>
         <div>
           <dt>Checkpoint</dt>
-          <dd data-testid="job-checkpoint">{data.checkpointKey ? 'kept (resumable)' : 'none yet'}</dd>
+          <dd data-testid="job-checkpoint">
+            {data.status === 'succeeded'
+              ? 'removed (model registered)'
+              : data.checkpointKey
+                ? 'kept (resumable)'
+                : 'none yet'}
+          </dd>
         </div>
       </dl>
       {data.modelVersionId && (
