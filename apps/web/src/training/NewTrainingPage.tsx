@@ -93,7 +93,12 @@ export function NewTrainingPage() {
 
   const applyPreset = (chosen: TrainingPresetDto) => {
     setPresetId(chosen.id);
-    setValues({ 'model.arch': 'resnet', ...flatten(chosen.config) });
+    // The preset replaces the options, but not the task the dataset called for.
+    setValues((current) => ({
+      'model.arch': 'resnet',
+      ...(current['data.task'] ? { 'data.task': current['data.task'] } : {}),
+      ...flatten(chosen.config),
+    }));
     setErrors({});
   };
 
@@ -238,7 +243,12 @@ export function NewTrainingPage() {
                 name="dataset"
                 value={folder.name}
                 checked={dataset?.kind === 'folder' && dataset.name === folder.name}
-                onChange={() => setDataset({ kind: 'folder', name: folder.name })}
+                onChange={() => {
+                  setDataset({ kind: 'folder', name: folder.name });
+                  // ok-vs-defect needs an "ok" class: a folder of defect types alone trains multiclass.
+                  if (!folder.classes.some((c) => c.name === 'ok'))
+                    setValues((current) => ({ 'data.task': 'multiclass', ...current }));
+                }}
               />{' '}
               <strong>{folder.name}</strong> — {folder.images} images:{' '}
               {folder.classes.map((c) => `${c.name} ${c.images}`).join(', ')}
