@@ -3,6 +3,7 @@ import { UserApiTokens1764471600000 } from './1764471600000-user-api-tokens';
 import { ModelLifecycle1764558000000 } from './1764558000000-model-lifecycle';
 import { TrainingHeartbeat1764644400000 } from './1764644400000-training-heartbeat';
 import { WebConsole1764730800000 } from './1764730800000-web-console';
+import { TrainingProgressEvents1764903600000 } from './1764903600000-training-progress-events';
 import { ModelArtefacts1764907200000 } from './1764907200000-model-artefacts';
 import { Administration1764910800000 } from './1764910800000-administration';
 
@@ -13,6 +14,7 @@ export const migrations = [
   ModelLifecycle1764558000000,
   TrainingHeartbeat1764644400000,
   WebConsole1764730800000,
+  TrainingProgressEvents1764903600000,
   ModelArtefacts1764907200000,
   Administration1764910800000,
 ];

@@ -29,7 +29,7 @@ const FIELDS: Record<string, string[]> = {
   ],
   heatmap: ['inspectionId'],
   review: ['createdAt', 'decision', 'defectType', 'id', 'inspectionId', 'reviewerId'],
-  training: ['epoch', 'epochs', 'jobId', 'status'],
+  training: ['epoch', 'epochs', 'findings', 'jobId', 'progress', 'status'],
   model: ['modelVersionId', 'shadow', 'stage'],
   shadow: ['agree', 'inspectionId', 'modelVersionId', 'productionVerdict', 'verdict'],
 };
@@ -153,20 +153,23 @@ describe('live events (SSE over LISTEN/NOTIFY)', () => {
       `UPDATE training_jobs SET status = 'running', progress = '{"epoch": 1, "epochs": 5, "step": 3}' WHERE id = $1`,
       [jobId],
     );
-    // Progress within the same epoch is not an event; the next epoch is.
-    await sql.query(
-      `UPDATE training_jobs SET progress = '{"epoch": 1, "epochs": 5, "step": 9}' WHERE id = $1`,
-      [jobId],
-    );
+    // Each progress change is an event carrying the progress (the trainer writes it about once a second, the
+    // live view draws its step curves from them); the same progress written again is not.
+    for (let i = 0; i < 2; i++)
+      await sql.query(
+        `UPDATE training_jobs SET progress = '{"epoch": 1, "epochs": 5, "step": 9}' WHERE id = $1`,
+        [jobId],
+      );
     await sql.query(`INSERT INTO training_epochs (training_job_id, epoch, metrics) VALUES ($1, 2, '{}')`, [
       jobId,
     ]);
     await mlStream.waitFor((e) => e.type === 'training' && e.data.epoch === 2);
     const training = mlStream.events.filter((e) => e.type === 'training' && e.data.jobId === jobId);
-    expect(training.map((e) => [e.data.status, e.data.epoch])).toEqual([
-      ['queued', null],
-      ['running', 1],
-      ['running', 2],
+    expect(training.map((e) => [e.data.status, e.data.epoch, e.data.progress?.step ?? null])).toEqual([
+      ['queued', null, null],
+      ['running', 1, 3],
+      ['running', 1, 9],
+      ['running', 2, 9],
     ]);
     for (const event of training) checkShape(event);
     // A later public event reaches the qa stream; no training event came before it.

@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { type ApiHarness, startApiHarness } from '../support/api-harness';
+import { CREATE_TRAINING_JOB_EXAMPLES } from '../../apps/api/src/dtos/training-job.dto';
 import { DATASETS, datasetImages } from '../support/datasets';
 
 describe('reviews and training jobs API', () => {
@@ -101,7 +102,7 @@ describe('reviews and training jobs API', () => {
     [
       'a folder outside the allowed roots',
       { dataset: { kind: 'folder', path: '/etc' }, config: {} },
-      403,
+      400,
       'dataset_outside_roots',
     ],
     [
@@ -151,5 +152,105 @@ describe('reviews and training jobs API', () => {
       json: { dataset: { kind: 'reviews' }, config: {} },
     });
     expect(denied.status).toBe(403);
+  });
+
+  it('serves the training configuration as a JSON Schema, with every option described', async () => {
+    const response = await api.call('GET', '/api/v1/training/config-schema', { token: engineer });
+    expect(response.status).toBe(200);
+    const schema = response.body;
+    expect(schema.properties.schedule.properties.lr).toMatchObject({
+      type: 'number',
+      default: 0.001,
+      minimum: 0,
+      exclusiveMinimum: true,
+      description: expect.stringContaining('learning rate'),
+    });
+    expect(schema.properties.optimizer.properties.kind.enum).toEqual(['sgd', 'adam', 'adamw']);
+    expect(schema.properties.data.properties.source).toBeUndefined();
+    // The same schema documents the job's config in the OpenAPI document.
+    const docs = await api.call('GET', '/api/docs.json');
+    const dto = docs.body.components.schemas.CreateTrainingJobDto.properties.config;
+    expect(dto.properties.schedule.properties.lr.default).toBe(0.001);
+    expect(dto.properties.epochs).toMatchObject({ default: 30, description: expect.any(String) });
+    expect((await api.call('GET', '/api/v1/training/config-schema', { token: qa })).status).toBe(403);
+  });
+
+  it('accepts the documented examples for creating a job', async () => {
+    for (const [name, example] of Object.entries(CREATE_TRAINING_JOB_EXAMPLES)) {
+      const response = await api.call('POST', '/api/v1/training-jobs', {
+        token: engineer,
+        json: example.value,
+      });
+      expect({ name, status: response.status, body: response.body }).toMatchObject({ name, status: 201 });
+      if (example.value.dataset.kind === 'folder')
+        expect(response.body.config.dataset.path).toBe(`${DATASETS}/neu-cls`);
+      await api.call('POST', `/api/v1/training-jobs/${response.body.id}/cancel`, { token: engineer });
+    }
+  });
+
+  it('answers an invalid option with its key path, for the form to show on the field', async () => {
+    const response = await api.call('POST', '/api/v1/training-jobs', {
+      token: engineer,
+      json: {
+        dataset: { kind: 'reviews' },
+        config: { model: { arch: 'resnet' }, schedule: { lr: -1 }, epochs: 0 },
+      },
+    });
+    expect(response).toMatchObject({ status: 400, body: { error: 'invalid_config' } });
+    expect(Object.keys(response.body.details.fields).sort()).toEqual(['epochs', 'schedule.lr']);
+  });
+
+  it('lists the dataset folders under the roots with class counts, and the reviews that would be frozen', async () => {
+    const response = await api.call('GET', '/api/v1/training/datasets', { token: engineer });
+    expect(response.status).toBe(200);
+    const neu = response.body.folders.find((f: { name: string }) => f.name === 'neu-cls');
+    expect(neu).toMatchObject({ root: DATASETS, images: 1800 });
+    expect(neu.classes).toContainEqual({ name: 'crazing', images: 300 });
+    expect(neu.classes).toHaveLength(6);
+    // The first test reviewed one blowhole image as a defect of type blowhole.
+    expect(response.body.reviews).toEqual({ images: 1, classes: [{ name: 'blowhole', images: 1 }] });
+    expect(Array.isArray(response.body.labelSets)).toBe(true);
+  });
+
+  it('takes a dataset by its relative name and refuses one outside the roots with a clear 400', async () => {
+    const created = await api.call('POST', '/api/v1/training-jobs', {
+      token: engineer,
+      json: { dataset: { kind: 'folder', path: 'magnetic-tile' }, config: { model: { arch: 'resnet' } } },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.config.dataset.path).toBe(`${DATASETS}/magnetic-tile`);
+    await api.call('POST', `/api/v1/training-jobs/${created.body.id}/cancel`, { token: engineer });
+    const escape = await api.call('POST', '/api/v1/training-jobs', {
+      token: engineer,
+      json: { dataset: { kind: 'folder', path: '../../etc' }, config: {} },
+    });
+    expect(escape).toMatchObject({ status: 400, body: { error: 'dataset_outside_roots' } });
+    expect(escape.body.message).toContain('outside the training data roots');
+  });
+
+  it('offers presets with the config they set and a duration estimate on this host', async () => {
+    const response = await api.call('GET', '/api/v1/training/presets?dataset=neu-cls', { token: engineer });
+    expect(response.status).toBe(200);
+    expect(response.body.map((p: { title: string }) => p.title)).toEqual([
+      'Quick check',
+      'Best for small defects',
+      'Distil a ViT from this CNN',
+    ]);
+    const [quick, small] = response.body;
+    expect(quick.config.data.limitPerClass).toBe(20);
+    // 20 per class x 6 classes, 70% for training.
+    expect(quick.estimate).toMatchObject({ dataset: 'neu-cls', trainImages: 84, epochs: 2 });
+    expect(quick.estimate.seconds).toBeLessThan(small.estimate.seconds);
+    expect(small.estimate.basis).toMatch(/images\/s/);
+    for (const preset of response.body) {
+      const launched = await api.call('POST', '/api/v1/training-jobs', {
+        token: engineer,
+        json: { dataset: { kind: 'folder', path: 'neu-cls' }, config: preset.config },
+      });
+      expect({ preset: preset.id, status: launched.status }).toEqual({ preset: preset.id, status: 201 });
+      await api.call('POST', `/api/v1/training-jobs/${launched.body.id}/cancel`, { token: engineer });
+    }
+    const unknown = await api.call('GET', '/api/v1/training/presets?dataset=nope', { token: engineer });
+    expect(unknown).toMatchObject({ status: 400, body: { error: 'dataset_not_found' } });
   });
 });

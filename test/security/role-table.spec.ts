@@ -13,6 +13,7 @@ import { ModelsController } from '../../apps/api/src/controllers/models.controll
 import { ReviewQueueController } from '../../apps/api/src/controllers/review-queue.controller';
 import { ReviewsController } from '../../apps/api/src/controllers/reviews.controller';
 import { TrainingJobsController } from '../../apps/api/src/controllers/training-jobs.controller';
+import { TrainingController } from '../../apps/api/src/controllers/training.controller';
 import { UsersController } from '../../apps/api/src/controllers/users.controller';
 import path from 'node:path';
 import { ALLOWED_PRINCIPALS, type Allowed } from '../../apps/api/src/auth/auth.decorators';
@@ -35,6 +36,7 @@ const CONTROLLER_CLASSES: object[] = [
   ReviewQueueController,
   ReviewsController,
   TrainingJobsController,
+  TrainingController,
   UsersController,
 ];
 

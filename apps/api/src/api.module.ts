@@ -14,6 +14,7 @@ import { ModelsController } from './controllers/models.controller';
 import { ReviewQueueController } from './controllers/review-queue.controller';
 import { ReviewsController } from './controllers/reviews.controller';
 import { TrainingJobsController } from './controllers/training-jobs.controller';
+import { TrainingController } from './controllers/training.controller';
 import { UsersController } from './controllers/users.controller';
 import { ApiError } from './errors/api-error';
 import { ErrorFilter } from './errors/error.filter';
@@ -31,6 +32,7 @@ import { ReviewQueueRepository } from './repositories/review-queue.repository';
 import { ReviewRepository } from './repositories/review.repository';
 import { SessionRepository } from './repositories/session.repository';
 import { AuditLogService } from './services/audit-log.service';
+import { TrainingDataRepository } from './repositories/training-data.repository';
 import { AuthService } from './services/auth.service';
 import { VerdictRecorder } from '@linescope/inspections';
 import { CameraLastSeen } from './services/camera-last-seen';
@@ -52,6 +54,7 @@ import { ReviewService } from './services/review.service';
 import { HeatmapOnDemandService } from './services/heatmap-on-demand.service';
 import { ThumbnailService } from './services/thumbnail.service';
 import { TrainingJobService } from './services/training-job.service';
+import { TrainingCatalogService } from './services/training-catalog.service';
 import { SignedUrlService } from './services/signed-url.service';
 import { UserService } from './services/user.service';
 import { WebhookService } from './services/webhook.service';
@@ -79,6 +82,7 @@ export class ApiModule {
         DashboardsController,
         TrainingJobsController,
         AuditEventsController,
+        TrainingController,
       ],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
@@ -113,6 +117,7 @@ export class ApiModule {
         ReviewRepository,
         SessionRepository,
         AuditLogService,
+        TrainingDataRepository,
         AuthService,
         VerdictRecorder,
         CameraLastSeen,
@@ -129,6 +134,7 @@ export class ApiModule {
         ReviewService,
         ReviewQueueService,
         TrainingJobService,
+        TrainingCatalogService,
         ThumbnailService,
         HeatmapOnDemandService,
         DashboardService,

@@ -7,6 +7,7 @@ const ALL = [
   'ModelLifecycle1764558000000',
   'TrainingHeartbeat1764644400000',
   'WebConsole1764730800000',
+  'TrainingProgressEvents1764903600000',
   'ModelArtefacts1764907200000',
   'Administration1764910800000',
 ];

@@ -34,6 +34,8 @@ export interface Product {
   modelVersionId: string;
   /** With `{ candidate: true }`: a second real version, a candidate trained with another config. */
   candidateVersionId: string | null;
+  /** The trainer process (its CPU time is read from /proc). */
+  trainerPid: number;
   people: { admin: Person; qa1: Person; qa2: Person; engineer: Person };
   /** Posts a real magnetic-tile image through the camera API, as a camera does. */
   upload(serial: string, imageIndex: number): Promise<{ status: number; body: any }>;
@@ -165,6 +167,7 @@ export async function startProduct(options: { candidate?: boolean } = {}): Promi
     const trainer = start('trainer', { TRAINER_PORT: String(trainerPort) });
     const api = start('api', {
       API_PORT: String(apiPort),
+      TRAINING_DATA_ROOTS: DATASETS,
       INFERENCE_URLS: `http://127.0.0.1:${inferencePort}`,
     });
     const url = `http://127.0.0.1:${apiPort}`;
@@ -238,6 +241,7 @@ export async function startProduct(options: { candidate?: boolean } = {}): Promi
       cameraKey: camera.apiKey,
       modelVersionId: version.id,
       candidateVersionId,
+      trainerPid: trainer.child.pid!,
       people,
       call,
       upload: async (serial, imageIndex) => {

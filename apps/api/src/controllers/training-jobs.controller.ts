@@ -1,13 +1,25 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
 import { Allow, CurrentPrincipal } from '../auth/auth.decorators';
 import { type UserPrincipal } from '../auth/principals';
 import {
+  CREATE_TRAINING_JOB_EXAMPLES,
   CreateTrainingJobDto,
   TrainingJobDetailDto,
   TrainingJobDto,
   TrainingJobQueryDto,
 } from '../dtos/training-job.dto';
+import { EXAMPLE_IDS } from '../openapi/example-ids';
 import { TrainingJobService } from '../services/training-job.service';
 
 @ApiTags('training')
@@ -17,7 +29,20 @@ export class TrainingJobsController {
 
   @Post()
   @Allow('admin', 'ml_engineer')
+  @ApiOperation({
+    summary: 'Launch a training job',
+    description:
+      'Queues a training on a dataset folder (its name under TRAINING_DATA_ROOTS, see GET /api/v1/training/datasets) ' +
+      'or on the QA reviews; `config` follows the schema of GET /api/v1/training/config-schema (presets: GET ' +
+      '/api/v1/training/presets). An invalid config answers 400 `invalid_config` with `details.fields` per key path.',
+  })
+  @ApiBody({ type: CreateTrainingJobDto, examples: CREATE_TRAINING_JOB_EXAMPLES })
   @ApiCreatedResponse({ type: TrainingJobDto, description: 'Queued; a trainer picks it up' })
+  @ApiBadRequestResponse({
+    description:
+      'invalid_config (details.fields: message per key path), invalid_dataset, dataset_not_found, ' +
+      'dataset_outside_roots, teacher_not_found, invalid_teacher, invalid_request',
+  })
   create(
     @Body() body: CreateTrainingJobDto,
     @CurrentPrincipal() actor: UserPrincipal,
@@ -27,17 +52,22 @@ export class TrainingJobsController {
 
   @Get()
   @Allow('admin', 'ml_engineer', 'qa')
+  @ApiOperation({ summary: 'List training jobs (newest first, at most 200)' })
   @ApiOkResponse({ type: [TrainingJobDto] })
+  @ApiBadRequestResponse({ description: 'invalid_request: unknown status' })
   list(@Query() query: TrainingJobQueryDto): Promise<TrainingJobDto[]> {
     return this.jobs.list(query.status);
   }
 
   @Get(':id')
   @Allow('admin', 'ml_engineer', 'qa')
+  @ApiOperation({ summary: 'A training job with its epochs, readable checklist findings and log tail' })
+  @ApiParam({ name: 'id', example: EXAMPLE_IDS.trainingJob })
   @ApiOkResponse({
     type: TrainingJobDetailDto,
-    description: 'With per-epoch metrics, checklist findings and the log tail',
+    description: 'With per-epoch metrics, checklist findings (raw and as readable cards) and the log tail',
   })
+  @ApiNotFoundResponse({ description: 'training_job_not_found' })
   get(@Param('id', ParseUUIDPipe) id: string): Promise<TrainingJobDetailDto> {
     return this.jobs.get(id);
   }
@@ -45,7 +75,16 @@ export class TrainingJobsController {
   @Post(':id/cancel')
   @HttpCode(200)
   @Allow('admin', 'ml_engineer')
+  @ApiOperation({
+    summary: 'Cancel a training job',
+    description:
+      'A queued job never starts; a running one stops within about a second and a step (the trainer checks per ' +
+      'batch) and keeps its last epoch checkpoint (checkpointKey).',
+  })
+  @ApiParam({ name: 'id', example: EXAMPLE_IDS.trainingJob })
   @ApiOkResponse({ type: TrainingJobDto })
+  @ApiNotFoundResponse({ description: 'training_job_not_found' })
+  @ApiConflictResponse({ description: 'training_job_finished: the job already ended' })
   cancel(
     @Param('id', ParseUUIDPipe) id: string,
     @CurrentPrincipal() actor: UserPrincipal,

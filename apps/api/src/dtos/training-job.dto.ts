@@ -9,6 +9,7 @@ import {
 } from '@linescope/db';
 import { Type } from 'class-transformer';
 import { IsArray, IsIn, IsObject, IsOptional, IsUUID, Length, ValidateNested } from 'class-validator';
+import { trainingConfigJsonSchema } from '@linescope/training/config';
 import { IsText } from './text.validators';
 
 /** Where a job's images and labels come from. */
@@ -22,7 +23,12 @@ export class DatasetSelectionDto {
   @IsIn(['reviews', 'folder'])
   kind!: 'reviews' | 'folder';
 
-  @ApiPropertyOptional({ description: "With 'folder': the folder path" })
+  @ApiPropertyOptional({
+    description:
+      "With 'folder': the folder's name under one of TRAINING_DATA_ROOTS as GET /api/v1/training/datasets lists it " +
+      '(e.g. `neu-cls`), or an absolute path inside a root',
+    example: 'neu-cls',
+  })
   @IsOptional()
   @IsText()
   @Length(1, 1000)
@@ -35,6 +41,32 @@ export class DatasetSelectionDto {
   lineIds?: string[];
 }
 
+/** The documented example of a job's `config`: accepted by the server (a test posts it). */
+export const TRAINING_CONFIG_EXAMPLE = {
+  model: { arch: 'resnet', depth: 10, width: 16, inputSize: 64 },
+  epochs: 30,
+  batchSize: 32,
+  optimizer: { kind: 'adamw' },
+  schedule: { kind: 'cosine', lr: 0.002, warmup: { steps: 30, startLr: 0 } },
+  weightDecay: 0.0001,
+  augment: { horizontalFlip: { p: 0.5 }, verticalFlip: { p: 0.5 } },
+  earlyStopping: { metric: 'valLoss', patience: 10 },
+};
+
+export const CREATE_TRAINING_JOB_EXAMPLES = {
+  reviews: {
+    summary: 'From the QA reviews (frozen into a label set when the job starts)',
+    value: { dataset: { kind: 'reviews' }, config: TRAINING_CONFIG_EXAMPLE },
+  },
+  folder: {
+    summary: 'From a dataset folder, by its name under TRAINING_DATA_ROOTS (GET /api/v1/training/datasets)',
+    value: {
+      dataset: { kind: 'folder', path: 'neu-cls' },
+      config: { ...TRAINING_CONFIG_EXAMPLE, data: { task: 'multiclass', limitPerClass: 50 } },
+    },
+  },
+};
+
 export class CreateTrainingJobDto {
   @ApiProperty({ type: DatasetSelectionDto })
   @ValidateNested()
@@ -42,22 +74,20 @@ export class CreateTrainingJobDto {
   dataset!: DatasetSelectionDto;
 
   @ApiProperty({
-    type: Object,
+    ...(trainingConfigJsonSchema() as Record<string, unknown>),
     description:
-      'The training configuration (model, optimizer, schedule, augmentation, checklist, ...); ' +
-      'unset fields take their defaults and the fully resolved configuration is stored with the model',
-    example: {
-      model: { arch: 'resnet', depth: 10, width: 32, inputSize: 96 },
-      epochs: 30,
-      optimizer: { kind: 'adamw', lr: 0.001 },
-      schedule: { kind: 'cosine', warmupEpochs: 1 },
-      augmentation: { flipHorizontal: { p: 0.5 } },
-    },
+      'The training configuration: every option below with its default and range (the same JSON Schema is served ' +
+      'at GET /api/v1/training/config-schema). Unset fields take their defaults; the fully resolved configuration ' +
+      'is stored with the model. `data.source` is set from `dataset`.',
+    example: TRAINING_CONFIG_EXAMPLE,
   })
   @IsObject()
   config!: Record<string, unknown>;
 
-  @ApiPropertyOptional({ description: 'A registered CNN model version to distil into a ViT student' })
+  @ApiPropertyOptional({
+    description:
+      'A registered CNN model version to distil into a ViT student (needs model.distillationToken)',
+  })
   @IsOptional()
   @IsUUID()
   teacherId?: string;
@@ -70,12 +100,65 @@ export class TrainingJobQueryDto {
   status?: TrainingJobStatus;
 }
 
+export class TrainingProgressDto {
+  @ApiPropertyOptional({
+    enum: [
+      'loading-data',
+      'checklist:initial-loss',
+      'checklist:overfit',
+      'checklist:lr-range',
+      'checklist:candidates',
+      'training',
+      'evaluating',
+      'done',
+    ],
+    example: 'training',
+  })
+  phase?: TrainingProgress['phase'];
+  @ApiPropertyOptional({ example: 3, description: '1-based' }) epoch?: number;
+  @ApiPropertyOptional({ example: 30 }) epochs?: number;
+  @ApiPropertyOptional({ example: 12, description: 'Step within the epoch (or the phase)' }) step?: number;
+  @ApiPropertyOptional({ example: 40 }) stepsPerEpoch?: number;
+  @ApiPropertyOptional({ example: 92, description: 'Steps taken in the training phase' }) globalStep?: number;
+  @ApiPropertyOptional({ example: 1200 }) totalSteps?: number;
+  @ApiPropertyOptional({ example: 0.41, description: 'Running training loss of the epoch' }) loss?: number;
+  @ApiPropertyOptional({ example: 0.86 }) accuracy?: number;
+  @ApiPropertyOptional({ example: 0.0019 }) learningRate?: number;
+  @ApiPropertyOptional({ example: 61.5, description: 'Training images per second so far' })
+  imagesPerSecond?: number;
+  @ApiPropertyOptional({ example: 21.3, description: 'Of the whole job, 0-100' }) percent?: number;
+  @ApiPropertyOptional({ example: 540, description: 'Estimated seconds left (training phase)' })
+  etaSeconds?: number;
+  @ApiPropertyOptional({ example: 130.2, description: 'Seconds since this attempt started' })
+  elapsedSeconds?: number;
+}
+
+/** A checklist finding made readable (see libs/training/src/checklist/finding.explain.ts). */
+export class FindingCardDto {
+  @ApiProperty({ example: 'overfit-held-out' }) check!: string;
+  @ApiProperty({ enum: ['pass', 'warn', 'fail'] }) status!: 'pass' | 'warn' | 'fail';
+  @ApiProperty({ example: 'Do the labels belong to the images?' }) title!: string;
+  @ApiProperty({ example: 'held-out accuracy 44.4% on 54 images' }) measured!: string;
+  @ApiProperty({ example: 'above chance: > 87.8% (majority class 80.0%)' }) expected!: string;
+  @ApiProperty() meaning!: string;
+  @ApiProperty() action!: string;
+  @ApiProperty({ example: 'The run carried on: the checklist reports, it does not stop a training.' })
+  outcome!: string;
+  @ApiProperty({ description: "The engine's message, numbers rounded" }) message!: string;
+}
+
 export class TrainingJobDto {
   @ApiProperty() id!: string;
   @ApiProperty({ enum: TRAINING_JOB_STATUSES }) status!: TrainingJobStatus;
   @ApiProperty({ type: Object }) config!: Record<string, unknown>;
   /** Empty until the trainer first reports. */
-  @ApiProperty({ type: Object }) progress!: Partial<TrainingProgress>;
+  @ApiProperty({ type: TrainingProgressDto }) progress!: Partial<TrainingProgress>;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'The last complete checkpoint (one per epoch); a cancelled job keeps it for a resume',
+  })
+  checkpointKey!: string | null;
   @ApiProperty({ type: [Object] }) checklist!: ChecklistFinding[];
   @ApiProperty({ nullable: true, type: String }) labelSetId!: string | null;
   @ApiProperty({ nullable: true, type: String }) teacherId!: string | null;
@@ -96,6 +179,8 @@ export class TrainingEpochDto {
 export class TrainingJobDetailDto extends TrainingJobDto {
   @ApiProperty({ type: [TrainingEpochDto] }) epochs!: TrainingEpochDto[];
   @ApiProperty({ description: 'The end of the job log' }) logTail!: string;
+  @ApiProperty({ type: [FindingCardDto], description: 'The checklist findings, readable' })
+  findings!: FindingCardDto[];
 }
 
 export function mapTrainingJob(job: TrainingJobEntity): TrainingJobDto {
@@ -105,6 +190,7 @@ export function mapTrainingJob(job: TrainingJobEntity): TrainingJobDto {
     config: job.config,
     progress: job.progress,
     checklist: job.checklist,
+    checkpointKey: job.checkpointKey,
     labelSetId: job.labelSetId,
     teacherId: job.teacherId,
     modelVersionId: job.modelVersionId,

@@ -8,6 +8,8 @@ import {
   type ServiceTestBed,
 } from '../../../../test/support/service-testing';
 import { seedModelVersion, seedUser } from '../../../../test/support/seed';
+import { TrainingDataRepository } from '../repositories/training-data.repository';
+import { TrainingCatalogService } from './training-catalog.service';
 import { TrainingJobService } from './training-job.service';
 
 const VALID = { model: { arch: 'resnet', depth: 10 }, epochs: 2 };
@@ -23,7 +25,7 @@ describe('TrainingJobService (real PostgreSQL and job queue)', () => {
     root = await mkdtemp(path.join(tmpdir(), 'ls-training-root-'));
     outside = await mkdtemp(path.join(tmpdir(), 'ls-training-outside-'));
     await mkdir(path.join(root, 'tiles'));
-    bed = await createServiceTestBed([TrainingJobService], {
+    bed = await createServiceTestBed([TrainingJobService, TrainingCatalogService, TrainingDataRepository], {
       env: { TRAINING_DATA_ROOTS: root },
       queue: true,
     });
@@ -102,7 +104,7 @@ describe('TrainingJobService (real PostgreSQL and job queue)', () => {
     expect(inside.status).toBe('queued');
     expect(
       await apiErrorOf(service.create({ dataset: { kind: 'folder', path: outside }, config: VALID }, actor)),
-    ).toEqual({ status: 403, error: 'dataset_outside_roots' });
+    ).toEqual({ status: 400, error: 'dataset_outside_roots' });
     // A path that climbs out of a root is judged by where it really is.
     expect(
       await apiErrorOf(
@@ -111,7 +113,7 @@ describe('TrainingJobService (real PostgreSQL and job queue)', () => {
           actor,
         ),
       ),
-    ).toEqual({ status: 403, error: 'dataset_outside_roots' });
+    ).toEqual({ status: 400, error: 'dataset_outside_roots' });
     expect(
       await apiErrorOf(
         service.create({ dataset: { kind: 'folder', path: path.join(root, 'nope') }, config: VALID }, actor),

@@ -1,5 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { type AppConfig } from '@linescope/config';
+import { Injectable } from '@nestjs/common';
 import {
   AuditRepository,
   DatabaseTransactions,
@@ -7,11 +6,12 @@ import {
   TrainingJobRepository,
   type TrainingJobStatus,
 } from '@linescope/db';
-import { APP_CONFIG } from '@linescope/platform';
 import { JobQueue } from '@linescope/queue';
-import { InvalidTrainingConfigError, resolveTrainingConfig } from '@linescope/training/config';
-import { realpath, stat } from 'node:fs/promises';
-import path from 'node:path';
+import {
+  explainFinding,
+  InvalidTrainingConfigError,
+  resolveTrainingConfig,
+} from '@linescope/training/config';
 import { type UserPrincipal } from '../auth/principals';
 import {
   type CreateTrainingJobDto,
@@ -22,6 +22,7 @@ import {
   mapTrainingJob,
 } from '../dtos/training-job.dto';
 import { ApiError } from '../errors/api-error';
+import { TrainingCatalogService } from './training-catalog.service';
 
 const LOG_TAIL_CHARS = 8_000;
 
@@ -38,7 +39,7 @@ export class TrainingJobService {
     private readonly jobs: TrainingJobRepository,
     private readonly transactions: DatabaseTransactions,
     private readonly queue: JobQueue,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly catalog: TrainingCatalogService,
   ) {}
 
   async create(input: CreateTrainingJobDto, actor: UserPrincipal): Promise<TrainingJobDto> {
@@ -79,7 +80,12 @@ export class TrainingJobService {
     const job = await this.jobs.findById(id);
     if (!job) throw new ApiError(404, 'training_job_not_found', `no training job ${id}`);
     const epochs = await this.jobs.findEpochs(id);
-    return { ...mapTrainingJob(job), epochs: epochs.map(mapEpoch), logTail: job.log.slice(-LOG_TAIL_CHARS) };
+    return {
+      ...mapTrainingJob(job),
+      epochs: epochs.map(mapEpoch),
+      logTail: job.log.slice(-LOG_TAIL_CHARS),
+      findings: job.checklist.map(explainFinding),
+    };
   }
 
   /** A queued job never starts; a running one stops at its next step and keeps its checkpoint. */
@@ -108,22 +114,7 @@ export class TrainingJobService {
     }
     if (!dataset.path) throw new ApiError(400, 'invalid_dataset', "a 'folder' dataset needs a path");
     if (dataset.lineIds) throw new ApiError(400, 'invalid_dataset', "a 'folder' dataset takes no lineIds");
-    let real: string;
-    try {
-      real = await realpath(path.resolve(dataset.path));
-      if (!(await stat(real)).isDirectory()) throw new Error('not a folder');
-    } catch {
-      throw new ApiError(400, 'dataset_not_found', `no dataset folder at ${dataset.path}`);
-    }
-    const roots = await Promise.all(
-      this.config.trainingDataRoots.map((root) => realpath(root).catch(() => root)),
-    );
-    if (!roots.some((root) => real === root || real.startsWith(root + path.sep)))
-      throw new ApiError(
-        403,
-        'dataset_outside_roots',
-        `datasets must be under ${this.config.trainingDataRoots.join(', ')}`,
-      );
+    const real = await this.catalog.resolveFolder(dataset.path);
     return { kind: 'folder', path: real };
   }
 }
@@ -135,7 +126,20 @@ function checkTrainingConfig(training: Record<string, unknown>): void {
   try {
     resolveTrainingConfig({ ...training, data: { ...data, source: { kind: 'folder', path: '.' } } });
   } catch (error) {
-    if (error instanceof InvalidTrainingConfigError) throw new ApiError(400, 'invalid_config', error.message);
+    if (error instanceof InvalidTrainingConfigError)
+      throw new ApiError(400, 'invalid_config', error.message, { fields: fieldErrors(error.issues) });
     throw error;
   }
+}
+
+/** "schedule.lr: Number must be greater than 0" -> { "schedule.lr": "Number must be greater than 0" }, for the form. */
+function fieldErrors(issues: string[]): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const issue of issues) {
+    const at = issue.indexOf(': ');
+    const key = at > 0 ? issue.slice(0, at) : '(root)';
+    const message = at > 0 ? issue.slice(at + 2) : issue;
+    fields[key] = fields[key] ? `${fields[key]}; ${message}` : message;
+  }
+  return fields;
 }

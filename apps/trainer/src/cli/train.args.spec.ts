@@ -1,6 +1,7 @@
 import { resolveTrainingConfig, testTimeViewsFor } from '@linescope/training/engine';
 import { TEST_TIME_VIEWS } from '@linescope/vision/test-time';
-import { CliUsageError, configFileOf, parseTrainArgs } from './train.args';
+import { trainingConfigOptions } from '@linescope/training/config';
+import { CliUsageError, configFileOf, parseTrainArgs, USAGE } from './train.args';
 
 const NOW = new Date('2026-01-02T03:04:05.000Z');
 
@@ -157,5 +158,59 @@ describe('parseTrainArgs', () => {
 
   it('returns null for --help', () => {
     expect(parseTrainArgs(['--help'])).toBeNull();
+  });
+
+  it('takes every option by its API key path, over the short aliases', () => {
+    const options = parseTrainArgs(
+      [
+        '--data',
+        '/data/tiles',
+        '--lr',
+        '0.5',
+        '--schedule.lr',
+        '0.001',
+        '--model.depth',
+        '10',
+        '--model.arch',
+        'resnet',
+        '--model.width=8',
+        '--checklist.overfit.enabled',
+        'false',
+        '--earlyStopping.enabled',
+        '--data.limitPerClass',
+        '20',
+        '--augment.horizontalFlip.p',
+        '0.5',
+        '--data.split.train',
+        '0.8',
+        '--data.split.validation',
+        '0.1',
+        '--data.split.test',
+        '0.1',
+      ],
+      {},
+      NOW,
+    )!;
+    expect(options.config).toMatchObject({
+      schedule: { lr: 0.001 },
+      model: { arch: 'resnet', depth: 10, width: 8 },
+      checklist: { overfit: { enabled: false } },
+      earlyStopping: { enabled: true },
+      data: { limitPerClass: 20, split: { train: 0.8, validation: 0.1, test: 0.1 } },
+      augment: { horizontalFlip: { p: 0.5 } },
+    });
+    expect(() => resolveTrainingConfig(options.config)).not.toThrow();
+    expect(() => parseTrainArgs(['--data', 'x', '--optimizer.kind', 'rmsprop'])).toThrow(
+      /optimizer.kind must be one of sgd, adam, adamw/,
+    );
+    expect(() => parseTrainArgs(['--data', 'x', '--schedule.lr', 'fast'])).toThrow(CliUsageError);
+  });
+
+  it('--help lists every option of the configuration with its default and range', () => {
+    for (const option of trainingConfigOptions()) expect(USAGE).toContain(`--${option.path} `);
+    expect(USAGE).toContain('--schedule.lr <number>');
+    expect(USAGE).toMatch(
+      /--schedule\.lr <number>\n\s+Peak learning rate \(after warm-up\); default 0\.001; 0 < x/,
+    );
   });
 });

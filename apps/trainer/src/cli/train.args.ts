@@ -1,4 +1,11 @@
 import { parseArgs } from 'node:util';
+import {
+  type ConfigOption,
+  parseOptionValue,
+  rangeText,
+  setPath,
+  trainingConfigOptions,
+} from '@linescope/training/config';
 import { type TrainingConfigInput } from '@linescope/training/engine';
 
 /** Everything the command line says, before it becomes a training config. */
@@ -25,7 +32,11 @@ export class CliUsageError extends Error {
   }
 }
 
-export const USAGE = `usage: train --data <folder> [options]
+const SHORTCUTS = `usage: train --data <folder> [--<key.path> <value> ...] [options]
+
+Every option of the training configuration is a flag named by its key path in the API's config JSON
+(e.g. --schedule.lr 0.001 --model.arch resnet --model.depth 10 --checklist.overfit.enabled false); the full list
+is at the end. The short flags below are kept as aliases; a key-path flag wins over its alias.
 
 data
   --data <folder>            image folder: <folder>/<class>/<image>
@@ -75,6 +86,78 @@ output
   --backend <b>              wasm | cpu | tensorflow (default: best available)
   --quiet                    no progress output
 `;
+
+/** The configuration's options by key path (a path can have one option per union variant, e.g. model.depth). */
+const CONFIG_OPTIONS = new Map<string, ConfigOption[]>();
+for (const option of trainingConfigOptions())
+  CONFIG_OPTIONS.set(option.path, [...(CONFIG_OPTIONS.get(option.path) ?? []), option]);
+
+function optionHelp(all: ConfigOption[]): string {
+  // The same option in every variant of a union (model.inputSize for every architecture) is listed once.
+  const same = all.every((o) => o.description === all[0].description && o.kind === all[0].kind);
+  const options = same ? [{ ...all[0], when: undefined }] : all;
+  const first = options[0];
+  const values = first.enum ? first.enum.join(' | ') : `<${first.kind}>`;
+  const details = options
+    .map((option) => {
+      const parts = [
+        option.when ? `${option.when.path} ${String(option.when.value)}:` : '',
+        option.description ?? '',
+        option.default === undefined ? '' : `default ${JSON.stringify(option.default)}`,
+        rangeText(option),
+        option.enum && options.length > 1 ? `(${option.enum.join(' | ')})` : '',
+      ];
+      return parts.filter(Boolean).join('; ').replace(':;', ':');
+    })
+    .join('\n      ');
+  return `  --${first.path} ${options.length > 1 ? '<value>' : values}\n      ${details}`;
+}
+
+/** --help: the shortcuts, then every option of the configuration from its schema (the API's JSON Schema). */
+export const USAGE = `${SHORTCUTS}
+every option (GET /api/v1/training/config-schema documents the same)
+${[...CONFIG_OPTIONS.values()].map(optionHelp).join('\n')}
+`;
+
+/** Pulls `--key.path value` / `--key.path=value` flags of the configuration out of argv. */
+function extractConfigFlags(argv: readonly string[]): { rest: string[]; values: [string, unknown][] } {
+  const rest: string[] = [];
+  const values: [string, unknown][] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const match = /^--([^=]+)(?:=(.*))?$/.exec(arg);
+    const options = match ? CONFIG_OPTIONS.get(match[1]) : undefined;
+    if (!match || !options) {
+      rest.push(arg);
+      continue;
+    }
+    let text = match[2];
+    if (text === undefined) {
+      const next = argv[i + 1];
+      const isBoolean = options.every((option) => option.kind === 'boolean');
+      if (isBoolean && next !== 'true' && next !== 'false') text = 'true';
+      else if (next === undefined) throw new CliUsageError(`--${match[1]} needs a value`);
+      else {
+        text = next;
+        i++;
+      }
+    }
+    values.push([match[1], parseConfigValue(options, text)]);
+  }
+  return { rest, values };
+}
+
+function parseConfigValue(options: ConfigOption[], text: string): unknown {
+  let firstError: unknown;
+  for (const option of options) {
+    try {
+      return parseOptionValue(option, text);
+    } catch (error) {
+      firstError ??= error;
+    }
+  }
+  throw new CliUsageError(firstError instanceof Error ? firstError.message : String(firstError));
+}
 
 const FLAGS = {
   data: { type: 'string' },
@@ -152,8 +235,9 @@ export function parseTrainArgs(
   now = new Date(),
 ): TrainCliOptions | null {
   let values: Partial<Record<keyof typeof FLAGS, string | boolean>>;
+  const { rest, values: configValues } = extractConfigFlags(argv);
   try {
-    ({ values } = parseArgs({ args: [...argv], options: FLAGS, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({ args: rest, options: FLAGS, strict: true, allowPositionals: false }));
   } catch (error) {
     throw new CliUsageError(error instanceof Error ? error.message : String(error));
   }
@@ -266,6 +350,14 @@ export function parseTrainArgs(
     distillation.mode = distill;
     set(distillation, 'alpha', num('distill-alpha'));
     set(distillation, 'tau', num('tau'));
+  }
+
+  // model.arch first: it replaces the model section, which the other model.* flags then fill.
+  configValues.sort(([a], [b]) => Number(b === 'model.arch') - Number(a === 'model.arch'));
+  for (const [key, value] of configValues) {
+    if (key === 'model.arch' && (config.model as Json | undefined)?.arch !== value)
+      config.model = { arch: value };
+    setPath(config, key, value);
   }
 
   const backend = str('backend');

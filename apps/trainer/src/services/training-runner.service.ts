@@ -36,6 +36,9 @@ interface TrainingJobRequest {
 class PermanentJobError extends Error {}
 
 const LOG_FLUSH_MS = 2_000;
+/** How often a running job's row is read for a cancel. */
+const CANCEL_POLL_MS = 1_000;
+const PROGRESS_WRITE_MS = 1_000;
 
 /**
  * Works one `train-model` job: claims it (one worker per job, however many trainers run), resolves its data
@@ -198,10 +201,12 @@ export class TrainingRunnerService {
     const heartbeat = setInterval(() => void beat(), this.config.trainer.heartbeatSeconds * 1000);
     const logFlush = setInterval(() => void flushLog(), LOG_FLUSH_MS);
     let lastProgressWrite = 0;
+    let lastStopCheck = Date.now();
     const hooks: TrainingHooks = {
       onProgress: (progress) => {
         latest = progress;
-        if (Date.now() - lastProgressWrite > 2_000) {
+        // About once a second: each write is also the console's live progress event.
+        if (Date.now() - lastProgressWrite >= PROGRESS_WRITE_MS) {
           lastProgressWrite = Date.now();
           void beat();
         }
@@ -218,7 +223,15 @@ export class TrainingRunnerService {
         await this.jobs.saveFindings(jobId, findings);
       },
       onCheckpoint: async ({ key }) => this.jobs.setCheckpoint(jobId, key),
-      shouldStop: () => stopRequested || this.shutdown.aborted,
+      // Polled per batch: the job's row is read at most once a second, so a cancel stops the run within a step.
+      shouldStop: async () => {
+        if (stopRequested || this.shutdown.aborted) return true;
+        if (Date.now() - lastStopCheck >= CANCEL_POLL_MS) {
+          lastStopCheck = Date.now();
+          await beat();
+        }
+        return stopRequested;
+      },
     };
     return {
       hooks,

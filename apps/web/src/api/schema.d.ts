@@ -82,10 +82,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every production line */
         get: operations["LinesController_list"];
         put?: never;
-        /** Create a production line */
         post: operations["LinesController_create"];
         delete?: never;
         options?: never;
@@ -100,35 +98,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One production line */
         get: operations["LinesController_get"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Change a line's settings (only the fields sent) */
         patch: operations["LinesController_update"];
-        trace?: never;
-    };
-    "/api/v1/lines/{id}/webhook/test": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Send a signed test event to the line's webhook and answer how it went
-         * @description Posts `{ "event": "test", "line": { id, name }, "sentAt" }` with X-Linescope-Event: test and the usual X-Linescope-Signature, at once (10 s timeout, no retry). 200 whether or not the receiver accepted it: read delivered, httpStatus, latencyMs and error. Audited.
-         */
-        post: operations["LinesController_testWebhook"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
         trace?: never;
     };
     "/api/v1/lines/{id}/cameras": {
@@ -138,10 +114,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A line's cameras */
         get: operations["LinesController_listCameras"];
         put?: never;
-        /** Add a camera to a line; answers its API key, shown once */
         post: operations["LinesController_createCamera"];
         delete?: never;
         options?: never;
@@ -156,10 +130,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A camera's API keys (prefixes and states) */
         get: operations["CamerasController_listKeys"];
         put?: never;
-        /** Issue a new API key for a camera (rotation) */
         post: operations["CamerasController_rotate"];
         delete?: never;
         options?: never;
@@ -176,7 +148,6 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Revoke one of a camera's API keys */
         post: operations["CamerasController_revoke"];
         delete?: never;
         options?: never;
@@ -191,7 +162,6 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller (cookie or bearer token) */
         get: operations["UsersController_me"];
         put?: never;
         post?: never;
@@ -208,51 +178,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every person with their role, state and last sign-in */
-        get: operations["UsersController_list"];
+        get?: never;
         put?: never;
-        /** Create a person with a role; answers their first bearer token */
         post: operations["UsersController_create"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/users/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        /**
-         * Change a person's role, or disable / enable them
-         * @description Disabling ends their console sessions and revokes their bearer tokens at once (an enabled account gets new ones by a password reset or POST /users/:id/tokens). The product always keeps an enabled administrator: demoting or disabling the last one answers 409 last_admin. Audited.
-         */
-        patch: operations["UsersController_update"];
-        trace?: never;
-    };
-    "/api/v1/users/{id}/password-reset": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Reset a person's password to a temporary one, shown once
-         * @description The person signs in with the temporary password and must choose a new one before anything else (their session answers 403 password_change_required elsewhere). Their sessions end; their bearer tokens are kept. Audited.
-         */
-        post: operations["UsersController_resetPassword"];
         delete?: never;
         options?: never;
         head?: never;
@@ -268,7 +196,6 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Issue a bearer token for a person (one's own, or anyone's for an admin) */
         post: operations["UsersController_createToken"];
         delete?: never;
         options?: never;
@@ -283,7 +210,6 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Inspections, newest first, filtered and paged */
         get: operations["InspectionsController_list"];
         put?: never;
         /**
@@ -304,7 +230,6 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One inspection with its verdict */
         get: operations["InspectionsController_get"];
         put?: never;
         post?: never;
@@ -321,7 +246,6 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Short-lived signed links to the image and heatmap (no credential needed to follow) */
         get: operations["InspectionsController_links"];
         put?: never;
         post?: never;
@@ -338,7 +262,6 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The stored image */
         get: operations["InspectionsController_image"];
         put?: never;
         post?: never;
@@ -355,7 +278,6 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A WebP thumbnail of the image (longest side 256 px) */
         get: operations["InspectionsController_thumbnail"];
         put?: never;
         post?: never;
@@ -372,10 +294,6 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /**
-         * The explanation heatmap (where the model looked)
-         * @description Rendered now when the queued rendering has not happened yet (or was dropped from the bounded backlog): 404 heatmap_not_found for other verdicts, 503 inference_unavailable when the inference service does not render it within INFERENCE_TIMEOUT_MS.
-         */
         get: operations["InspectionsController_heatmap"];
         put?: never;
         post?: never;
@@ -392,10 +310,6 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /**
-         * Follow a signed link (from GET /api/v1/inspections/{id}/links)
-         * @description The signature is the credential, so no other is needed. Links are minted by the server and live five minutes: the examples below show their shape, take real ones from the links operation.
-         */
         get: operations["FilesController_get"];
         put?: never;
         post?: never;
@@ -412,7 +326,6 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List model versions, newest first */
         get: operations["ModelsController_list"];
         put?: never;
         post?: never;
@@ -431,31 +344,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /**
-         * Serve again the version the current production model replaced
-         * @description The reason is required and goes into the audit log (`model.rollback`) with the actor.
-         */
+        /** Serve again the version the current production model replaced */
         post: operations["ModelsController_rollback"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/models/line-override": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Make a line serve a given version instead of production, or follow production again (null)
-         * @description The same change as PATCH /api/v1/lines/:id `modelVersionId`, open to ML engineers; audited.
-         */
-        post: operations["ModelsController_lineOverride"];
         delete?: never;
         options?: never;
         head?: never;
@@ -469,59 +359,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One model version with its headline metrics */
         get: operations["ModelsController_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/models/{id}/curves": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Per-epoch loss, accuracy and learning rate of the job that trained this version */
-        get: operations["ModelsController_curves"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/models/{id}/config": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The fully resolved training config stored with this version */
-        get: operations["ModelsController_config"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/models/{id}/evaluation": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Test-split evaluation: per-class precision/recall, ROC and PR curves, calibration, confusion matrix, operating point, int8 variant */
-        get: operations["ModelsController_evaluation"];
         put?: never;
         post?: never;
         delete?: never;
@@ -539,10 +377,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /**
-         * Make this version serve production; inference instances warm it before switching
-         * @description The reason is required and goes into the audit log (`model.promote`) with the actor.
-         */
+        /** Make this version serve production; inference instances warm it before switching */
         post: operations["ModelsController_promote"];
         delete?: never;
         options?: never;
@@ -574,10 +409,6 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /**
-         * How often this version agreed with production on live traffic, and its latest disagreements
-         * @description Each new shadow result is also announced on the event stream as a `shadow` event.
-         */
         get: operations["ModelsController_shadowReport"];
         put?: never;
         post?: never;
@@ -594,10 +425,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** An inspection's reviews */
         get: operations["ReviewsController_list"];
         put?: never;
-        /** Record a reviewer's verdict on an inspection (the training label) */
         post: operations["ReviewsController_create"];
         delete?: never;
         options?: never;
@@ -612,7 +441,6 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** How many items wait for review */
         get: operations["ReviewQueueController_summary"];
         put?: never;
         post?: never;
@@ -686,7 +514,6 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every line: volumes, rates, latency and backlog over a period */
         get: operations["DashboardsController_overview"];
         put?: never;
         post?: never;
@@ -703,7 +530,6 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One line's dashboard: totals, a time series and its cameras */
         get: operations["DashboardsController_line"];
         put?: never;
         post?: never;
@@ -720,8 +546,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List training jobs (newest first, at most 200) */
         get: operations["TrainingJobsController_list"];
         put?: never;
+        /**
+         * Launch a training job
+         * @description Queues a training on a dataset folder (its name under TRAINING_DATA_ROOTS, see GET /api/v1/training/datasets) or on the QA reviews; `config` follows the schema of GET /api/v1/training/config-schema (presets: GET /api/v1/training/presets). An invalid config answers 400 `invalid_config` with `details.fields` per key path.
+         */
         post: operations["TrainingJobsController_create"];
         delete?: never;
         options?: never;
@@ -736,6 +567,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** A training job with its epochs, readable checklist findings and log tail */
         get: operations["TrainingJobsController_get"];
         put?: never;
         post?: never;
@@ -754,6 +586,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Cancel a training job
+         * @description A queued job never starts; a running one stops within about a second and a step (the trainer checks per batch) and keeps its last epoch checkpoint (checkpointKey).
+         */
         post: operations["TrainingJobsController_cancel"];
         delete?: never;
         options?: never;
@@ -761,7 +597,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/audit-events": {
+    "/api/v1/training/config-schema": {
         parameters: {
             query?: never;
             header?: never;
@@ -769,10 +605,50 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The audit log, newest first, filtered and paged
-         * @description Who did what to which object: sign-up, roles, disabling, password resets, lines, cameras and keys, promotions. Filters combine (AND). Pass nextCursor as cursor for the next, older page.
+         * The training configuration as a JSON Schema
+         * @description Derived from the zod schema that validates a job's `config` (one source of truth): every option with its description, default and range. The console's launch form is generated from it; the trainer CLI's --help prints it.
          */
-        get: operations["AuditEventsController_list"];
+        get: operations["TrainingController_configSchema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/training/datasets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Datasets a training job can use
+         * @description Folders of <class>/<image> under TRAINING_DATA_ROOTS (their `name` is what `dataset.path` takes), the QA reviews a 'reviews' job would freeze and the label sets frozen before, each with its class counts.
+         */
+        get: operations["TrainingController_datasets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/training/presets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Training presets with a duration estimate on this host
+         * @description Each preset shows the configuration it sets and an estimate of its duration for a dataset: training images x epochs / images per second, where images/s is the rate a finished job of that architecture reached on this host, or else the bench's measured reference rate scaled by input pixels. Rough; early stopping may end sooner.
+         */
+        get: operations["TrainingController_presets"];
         put?: never;
         post?: never;
         delete?: never;
@@ -788,7 +664,6 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: the process answers */
         get: operations["HealthController_live"];
         put?: never;
         post?: never;
@@ -805,7 +680,6 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: every dependency (database, storage, queue) answers */
         get: operations["HealthController_ready"];
         put?: never;
         post?: never;
@@ -831,8 +705,6 @@ export interface components {
             displayName: string;
             /** @enum {string} */
             role: "qa" | "ml_engineer" | "admin";
-            /** @description The password was reset by an administrator: until it is changed (POST /api/v1/auth/password) the session may call only /api/v1/auth/* and GET /api/v1/users/me (others answer 403 password_change_required) */
-            mustChangePassword: boolean;
         };
         SessionDto: {
             user: components["schemas"]["MeDto"];
@@ -840,22 +712,6 @@ export interface components {
             csrfToken: string;
             /** @description When the session ends unless used again (idle) or at the latest (absolute) */
             expiresAt: string;
-        };
-        ApiErrorDto: {
-            /** @example 404 */
-            statusCode: number;
-            /**
-             * @description A stable machine-readable code
-             * @example line_not_found
-             */
-            error: string;
-            /**
-             * @description A sentence for people
-             * @example no line 0f1d5a52-...
-             */
-            message: string;
-            /** @description Extra figures for some errors (e.g. retryAfterSeconds) */
-            details?: Record<string, never>;
         };
         ChangePasswordDto: {
             /** @description Required with a session cookie when the user already has a password; not with a bearer token */
@@ -878,11 +734,11 @@ export interface components {
              */
             verdictDeadlineMs: number;
             /** @description Overrides the model's operating threshold on this line */
-            operatingThreshold?: number | null;
-            uncertainLow?: number | null;
-            uncertainHigh?: number | null;
+            operatingThreshold?: Record<string, never> | null;
+            uncertainLow?: Record<string, never> | null;
+            uncertainHigh?: Record<string, never> | null;
             /** @description Per-line model override; null serves the production model */
-            modelVersionId?: string | null;
+            modelVersionId?: Record<string, never> | null;
             /**
              * @description Defect-type keys offered by the review station (keys 1..9), at most 50
              * @example [
@@ -892,7 +748,7 @@ export interface components {
              */
             defectTypes?: string[];
             /** @example https://mes.example.com/linescope */
-            webhookUrl?: string | null;
+            webhookUrl?: Record<string, never> | null;
         };
         CreatedLineDto: {
             id: string;
@@ -942,11 +798,11 @@ export interface components {
              */
             verdictDeadlineMs: number;
             /** @description Overrides the model's operating threshold on this line */
-            operatingThreshold?: number | null;
-            uncertainLow?: number | null;
-            uncertainHigh?: number | null;
+            operatingThreshold?: Record<string, never> | null;
+            uncertainLow?: Record<string, never> | null;
+            uncertainHigh?: Record<string, never> | null;
             /** @description Per-line model override; null serves the production model */
-            modelVersionId?: string | null;
+            modelVersionId?: Record<string, never> | null;
             /**
              * @description Defect-type keys offered by the review station (keys 1..9), at most 50
              * @example [
@@ -956,39 +812,13 @@ export interface components {
              */
             defectTypes?: string[];
             /** @example https://mes.example.com/linescope */
-            webhookUrl?: string | null;
-        };
-        WebhookTestResultDto: {
-            /** @example https://mes.example.com/linescope */
-            url: string;
-            /**
-             * @description The receiver answered 2xx
-             * @example true
-             */
-            delivered: boolean;
-            /**
-             * @description The receiver's HTTP status; null when no answer came (network error, timeout)
-             * @example 200
-             */
-            httpStatus: number | null;
-            /**
-             * @description From sending to the answer (or the failure), in ms
-             * @example 42
-             */
-            latencyMs: number;
-            /**
-             * @description Why it was not delivered
-             * @example null
-             */
-            error: string | null;
-            /** @example 2026-12-03T08:15:00.000Z */
-            sentAt: string;
+            webhookUrl?: Record<string, never> | null;
         };
         CreateCameraDto: {
             /** @example cam-top-1 */
             name: string;
             /** @description Uploads per second before 429 (default from the server) */
-            rateLimitPerSecond?: number | null;
+            rateLimitPerSecond?: Record<string, never> | null;
         };
         CameraDto: {
             id: string;
@@ -1026,43 +856,15 @@ export interface components {
             email: string;
             /** @example QA lead */
             displayName: string;
-            /**
-             * @example qa
-             * @enum {string}
-             */
+            /** @enum {string} */
             role: "qa" | "ml_engineer" | "admin";
-            /**
-             * @description Also give the person a temporary password (answered once as temporaryPassword), to be changed at the first sign-in: how the console adds people
-             * @default false
-             * @example true
-             */
-            temporaryPassword: boolean;
         };
         UserDto: {
-            /** @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100a */
             id: string;
-            /** @example qa.lead@example.com */
             email: string;
-            /** @example QA lead */
             displayName: string;
-            /**
-             * @example qa
-             * @enum {string}
-             */
+            /** @enum {string} */
             role: "qa" | "ml_engineer" | "admin";
-            /** @example false */
-            disabled: boolean;
-            /**
-             * @description The password is a temporary one (an administrator set it) not yet changed
-             * @example false
-             */
-            mustChangePassword: boolean;
-            /**
-             * @description The last console sign-in with a password; null if never (or before this was recorded)
-             * @example 2026-12-03T08:15:00.000Z
-             */
-            lastSignInAt: string | null;
-            /** @example 2026-12-01T09:00:00.000Z */
             createdAt: string;
         };
         IssuedTokenDto: {
@@ -1072,31 +874,6 @@ export interface components {
              * @example lsu_...
              */
             token: string;
-            /**
-             * @description The temporary password, when asked for. Shown once; it must be changed at the first sign-in.
-             * @example q3Vb7-xT9pLmA2cW
-             */
-            temporaryPassword?: string;
-        };
-        UpdateUserDto: {
-            /**
-             * @example ml_engineer
-             * @enum {string}
-             */
-            role?: "qa" | "ml_engineer" | "admin";
-            /**
-             * @description true disables the account: its sessions and bearer tokens stop working at once (and stay revoked if it is enabled again); false enables it
-             * @example false
-             */
-            disabled?: boolean;
-        };
-        TemporaryPasswordDto: {
-            user: components["schemas"]["UserDto"];
-            /**
-             * @description Shown once. The person signs in with it and must then choose a new password before anything else.
-             * @example q3Vb7-xT9pLmA2cW
-             */
-            temporaryPassword: string;
         };
         CreateTokenDto: {
             /** @example laptop */
@@ -1153,10 +930,7 @@ export interface components {
             thumbnailUrl: string;
             /** @example /api/v1/inspections/3f0c.../image */
             imageUrl: string;
-            /**
-             * @description Set for every scored defect or uncertain inspection: fetching it renders the heatmap first if it is not rendered yet (`heatmapAvailable` false); null for other verdicts
-             * @example /api/v1/inspections/3f0c.../heatmap
-             */
+            /** @example /api/v1/inspections/3f0c.../heatmap */
             heatmapUrl: string | null;
             /** @description How many reviews the inspection has */
             reviewCount: number;
@@ -1205,268 +979,6 @@ export interface components {
             datasetFingerprint: string | null;
             promotedAt: string | null;
             createdAt: string;
-        };
-        ModelChangeReasonDto: {
-            /**
-             * @description Why (required, non-empty; kept in the audit log with who did it)
-             * @example v7 misses fewer cracks on line 2 (recall 0.97 vs 0.91 on last week reviews)
-             */
-            reason: string;
-        };
-        LineOverrideDto: {
-            /**
-             * @description The production line
-             * @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001
-             */
-            lineId: string;
-            /**
-             * @description The version this line serves instead of production; null: the line follows production again
-             * @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1007
-             */
-            modelVersionId: string | null;
-        };
-        EpochCurvePointDto: {
-            /** @example 1 */
-            epoch: number;
-            /** @example 0.52 */
-            trainLoss: number;
-            /** @example 0.78 */
-            trainAccuracy: number;
-            /** @example 0.48 */
-            valLoss: number | null;
-            /** @example 0.81 */
-            valAccuracy: number | null;
-            /** @example 0.001 */
-            learningRate: number;
-            /** @example 12.4 */
-            durationSeconds: number;
-        };
-        ModelCurvesDto: {
-            /** @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006 */
-            modelVersionId: string;
-            /** @description The job that trained it; null for imported versions */
-            trainingJobId: string | null;
-            /** @description The epoch whose weights were kept (early stopping) */
-            bestEpoch: number | null;
-            /** @description One point per epoch, in order */
-            epochs: components["schemas"]["EpochCurvePointDto"][];
-        };
-        ModelConfigDto: {
-            /** @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006 */
-            modelVersionId: string;
-            trainingJobId: string | null;
-            /**
-             * @description The fully resolved training config: every default and derived value filled in
-             * @example {
-             *       "epochs": 20,
-             *       "batchSize": 32,
-             *       "model": {
-             *         "arch": "resnet",
-             *         "depth": 18
-             *       },
-             *       "optimizer": {
-             *         "kind": "adamw"
-             *       }
-             *     }
-             */
-            config: Record<string, never>;
-            /**
-             * @description The dataset the job was given (folder or reviews), when the version came from a job
-             * @example {
-             *       "kind": "folder",
-             *       "path": "magnetic-tile"
-             *     }
-             */
-            dataset: Record<string, never> | null;
-        };
-        ClassFiguresDto: {
-            /** @example defect */
-            className: string;
-            /** @example 0.95 */
-            precision: number | null;
-            /** @example 0.97 */
-            recall: number | null;
-            /** @example 0.96 */
-            f1: number | null;
-            /**
-             * @description True samples of the class in the test split
-             * @example 40
-             */
-            support: number;
-        };
-        MacroFiguresDto: {
-            precision: number | null;
-            recall: number | null;
-            f1: number | null;
-        };
-        CalibrationBinDto: {
-            /** @example 0.9 */
-            lower: number;
-            /** @example 1 */
-            upper: number;
-            /** @example 31 */
-            count: number;
-            /** @example 0.96 */
-            meanPredicted: number | null;
-            /** @example 0.94 */
-            observedFrequency: number | null;
-        };
-        CalibrationDto: {
-            /** @example 0.03 */
-            expectedCalibrationError: number | null;
-            bins: components["schemas"]["CalibrationBinDto"][];
-        };
-        RocPointDto: {
-            threshold: number;
-            falsePositiveRate: number | null;
-            truePositiveRate: number | null;
-        };
-        PrPointDto: {
-            threshold: number;
-            precision: number | null;
-            recall: number | null;
-        };
-        VerdictRowDto: {
-            ok: number;
-            defect: number;
-            uncertain: number;
-        };
-        VerdictCountsDto: {
-            /** @description Truly ok parts, by verdict */
-            ok: components["schemas"]["VerdictRowDto"];
-            /** @description Truly defective parts, by verdict */
-            defect: components["schemas"]["VerdictRowDto"];
-        };
-        TestVerdictsDto: {
-            counts: components["schemas"]["VerdictCountsDto"];
-            /** @description Share of defects called ok */
-            escapeRate: number | null;
-            /** @description Share of ok parts called defect */
-            falseRejectRate: number | null;
-            /** @description Share of all parts sent to review */
-            reviewRate: number | null;
-        };
-        OperatingPointDto: {
-            /**
-             * @description Scores at or above are defect
-             * @example 0.31
-             */
-            threshold: number;
-            /** @example 0.99 */
-            targetRecall: number;
-            validationRecall: number | null;
-            validationPrecision: number | null;
-            /** @example 0.12 */
-            uncertainLow: number;
-            /** @example 0.64 */
-            uncertainHigh: number;
-            /** @description How the test split is sorted by this threshold and band */
-            test: components["schemas"]["TestVerdictsDto"];
-        };
-        DefectEvaluationDto: {
-            /** @example 0.98 */
-            rocAuc: number | null;
-            /** @example 0.97 */
-            prAuc: number | null;
-            /** @description At most 200 points, highest threshold first */
-            rocCurve: components["schemas"]["RocPointDto"][];
-            /** @description At most 200 points, highest threshold first */
-            prCurve: components["schemas"]["PrPointDto"][];
-            operatingPoint: components["schemas"]["OperatingPointDto"] | null;
-            note: string | null;
-        };
-        EvaluationDetailDto: {
-            /** @example 80 */
-            testCount: number;
-            diverged: boolean;
-            /**
-             * @example [
-             *       "identity"
-             *     ]
-             */
-            views: string[];
-            /** @example 0.95 */
-            accuracy: number | null;
-            logLoss: number | null;
-            /**
-             * @example [
-             *       "ok",
-             *       "defect"
-             *     ]
-             */
-            classNames: string[];
-            /**
-             * @description confusion[trueClass][predictedClass]
-             * @example [
-             *       [
-             *         38,
-             *         2
-             *       ],
-             *       [
-             *         1,
-             *         39
-             *       ]
-             *     ]
-             */
-            confusion: number[][];
-            perClass: components["schemas"]["ClassFiguresDto"][];
-            macro: components["schemas"]["MacroFiguresDto"];
-            calibration: components["schemas"]["CalibrationDto"];
-            defect: components["schemas"]["DefectEvaluationDto"] | null;
-        };
-        QuantizationDto: {
-            /** @example int8 */
-            variant: string;
-            /**
-             * @description The int8 version
-             * @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1007
-             */
-            variantId: string;
-            /**
-             * @description The fp32 version it was made from
-             * @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006
-             */
-            of: string;
-            /** @example tiles-resnet18-int8 */
-            name: string;
-            /** @example 1 */
-            version: number;
-            /** @example 0.95 */
-            fp32Accuracy: number | null;
-            /** @example 0.9375 */
-            int8Accuracy: number | null;
-            /**
-             * @description int8 minus fp32, in points
-             * @example -1.25
-             */
-            accuracyChangePoints: number | null;
-            /** @example 80 */
-            testImages: number | null;
-        };
-        ModelEvaluationDto: {
-            /** @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006 */
-            modelVersionId: string;
-            /** @example 0.95 */
-            accuracy: number | null;
-            /** @example 0.98 */
-            rocAuc: number | null;
-            /** @example 0.97 */
-            prAuc: number | null;
-            /** @example 0.31 */
-            operatingThreshold: number | null;
-            /** @example 0.12 */
-            uncertainLow: number | null;
-            /** @example 0.64 */
-            uncertainHigh: number | null;
-            /**
-             * @description Share of the test split the threshold and band send to review
-             * @example 0.08
-             */
-            reviewShare: number | null;
-            /** @description The detailed evaluation on the test split; null for an int8 variant (only its accuracy is measured) and for versions registered before it was stored */
-            detail: components["schemas"]["EvaluationDetailDto"] | null;
-            /** @description The int8 variant made from this version, or (for an int8 version) its own figures */
-            quantization: components["schemas"]["QuantizationDto"] | null;
         };
         ShadowDto: {
             /** @description true: score live traffic beside production; false: stop */
@@ -1619,10 +1131,7 @@ export interface components {
             thumbnailUrl: string;
             /** @example /api/v1/inspections/3f0c.../image */
             imageUrl: string;
-            /**
-             * @description Set for every scored defect or uncertain inspection: fetching it renders the heatmap first if it is not rendered yet (`heatmapAvailable` false); null for other verdicts
-             * @example /api/v1/inspections/3f0c.../heatmap
-             */
+            /** @example /api/v1/inspections/3f0c.../heatmap */
             heatmapUrl: string | null;
             /** @description How many reviews the inspection has */
             reviewCount: number;
@@ -1742,7 +1251,10 @@ export interface components {
              * @enum {string}
              */
             kind: "reviews" | "folder";
-            /** @description With 'folder': the folder path */
+            /**
+             * @description With 'folder': the folder's name under one of TRAINING_DATA_ROOTS as GET /api/v1/training/datasets lists it (e.g. `neu-cls`), or an absolute path inside a root
+             * @example neu-cls
+             */
             path?: string;
             /** @description With 'reviews': only these lines (default: all) */
             lineIds?: string[];
@@ -1750,40 +1262,698 @@ export interface components {
         CreateTrainingJobDto: {
             dataset: components["schemas"]["DatasetSelectionDto"];
             /**
-             * @description The training configuration (model, optimizer, schedule, augmentation, checklist, ...); unset fields take their defaults and the fully resolved configuration is stored with the model
+             * @description The training configuration: every option below with its default and range (the same JSON Schema is served at GET /api/v1/training/config-schema). Unset fields take their defaults; the fully resolved configuration is stored with the model. `data.source` is set from `dataset`.
              * @example {
              *       "model": {
              *         "arch": "resnet",
              *         "depth": 10,
-             *         "width": 32,
-             *         "inputSize": 96
+             *         "width": 16,
+             *         "inputSize": 64
              *       },
              *       "epochs": 30,
+             *       "batchSize": 32,
              *       "optimizer": {
-             *         "kind": "adamw",
-             *         "lr": 0.001
+             *         "kind": "adamw"
              *       },
              *       "schedule": {
              *         "kind": "cosine",
-             *         "warmupEpochs": 1
+             *         "lr": 0.002,
+             *         "warmup": {
+             *           "steps": 30,
+             *           "startLr": 0
+             *         }
              *       },
-             *       "augmentation": {
-             *         "flipHorizontal": {
+             *       "weightDecay": 0.0001,
+             *       "augment": {
+             *         "horizontalFlip": {
+             *           "p": 0.5
+             *         },
+             *         "verticalFlip": {
              *           "p": 0.5
              *         }
+             *       },
+             *       "earlyStopping": {
+             *         "metric": "valLoss",
+             *         "patience": 10
              *       }
              *     }
              */
-            config: Record<string, never>;
-            /** @description A registered CNN model version to distil into a ViT student */
+            config?: {
+                /**
+                 * @description Seed of the split, order, augmentation and initialisation
+                 * @default 0
+                 */
+                seed: number;
+                /** @description Data: the source (set from the dataset picked), task, split */
+                data?: {
+                    /**
+                     * @description ok-vs-defect: one defect score (every non-ok class is a defect); multiclass: one output per class
+                     * @default ok-vs-defect
+                     * @enum {string}
+                     */
+                    task: "ok-vs-defect" | "multiclass";
+                    /**
+                     * @description Classes that mean "good part"; every other class is a defect
+                     * @default [
+                     *       "ok"
+                     *     ]
+                     */
+                    okClassNames: string[];
+                    /**
+                     * @description Shares of the images for training, validation (early stopping) and the final test; they sum to 1
+                     * @default {
+                     *       "train": 0.7,
+                     *       "validation": 0.15,
+                     *       "test": 0.15
+                     *     }
+                     */
+                    split: {
+                        /** @description Share for training */
+                        train: number;
+                        /** @description Share for validation (early stopping, curves) */
+                        validation: number;
+                        /** @description Share for the final test */
+                        test: number;
+                    };
+                    /** @description Keep at most this many images of each class (seeded draw), for quick runs; all when absent */
+                    limitPerClass?: number;
+                };
+                /** @description Architecture: mobilenetv2, resnet or vit, with its shape */
+                model: {
+                    /** @enum {string} */
+                    arch: "mobilenetv2";
+                    /**
+                     * @description MobileNetV2 width multiplier: fewer channels, faster and smaller
+                     * @default 1
+                     */
+                    alpha: 0.35 | 0.5 | 0.75 | 1;
+                    /** @description Input side N or [height, width] in pixels (default: the architecture's) */
+                    inputSize?: number | [
+                        number,
+                        number
+                    ];
+                    /** @description Name of the network in the saved model */
+                    name?: string;
+                } | {
+                    /** @enum {string} */
+                    arch: "resnet";
+                    /**
+                     * @description ResNet depth (layers)
+                     * @default 18
+                     */
+                    depth: 10 | 18 | 34 | 50;
+                    /**
+                     * @description Skip connections (false: a plain CNN of the same shape)
+                     * @default true
+                     */
+                    residual: boolean;
+                    /**
+                     * @description Channels of the stem; every stage scales with it
+                     * @default 64
+                     */
+                    width: number;
+                    /**
+                     * @description Global pooling before the classifier: max keeps small defects on large parts visible
+                     * @default avg
+                     * @enum {string}
+                     */
+                    pooling: "avg" | "max";
+                    /** @description Input side N or [height, width] in pixels (default: the architecture's) */
+                    inputSize?: number | [
+                        number,
+                        number
+                    ];
+                    /** @description Name of the network in the saved model */
+                    name?: string;
+                } | {
+                    /** @enum {string} */
+                    arch: "vit";
+                    /**
+                     * @description Side of the square patches (pixels); divides the input size
+                     * @default 16
+                     */
+                    patchSize: number;
+                    /**
+                     * @description Embedding width; divisible by heads
+                     * @default 192
+                     */
+                    dim: number;
+                    /**
+                     * @description Transformer blocks
+                     * @default 12
+                     */
+                    depth: number;
+                    /**
+                     * @description Attention heads per block
+                     * @default 3
+                     */
+                    heads: number;
+                    /**
+                     * @description Hidden width of the MLP as a multiple of dim
+                     * @default 4
+                     */
+                    mlpRatio: number;
+                    /**
+                     * @description DeiT distillation token (needed to distil a CNN teacher)
+                     * @default false
+                     */
+                    distillationToken: boolean;
+                    /** @description Input side N or [height, width] in pixels (default: the architecture's) */
+                    inputSize?: number | [
+                        number,
+                        number
+                    ];
+                    /** @description Name of the network in the saved model */
+                    name?: string;
+                };
+                /**
+                 * @description Preprocessing
+                 * @default {}
+                 */
+                preprocess: {
+                    /**
+                     * @description How images reach the input size (default squash)
+                     * @enum {string}
+                     */
+                    resize?: "squash" | "letterbox" | "center-crop";
+                    /**
+                     * @description Pixel normalisation (default: the architecture's)
+                     * @enum {string}
+                     */
+                    normalization?: "mobilenet" | "resnet" | "vit" | "unit";
+                    /** @description Refuse images with more pixels than this */
+                    maxPixels?: number;
+                };
+                /**
+                 * @description Weight initialisation
+                 * @default he
+                 * @enum {string}
+                 */
+                init: "he" | "xavier" | "small-random" | "zeros";
+                /**
+                 * @description Dropout before the classifier
+                 * @default 0.2
+                 */
+                dropout: number;
+                /**
+                 * @description Scale of the classifier head's initial weights (logits start near 0)
+                 * @default 0.01
+                 */
+                headInitScale: number;
+                /**
+                 * @description Optimiser
+                 * @default {}
+                 */
+                optimizer: {
+                    /**
+                     * @description Optimiser (the learning rate is schedule.lr)
+                     * @default adamw
+                     * @enum {string}
+                     */
+                    kind: "sgd" | "adam" | "adamw";
+                    /**
+                     * @description SGD only; 0 is plain SGD
+                     * @default 0.9
+                     */
+                    momentum: number;
+                    /**
+                     * @description SGD only: Nesterov momentum
+                     * @default false
+                     */
+                    nesterov: boolean;
+                    /**
+                     * @description Adam/AdamW: first-moment decay
+                     * @default 0.9
+                     */
+                    beta1: number;
+                    /**
+                     * @description Adam/AdamW: second-moment decay
+                     * @default 0.999
+                     */
+                    beta2: number;
+                    /**
+                     * @description Adam/AdamW: numerical stabiliser
+                     * @default 1e-7
+                     */
+                    epsilon: number;
+                };
+                /** @description Weight decay on kernels (default: 0.0005 sgd, 0 adam, 0.05 adamw) */
+                weightDecay?: number;
+                /** @description Global gradient-norm clipping; none when absent */
+                clipNorm?: number;
+                /**
+                 * @description Images per optimisation step
+                 * @default 32
+                 */
+                batchSize: number;
+                /**
+                 * @description Passes over the training images (at most: early stopping)
+                 * @default 30
+                 */
+                epochs: number;
+                /**
+                 * @description Learning-rate schedule
+                 * @default {}
+                 */
+                schedule: {
+                    /**
+                     * @description How the learning rate changes over the run
+                     * @default cosine
+                     * @enum {string}
+                     */
+                    kind: "constant" | "step" | "cosine" | "linear";
+                    /**
+                     * @description Peak learning rate (after warm-up)
+                     * @default 0.001
+                     */
+                    lr: number;
+                    /** @description Linear warm-up from startLr to lr over the first steps */
+                    warmup?: {
+                        /** @description Warm-up steps */
+                        steps: number;
+                        /** @description Rate at step 0 */
+                        startLr: number;
+                    };
+                    /** @description step: factor applied at each step (default 0.1) */
+                    gamma?: number;
+                    /** @description step: apply gamma every this many steps */
+                    every?: number;
+                    /** @description step: apply gamma at these steps */
+                    milestones?: number[];
+                    /** @description cosine/linear: length of the decay (default: epochs x steps per epoch) */
+                    totalSteps?: number;
+                    /** @description cosine: rate at the end (default 0) */
+                    minLr?: number;
+                    /** @description linear: rate at the end (default 0) */
+                    endLr?: number;
+                };
+                /**
+                 * @description Augmentation (all off by default; turn on only the symmetries the product has)
+                 * @default {}
+                 */
+                augment: {
+                    /** @description Largest pixel value (default 255) */
+                    pixelMax?: number;
+                    /**
+                     * @description How rotations and shifts fill uncovered pixels (default reflect)
+                     * @enum {string}
+                     */
+                    fill?: "constant" | "reflect" | "nearest";
+                    /** @description Mirror left-right */
+                    horizontalFlip?: {
+                        /** @description Probability of applying it to an image (batch for mixup/cutmix) */
+                        p: number;
+                    };
+                    /** @description Mirror top-bottom */
+                    verticalFlip?: {
+                        /** @description Probability of applying it to an image (batch for mixup/cutmix) */
+                        p: number;
+                    };
+                    /** @description Quarter turns (square inputs only) */
+                    rotate90?: {
+                        /** @description Probability of applying it to an image (batch for mixup/cutmix) */
+                        p: number;
+                    };
+                    rotation?: {
+                        /** @description Probability of applying it to an image (batch for mixup/cutmix) */
+                        p: number;
+                        /** @description Largest angle, degrees */
+                        maxDegrees: number;
+                    };
+                    shift?: {
+                        /** @description Probability of applying it to an image (batch for mixup/cutmix) */
+                        p: number;
+                        /** @description Largest shift, fraction of the side */
+                        maxFraction: number;
+                    };
+                    resizedCrop?: {
+                        /** @description Probability of applying it to an image (batch for mixup/cutmix) */
+                        p: number;
+                        /** @description [low, high] share of the area kept */
+                        scale: [
+                            number,
+                            number
+                        ];
+                        /** @description [low, high] aspect ratio of the crop */
+                        ratio: [
+                            number,
+                            number
+                        ];
+                    };
+                    brightness?: {
+                        /** @description Probability of applying it to an image (batch for mixup/cutmix) */
+                        p: number;
+                        /** @description Largest change, fraction of pixelMax */
+                        maxDelta: number;
+                    };
+                    contrast?: {
+                        /** @description Probability of applying it to an image (batch for mixup/cutmix) */
+                        p: number;
+                        /** @description [low, high] contrast factor */
+                        range: [
+                            number,
+                            number
+                        ];
+                    };
+                    noise?: {
+                        /** @description Probability of applying it to an image (batch for mixup/cutmix) */
+                        p: number;
+                        /** @description Standard deviation, fraction of pixelMax */
+                        std: number;
+                    };
+                    /** @description Blend batches with a shuffled copy */
+                    mixup?: {
+                        /** @description Probability of applying it to an image (batch for mixup/cutmix) */
+                        p: number;
+                        /** @description Beta(alpha, alpha) of the mixing weight */
+                        alpha: number;
+                    };
+                    /** @description Paste boxes from a shuffled copy */
+                    cutmix?: {
+                        /** @description Probability of applying it to an image (batch for mixup/cutmix) */
+                        p: number;
+                        /** @description Beta(alpha, alpha) of the pasted area */
+                        alpha: number;
+                    };
+                };
+                /**
+                 * @description How rare classes are compensated
+                 * @default none
+                 * @enum {string}
+                 */
+                imbalance: "none" | "weighted-loss" | "balanced-sampling";
+                /**
+                 * @description Label smoothing of the loss
+                 * @default 0
+                 */
+                labelSmoothing: number;
+                /**
+                 * @description Early stopping
+                 * @default {}
+                 */
+                earlyStopping: {
+                    /**
+                     * @description Stop when the metric stops improving; keep the best epoch
+                     * @default true
+                     */
+                    enabled: boolean;
+                    /**
+                     * @description Validation metric watched
+                     * @default valLoss
+                     * @enum {string}
+                     */
+                    metric: "valLoss" | "valAccuracy" | "valRocAuc";
+                    /**
+                     * @description Epochs without improvement before stopping
+                     * @default 5
+                     */
+                    patience: number;
+                    /**
+                     * @description Smallest change that counts as an improvement
+                     * @default 0
+                     */
+                    minDelta: number;
+                };
+                /**
+                 * @description The training checklist run before and after training
+                 * @default {}
+                 */
+                checklist: {
+                    /**
+                     * @description Initial loss: a flat or biased start points at the initialisation
+                     * @default {}
+                     */
+                    initialLoss: {
+                        /**
+                         * @description Check the untrained loss is near ln(classes)
+                         * @default true
+                         */
+                        enabled: boolean;
+                        /**
+                         * @description Batches averaged
+                         * @default 3
+                         */
+                        batches: number;
+                    };
+                    /**
+                     * @description Overfit a small sample
+                     * @default {}
+                     */
+                    overfit: {
+                        /**
+                         * @description Check the model can memorise a small sample, and beats chance on held-out images
+                         * @default true
+                         */
+                        enabled: boolean;
+                        /**
+                         * @description Images memorised (about a batch or two)
+                         * @default 32
+                         */
+                        samples: number;
+                        /**
+                         * @description Optimisation steps on them
+                         * @default 60
+                         */
+                        steps: number;
+                        /** @description Rate of the test (default: schedule.lr) */
+                        lr?: number;
+                    };
+                    /**
+                     * @description Learning-rate range test
+                     * @default {}
+                     */
+                    lrRange: {
+                        /**
+                         * @description Sweep the learning rate and propose one
+                         * @default true
+                         */
+                        enabled: boolean;
+                        /**
+                         * @description Steps of the sweep
+                         * @default 100
+                         */
+                        iterations: number;
+                        /**
+                         * @description Rate at the start of the sweep
+                         * @default 0.000001
+                         */
+                        minLr: number;
+                        /**
+                         * @description Rate at the end of the sweep
+                         * @default 1
+                         */
+                        maxLr: number;
+                        /**
+                         * @description Train with the proposed rate instead of schedule.lr (otherwise only reported)
+                         * @default false
+                         */
+                        apply: boolean;
+                    };
+                    /**
+                     * @description Candidate settings compared before the run
+                     * @default {}
+                     */
+                    candidates: {
+                        /**
+                         * @description Short runs with other settings; the best one is trained
+                         * @default []
+                         */
+                        runs: {
+                            name: string;
+                            overrides: {
+                                /** @enum {string} */
+                                optimizer?: "sgd" | "adam" | "adamw";
+                                lr?: number;
+                                weightDecay?: number;
+                                momentum?: number;
+                                labelSmoothing?: number;
+                            };
+                        }[];
+                        /**
+                         * @description Epochs of each candidate run
+                         * @default 2
+                         */
+                        epochs: number;
+                        /**
+                         * @description How candidates are ranked
+                         * @default valAcc
+                         * @enum {string}
+                         */
+                        metric: "valAcc" | "valLoss";
+                    };
+                    /**
+                     * @description Curve reading after training
+                     * @default {}
+                     */
+                    curves: {
+                        /**
+                         * @description Read the finished curves: plateau, train/validation gap, underfitting
+                         * @default true
+                         */
+                        enabled: boolean;
+                    };
+                };
+                /**
+                 * @description Distillation
+                 * @default {}
+                 */
+                distillation: {
+                    /**
+                     * @description DeiT distillation of a CNN teacher into a ViT student (the API's teacherId sets hard)
+                     * @default none
+                     * @enum {string}
+                     */
+                    mode: "none" | "hard" | "soft";
+                    /**
+                     * @description Soft distillation: weight of the teacher term
+                     * @default 0.5
+                     */
+                    alpha: number;
+                    /**
+                     * @description Soft distillation: softmax temperature
+                     * @default 3
+                     */
+                    tau: number;
+                    /** @description Teacher's artifact prefix (set by the server from teacherId) */
+                    teacher?: string;
+                };
+                /**
+                 * @description Evaluation and the operating point
+                 * @default {}
+                 */
+                evaluation: {
+                    /**
+                     * @description Defect recall the operating threshold is chosen for
+                     * @default 0.99
+                     */
+                    targetRecall: number;
+                    /**
+                     * @description The uncertain band: scores sent to QA review
+                     * @default {}
+                     */
+                    band: {
+                        /**
+                         * @description Recall below the uncertain band
+                         * @default 0.999
+                         */
+                        safeRecall: number;
+                        /**
+                         * @description Precision above the uncertain band
+                         * @default 0.99
+                         */
+                        safePrecision: number;
+                        /**
+                         * @description Smallest half-width of the band
+                         * @default 0
+                         */
+                        minMargin: number;
+                    };
+                    /**
+                     * @description Bins of the calibration curve
+                     * @default 10
+                     */
+                    calibrationBins: number;
+                    /**
+                     * @description Average the scores over the symmetries trained with (up to 8x compute at the line)
+                     * @default false
+                     */
+                    testTimeAugmentation: boolean;
+                };
+                /**
+                 * @description Fine-tuning from pretrained weights
+                 * @default {}
+                 */
+                fineTune: {
+                    /** @description Start from these weights (an artifact prefix or a folder) */
+                    pretrained?: {
+                        /** @enum {string} */
+                        kind: "artifact";
+                        /** @description Artifact prefix of a registered model */
+                        prefix: string;
+                    } | {
+                        /** @enum {string} */
+                        kind: "folder";
+                        /** @description Folder of a saved model */
+                        path: string;
+                    };
+                    /** @description Freeze every top-level layer up to and including this one */
+                    freezeUpTo?: string;
+                    /** @description Also freeze the batch norms left trainable */
+                    freezeBatchNorms?: boolean;
+                    /** @description Moving-average momentum of the trainable batch norms */
+                    batchNormMomentum?: number;
+                    /** @description Re-estimate every batch norm's statistics on the training images first (AdaBN) */
+                    recalibrateBatchNorms?: boolean;
+                };
+            };
+            /** @description A registered CNN model version to distil into a ViT student (needs model.distillationToken) */
             teacherId?: string;
+        };
+        TrainingProgressDto: {
+            /**
+             * @example training
+             * @enum {string}
+             */
+            phase?: "loading-data" | "checklist:initial-loss" | "checklist:overfit" | "checklist:lr-range" | "checklist:candidates" | "training" | "evaluating" | "done";
+            /**
+             * @description 1-based
+             * @example 3
+             */
+            epoch?: number;
+            /** @example 30 */
+            epochs?: number;
+            /**
+             * @description Step within the epoch (or the phase)
+             * @example 12
+             */
+            step?: number;
+            /** @example 40 */
+            stepsPerEpoch?: number;
+            /**
+             * @description Steps taken in the training phase
+             * @example 92
+             */
+            globalStep?: number;
+            /** @example 1200 */
+            totalSteps?: number;
+            /**
+             * @description Running training loss of the epoch
+             * @example 0.41
+             */
+            loss?: number;
+            /** @example 0.86 */
+            accuracy?: number;
+            /** @example 0.0019 */
+            learningRate?: number;
+            /**
+             * @description Training images per second so far
+             * @example 61.5
+             */
+            imagesPerSecond?: number;
+            /**
+             * @description Of the whole job, 0-100
+             * @example 21.3
+             */
+            percent?: number;
+            /**
+             * @description Estimated seconds left (training phase)
+             * @example 540
+             */
+            etaSeconds?: number;
+            /**
+             * @description Seconds since this attempt started
+             * @example 130.2
+             */
+            elapsedSeconds?: number;
         };
         TrainingJobDto: {
             id: string;
             /** @enum {string} */
             status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
             config: Record<string, never>;
-            progress: Record<string, never>;
+            progress: components["schemas"]["TrainingProgressDto"];
+            /** @description The last complete checkpoint (one per epoch); a cancelled job keeps it for a resume */
+            checkpointKey: string | null;
             checklist: Record<string, never>[];
             labelSetId: string | null;
             teacherId: string | null;
@@ -1799,12 +1969,32 @@ export interface components {
             metrics: Record<string, never>;
             createdAt: string;
         };
+        FindingCardDto: {
+            /** @example overfit-held-out */
+            check: string;
+            /** @enum {string} */
+            status: "pass" | "warn" | "fail";
+            /** @example Do the labels belong to the images? */
+            title: string;
+            /** @example held-out accuracy 44.4% on 54 images */
+            measured: string;
+            /** @example above chance: > 87.8% (majority class 80.0%) */
+            expected: string;
+            meaning: string;
+            action: string;
+            /** @example The run carried on: the checklist reports, it does not stop a training. */
+            outcome: string;
+            /** @description The engine's message, numbers rounded */
+            message: string;
+        };
         TrainingJobDetailDto: {
             id: string;
             /** @enum {string} */
             status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
             config: Record<string, never>;
-            progress: Record<string, never>;
+            progress: components["schemas"]["TrainingProgressDto"];
+            /** @description The last complete checkpoint (one per epoch); a cancelled job keeps it for a resume */
+            checkpointKey: string | null;
             checklist: Record<string, never>[];
             labelSetId: string | null;
             teacherId: string | null;
@@ -1817,46 +2007,108 @@ export interface components {
             epochs: components["schemas"]["TrainingEpochDto"][];
             /** @description The end of the job log */
             logTail: string;
+            /** @description The checklist findings, readable */
+            findings: components["schemas"]["FindingCardDto"][];
         };
-        AuditEventDto: {
+        ClassCountDto: {
+            /** @example crazing */
+            name: string;
+            /** @example 300 */
+            images: number;
+        };
+        DatasetFolderDto: {
             /**
-             * @description Increasing with every event (a string: 64-bit)
+             * @description The name to give as dataset.path when creating a job (relative to its root)
+             * @example neu-cls
+             */
+            name: string;
+            /**
+             * @description The TRAINING_DATA_ROOTS entry it is under
+             * @example /srv/datasets
+             */
+            root: string;
+            /** @example 1800 */
+            images: number;
+            classes: components["schemas"]["ClassCountDto"][];
+        };
+        ReviewDataDto: {
+            /**
+             * @description Reviewed inspections a 'reviews' job started now would freeze (each one's latest review)
              * @example 42
              */
+            images: number;
+            /** @description `ok`, or the defect type (`defect` without one) */
+            classes: components["schemas"]["ClassCountDto"][];
+        };
+        LabelSetDto: {
+            /** @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1009 */
             id: string;
+            /** @example training-job-… */
+            name: string;
+            /** @example 2026-12-01T10:00:00.000Z */
+            frozenAt: string;
+            /** @example 40 */
+            images: number;
+            classes: components["schemas"]["ClassCountDto"][];
+        };
+        TrainingDatasetsDto: {
             /**
-             * @example user
-             * @enum {string}
+             * @description TRAINING_DATA_ROOTS
+             * @example [
+             *       "/srv/datasets"
+             *     ]
              */
-            actorType: "user" | "camera" | "system";
-            /** @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100a */
-            actorId: string | null;
+            roots: string[];
+            /** @description <class>/<image> folders found directly under each root (and one level below) */
+            folders: components["schemas"]["DatasetFolderDto"][];
+            reviews: components["schemas"]["ReviewDataDto"];
+            /** @description Label sets frozen by earlier jobs, newest first */
+            labelSets: components["schemas"]["LabelSetDto"][];
+        };
+        DurationEstimateDto: {
             /**
-             * @description The acting user's email, when the actor is a user
-             * @example admin@example.com
+             * @description Estimated wall time on this host, seconds (at most: early stopping may end sooner)
+             * @example 95
              */
-            actorEmail: string | null;
-            /** @example line.create */
-            action: string;
-            /** @example production_line */
-            targetType: string | null;
-            /** @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001 */
-            targetId: string | null;
+            seconds: number;
+            /** @example 68 */
+            imagesPerSecond: number;
+            /** @example 84 */
+            trainImages: number;
+            /** @example 2 */
+            epochs: number;
+            /** @example reference 68 images/s at 64 px (bench), scaled to 32 px */
+            basis: string;
             /**
+             * @description The dataset the estimate counts the images of
+             * @example neu-cls
+             */
+            dataset: string;
+        };
+        TrainingPresetDto: {
+            /** @example quick-check */
+            id: string;
+            /** @example Quick check */
+            title: string;
+            description: string;
+            /**
+             * @description The training configuration it sets (merged over the defaults)
              * @example {
-             *       "name": "tiles-line-1"
+             *       "model": {
+             *         "arch": "resnet",
+             *         "depth": 10,
+             *         "width": 8,
+             *         "inputSize": 32
+             *       },
+             *       "epochs": 2
              *     }
              */
-            details: {
+            config: {
                 [key: string]: unknown;
             };
-            /** @example 2026-12-03T08:15:00.000Z */
-            createdAt: string;
-        };
-        AuditPageDto: {
-            items: components["schemas"]["AuditEventDto"][];
-            /** @description Pass as cursor for the next (older) page */
-            nextCursor: string | null;
+            /** @description Needs a CNN teacher (teacherId) to be picked */
+            needsTeacher: boolean;
+            estimate?: components["schemas"]["DurationEstimateDto"] | null;
         };
     };
     responses: never;
@@ -1885,55 +2137,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "user": {
-                     *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100a",
-                     *         "email": "qa.lead@example.com",
-                     *         "displayName": "QA lead",
-                     *         "role": "qa"
-                     *       },
-                     *       "csrfToken": "y5bVq1mX0R2hZ8cT3kLw7nE4pA6sJ9dF",
-                     *       "expiresAt": "2026-11-29T20:15:00.000Z"
-                     *     }
-                     */
                     "application/json": components["schemas"]["SessionDto"];
-                };
-            };
-            /** @description The request is invalid: a parameter or a body field breaks its rule */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description The email or the password is wrong (invalid_credentials) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description Sent from another site (csrf_failed) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description Too many failed sign-ins; retry after Retry-After seconds (too_many_attempts) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -1952,28 +2156,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "user": {
-                     *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100a",
-                     *         "email": "qa.lead@example.com",
-                     *         "displayName": "QA lead",
-                     *         "role": "qa"
-                     *       },
-                     *       "csrfToken": "y5bVq1mX0R2hZ8cT3kLw7nE4pA6sJ9dF",
-                     *       "expiresAt": "2026-11-29T20:15:00.000Z"
-                     *     }
-                     */
                     "application/json": components["schemas"]["SessionDto"];
-                };
-            };
-            /** @description Not signed in, or the session has ended (unauthenticated) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -1987,30 +2170,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Signed out (with a bearer token: nothing to end, also 204) */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
-            };
-            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
             };
         };
     };
@@ -2032,46 +2196,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100a",
-                     *       "email": "qa.lead@example.com",
-                     *       "displayName": "QA lead",
-                     *       "role": "qa"
-                     *     }
-                     */
                     "application/json": components["schemas"]["MeDto"];
-                };
-            };
-            /** @description newPassword breaks its rule, or currentPassword is missing (current_password_required) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /**
-             * @description The current password is wrong (invalid_credentials)
-             *
-             *     Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed)
-             */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -2090,46 +2215,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example [
-                     *       {
-                     *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
-                     *         "name": "tiles-line-1",
-                     *         "description": "Pressing line, hall B",
-                     *         "verdictMode": "async",
-                     *         "verdictDeadlineMs": 200,
-                     *         "operatingThreshold": null,
-                     *         "uncertainLow": null,
-                     *         "uncertainHigh": null,
-                     *         "modelVersionId": null,
-                     *         "defectTypes": [
-                     *           "crack",
-                     *           "blowhole"
-                     *         ],
-                     *         "webhookUrl": null,
-                     *         "createdAt": "2026-11-29T08:15:00.000Z"
-                     *       }
-                     *     ]
-                     */
                     "application/json": components["schemas"]["LineDto"][];
-                };
-            };
-            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -2147,69 +2233,12 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The line; with a webhook, its signing secret (shown once) */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
-                     *       "name": "tiles-line-2",
-                     *       "description": "Glazing line, hall C",
-                     *       "verdictMode": "sync",
-                     *       "verdictDeadlineMs": 250,
-                     *       "operatingThreshold": null,
-                     *       "uncertainLow": null,
-                     *       "uncertainHigh": null,
-                     *       "modelVersionId": null,
-                     *       "defectTypes": [
-                     *         "crack",
-                     *         "chip"
-                     *       ],
-                     *       "webhookUrl": "https://mes.example.com/linescope",
-                     *       "createdAt": "2026-11-29T08:15:00.000Z",
-                     *       "webhookSecret": "whsec_9xR2cV7bN4mK1qL8wE5tY3uI6oP0aS"
-                     *     }
-                     */
                     "application/json": components["schemas"]["CreatedLineDto"];
-                };
-            };
-            /** @description A field breaks its rule, the band is inverted (invalid_band) or the model is unknown */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description Only admin may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description A line with this name exists (line_exists) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -2219,7 +2248,6 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The production line */
                 id: string;
             };
             cookie?: never;
@@ -2231,62 +2259,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
-                     *       "name": "tiles-line-1",
-                     *       "description": "Pressing line, hall B",
-                     *       "verdictMode": "async",
-                     *       "verdictDeadlineMs": 200,
-                     *       "operatingThreshold": null,
-                     *       "uncertainLow": null,
-                     *       "uncertainHigh": null,
-                     *       "modelVersionId": null,
-                     *       "defectTypes": [
-                     *         "crack",
-                     *         "blowhole"
-                     *       ],
-                     *       "webhookUrl": null,
-                     *       "createdAt": "2026-11-29T08:15:00.000Z"
-                     *     }
-                     */
                     "application/json": components["schemas"]["LineDto"];
-                };
-            };
-            /** @description The request is invalid: a parameter or a body field breaks its rule */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No such line (line_not_found) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -2296,7 +2269,6 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The production line */
                 id: string;
             };
             cookie?: never;
@@ -2312,133 +2284,8 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
-                     *       "name": "tiles-line-1",
-                     *       "description": "Pressing line, hall B",
-                     *       "verdictMode": "async",
-                     *       "verdictDeadlineMs": 300,
-                     *       "operatingThreshold": null,
-                     *       "uncertainLow": 0.35,
-                     *       "uncertainHigh": 0.65,
-                     *       "modelVersionId": null,
-                     *       "defectTypes": [
-                     *         "crack",
-                     *         "blowhole"
-                     *       ],
-                     *       "webhookUrl": null,
-                     *       "createdAt": "2026-11-29T08:15:00.000Z"
-                     *     }
-                     */
                     "application/json": components["schemas"]["CreatedLineDto"];
                 };
-            };
-            /** @description A field breaks its rule, the band is inverted (invalid_band) or the model is unknown */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description Only admin may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No such line (line_not_found) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description Another line has this name (line_exists) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-        };
-    };
-    LinesController_testWebhook: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["WebhookTestResultDto"];
-                };
-            };
-            /**
-             * @description No credential, or an unknown one
-             *
-             *     No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token)
-             */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /**
-             * @description Only administrators test webhooks
-             *
-             *     Only admin may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed)
-             */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description line_not_found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description no_webhook: the line has no webhookUrl */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
             };
         };
     };
@@ -2447,7 +2294,6 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The production line */
                 id: string;
             };
             cookie?: never;
@@ -2459,55 +2305,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example [
-                     *       {
-                     *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1002",
-                     *         "lineId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
-                     *         "name": "cam-top-1",
-                     *         "rateLimitPerSecond": 20,
-                     *         "lastSeenAt": "2026-11-29T08:15:00.000Z",
-                     *         "createdAt": "2026-11-29T08:15:00.000Z"
-                     *       }
-                     *     ]
-                     */
                     "application/json": components["schemas"]["CameraDto"][];
-                };
-            };
-            /** @description The request is invalid: a parameter or a body field breaks its rule */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No such line (line_not_found) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -2517,7 +2315,6 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The production line */
                 id: string;
             };
             cookie?: never;
@@ -2534,71 +2331,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "camera": {
-                     *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1002",
-                     *         "lineId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
-                     *         "name": "cam-side-2",
-                     *         "rateLimitPerSecond": 20,
-                     *         "lastSeenAt": null,
-                     *         "createdAt": "2026-11-29T08:15:00.000Z"
-                     *       },
-                     *       "key": {
-                     *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1003",
-                     *         "prefix": "lsk_Ab12Cd",
-                     *         "createdAt": "2026-11-29T08:15:00.000Z",
-                     *         "revokedAt": null
-                     *       },
-                     *       "apiKey": "lsk_Ab12CdEf34GhIj56KlMn78OpQr90StUv"
-                     *     }
-                     */
                     "application/json": components["schemas"]["IssuedKeyDto"];
-                };
-            };
-            /** @description The request is invalid: a parameter or a body field breaks its rule */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description Only admin may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No such line (line_not_found) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description The line has a camera with this name (camera_exists) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -2608,7 +2341,6 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The camera */
                 id: string;
             };
             cookie?: never;
@@ -2621,53 +2353,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example [
-                     *       {
-                     *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1003",
-                     *         "prefix": "lsk_Ab12Cd",
-                     *         "createdAt": "2026-11-29T08:15:00.000Z",
-                     *         "revokedAt": null
-                     *       }
-                     *     ]
-                     */
                     "application/json": components["schemas"]["ApiKeyDto"][];
-                };
-            };
-            /** @description The request is invalid: a parameter or a body field breaks its rule */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description Only admin may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No such camera (camera_not_found) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -2677,7 +2363,6 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The camera */
                 id: string;
             };
             cookie?: never;
@@ -2694,62 +2379,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "camera": {
-                     *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1002",
-                     *         "lineId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
-                     *         "name": "cam-top-1",
-                     *         "rateLimitPerSecond": 20,
-                     *         "lastSeenAt": "2026-11-29T08:15:00.000Z",
-                     *         "createdAt": "2026-11-29T08:15:00.000Z"
-                     *       },
-                     *       "key": {
-                     *         "id": "6a0e4f7c-2b1d-4e8a-9c3f-5d7b8a1e2f40",
-                     *         "prefix": "lsk_Wx34Yz",
-                     *         "createdAt": "2026-11-29T08:15:00.000Z",
-                     *         "revokedAt": null
-                     *       },
-                     *       "apiKey": "lsk_Wx34YzAb56CdEf78GhIj90KlMn12OpQr"
-                     *     }
-                     */
                     "application/json": components["schemas"]["IssuedKeyDto"];
-                };
-            };
-            /** @description The request is invalid: a parameter or a body field breaks its rule */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description Only admin may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No such camera (camera_not_found) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -2759,9 +2389,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The camera */
                 id: string;
-                /** @description The key */
                 keyId: string;
             };
             cookie?: never;
@@ -2773,51 +2401,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1003",
-                     *       "prefix": "lsk_Ab12Cd",
-                     *       "createdAt": "2026-11-29T08:15:00.000Z",
-                     *       "revokedAt": "2026-11-29T09:00:00.000Z"
-                     *     }
-                     */
                     "application/json": components["schemas"]["ApiKeyDto"];
-                };
-            };
-            /** @description The request is invalid: a parameter or a body field breaks its rule */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description Only admin may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No such camera or key (camera_not_found, key_not_found) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -2831,84 +2415,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The signed-in user */
+            /** @description The signed-in user (cookie or bearer) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100a",
-                     *       "email": "qa.lead@example.com",
-                     *       "displayName": "QA lead",
-                     *       "role": "qa"
-                     *     }
-                     */
                     "application/json": components["schemas"]["MeDto"];
-                };
-            };
-            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-        };
-    };
-    UsersController_list: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["UserDto"][];
-                };
-            };
-            /**
-             * @description No credential, or an unknown one
-             *
-             *     No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token)
-             */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /**
-             * @description Only administrators list people
-             *
-             *     Only admin may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed)
-             */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -2932,182 +2445,8 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "user": {
-                     *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100a",
-                     *         "email": "qa.lead@example.com",
-                     *         "displayName": "QA lead",
-                     *         "role": "qa",
-                     *         "createdAt": "2026-11-29T08:15:00.000Z"
-                     *       },
-                     *       "token": "lsu_3q2Zk7Vf0bP9xW4mR8tL1nH6cJ5yD2sA"
-                     *     }
-                     */
                     "application/json": components["schemas"]["IssuedTokenDto"];
                 };
-            };
-            /** @description The request is invalid: a parameter or a body field breaks its rule */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description Only admin may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description A user with this email exists (user_exists) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-        };
-    };
-    UsersController_update: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["UpdateUserDto"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["UserDto"];
-                };
-            };
-            /** @description invalid_request: neither role nor disabled, or a bad value */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /**
-             * @description No credential, or an unknown one
-             *
-             *     No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token)
-             */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /**
-             * @description Only administrators manage people
-             *
-             *     Only admin may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed)
-             */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description user_not_found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description last_admin: the product would have no enabled administrator */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    UsersController_resetPassword: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TemporaryPasswordDto"];
-                };
-            };
-            /**
-             * @description No credential, or an unknown one
-             *
-             *     No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token)
-             */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /**
-             * @description Only administrators reset passwords
-             *
-             *     Only admin may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed)
-             */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description user_not_found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
             };
         };
     };
@@ -3116,7 +2455,6 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The user */
                 id: string;
             };
             cookie?: never;
@@ -3133,59 +2471,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "user": {
-                     *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100a",
-                     *         "email": "qa.lead@example.com",
-                     *         "displayName": "QA lead",
-                     *         "role": "qa",
-                     *         "createdAt": "2026-11-29T08:15:00.000Z"
-                     *       },
-                     *       "token": "lsu_8hG2mQ5wE1rT7yU4iO9pA3sD6fK0lZxC"
-                     *     }
-                     */
                     "application/json": components["schemas"]["IssuedTokenDto"];
-                };
-            };
-            /** @description The request is invalid: a parameter or a body field breaks its rule */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /**
-             * @description Only admins issue tokens for other users
-             *
-             *     Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed)
-             */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No such user (user_not_found) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -3223,75 +2509,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "items": [
-                     *         {
-                     *           "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004",
-                     *           "lineId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
-                     *           "cameraId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1002",
-                     *           "productSerial": "SN-000123",
-                     *           "capturedAt": "2026-11-29T08:15:00.000Z",
-                     *           "receivedAt": "2026-11-29T08:15:00.120Z",
-                     *           "status": "scored",
-                     *           "verdict": "uncertain",
-                     *           "score": 0.48,
-                     *           "probabilities": {
-                     *             "ok": 0.52,
-                     *             "defect": 0.48
-                     *           },
-                     *           "modelVersionId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006",
-                     *           "latency": {
-                     *             "storeMs": 2.1,
-                     *             "forwardMs": 9.8,
-                     *             "totalMs": 19.4
-                     *           },
-                     *           "image": {
-                     *             "format": "png",
-                     *             "width": 64,
-                     *             "height": 64,
-                     *             "bytes": 1532,
-                     *             "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
-                     *           },
-                     *           "heatmapAvailable": true,
-                     *           "failureReason": null,
-                     *           "thumbnailUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/thumbnail",
-                     *           "imageUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/image",
-                     *           "heatmapUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/heatmap",
-                     *           "reviewCount": 1
-                     *         }
-                     *       ],
-                     *       "nextCursor": null
-                     *     }
-                     */
                     "application/json": components["schemas"]["InspectionPageDto"];
-                };
-            };
-            /** @description A filter breaks its rule, or the cursor is not one this API issued (invalid_cursor) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description Only admin, ml_engineer, qa, a camera key may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -3313,53 +2531,34 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description multipart/form-data: the image file in "image" and the fields beside it; image/*: the raw image bytes (then the fields go in the query string) */
         requestBody: {
             content: {
-                "multipart/form-data": {
-                    /**
-                     * Format: binary
-                     * @description The image file
-                     */
-                    image: string;
-                    /** @example SN-000123 */
-                    serial?: string;
-                    /**
-                     * Format: date-time
-                     * @example 2026-11-29T08:15:00.000Z
-                     */
-                    capturedAt?: string;
-                    /** @example cam-1-000123 */
-                    idempotencyKey?: string;
-                };
                 "image/jpeg": {
-                    /**
-                     * Format: binary
-                     * @description The image file
-                     */
-                    image: string;
+                    /** Format: binary */
+                    image?: string;
                     /** @example SN-000123 */
                     serial?: string;
-                    /**
-                     * Format: date-time
-                     * @example 2026-11-29T08:15:00.000Z
-                     */
+                    /** Format: date-time */
                     capturedAt?: string;
                     /** @example cam-1-000123 */
                     idempotencyKey?: string;
                 };
                 "image/png": {
-                    /**
-                     * Format: binary
-                     * @description The image file
-                     */
-                    image: string;
+                    /** Format: binary */
+                    image?: string;
                     /** @example SN-000123 */
                     serial?: string;
-                    /**
-                     * Format: date-time
-                     * @example 2026-11-29T08:15:00.000Z
-                     */
+                    /** Format: date-time */
+                    capturedAt?: string;
+                    /** @example cam-1-000123 */
+                    idempotencyKey?: string;
+                };
+                "multipart/form-data": {
+                    /** Format: binary */
+                    image?: string;
+                    /** @example SN-000123 */
+                    serial?: string;
+                    /** Format: date-time */
                     capturedAt?: string;
                     /** @example cam-1-000123 */
                     idempotencyKey?: string;
@@ -3373,37 +2572,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004",
-                     *       "lineId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
-                     *       "cameraId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1002",
-                     *       "productSerial": "SN-000123",
-                     *       "capturedAt": "2026-11-29T08:15:00.000Z",
-                     *       "receivedAt": "2026-11-29T08:15:00.120Z",
-                     *       "status": "pending",
-                     *       "verdict": null,
-                     *       "score": null,
-                     *       "probabilities": null,
-                     *       "modelVersionId": null,
-                     *       "latency": {
-                     *         "storeMs": 2.1
-                     *       },
-                     *       "image": {
-                     *         "format": "png",
-                     *         "width": 64,
-                     *         "height": 64,
-                     *         "bytes": 1532,
-                     *         "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
-                     *       },
-                     *       "heatmapAvailable": false,
-                     *       "failureReason": null,
-                     *       "thumbnailUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/thumbnail",
-                     *       "imageUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/image",
-                     *       "heatmapUrl": null,
-                     *       "reviewCount": 0
-                     *     }
-                     */
                     "application/json": components["schemas"]["InspectionDto"];
                 };
             };
@@ -3413,42 +2581,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004",
-                     *       "lineId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
-                     *       "cameraId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1002",
-                     *       "productSerial": "SN-000123",
-                     *       "capturedAt": "2026-11-29T08:15:00.000Z",
-                     *       "receivedAt": "2026-11-29T08:15:00.120Z",
-                     *       "status": "scored",
-                     *       "verdict": "uncertain",
-                     *       "score": 0.48,
-                     *       "probabilities": {
-                     *         "ok": 0.52,
-                     *         "defect": 0.48
-                     *       },
-                     *       "modelVersionId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006",
-                     *       "latency": {
-                     *         "storeMs": 2.1,
-                     *         "forwardMs": 9.8,
-                     *         "totalMs": 19.4
-                     *       },
-                     *       "image": {
-                     *         "format": "png",
-                     *         "width": 64,
-                     *         "height": 64,
-                     *         "bytes": 1532,
-                     *         "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
-                     *       },
-                     *       "heatmapAvailable": true,
-                     *       "failureReason": null,
-                     *       "thumbnailUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/thumbnail",
-                     *       "imageUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/image",
-                     *       "heatmapUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/heatmap",
-                     *       "reviewCount": 0
-                     *     }
-                     */
                     "application/json": components["schemas"]["InspectionDto"];
                 };
             };
@@ -3458,119 +2590,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004",
-                     *       "lineId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
-                     *       "cameraId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1002",
-                     *       "productSerial": "SN-000123",
-                     *       "capturedAt": "2026-11-29T08:15:00.000Z",
-                     *       "receivedAt": "2026-11-29T08:15:00.120Z",
-                     *       "status": "pending",
-                     *       "verdict": null,
-                     *       "score": null,
-                     *       "probabilities": null,
-                     *       "modelVersionId": null,
-                     *       "latency": {
-                     *         "storeMs": 2.1
-                     *       },
-                     *       "image": {
-                     *         "format": "png",
-                     *         "width": 64,
-                     *         "height": 64,
-                     *         "bytes": 1532,
-                     *         "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
-                     *       },
-                     *       "heatmapAvailable": false,
-                     *       "failureReason": null,
-                     *       "thumbnailUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/thumbnail",
-                     *       "imageUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/image",
-                     *       "heatmapUrl": null,
-                     *       "reviewCount": 0
-                     *     }
-                     */
                     "application/json": components["schemas"]["InspectionDto"];
-                };
-            };
-            /** @description No image, an empty one, or a field that breaks its rule */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description Only a camera key may call this (forbidden) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description The idempotency key was used for a different image (idempotency_key_reused) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description The image exceeds the size limit (image_too_large) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description Not an image type this API takes */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description The image cannot be decoded, or its dimensions are out of bounds */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description The camera is over its upload rate (rate_limited); retry after Retry-After seconds */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description Storage or the database does not answer; retry later */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -3580,7 +2600,6 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The inspection */
                 id: string;
             };
             cookie?: never;
@@ -3592,79 +2611,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004",
-                     *       "lineId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
-                     *       "cameraId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1002",
-                     *       "productSerial": "SN-000123",
-                     *       "capturedAt": "2026-11-29T08:15:00.000Z",
-                     *       "receivedAt": "2026-11-29T08:15:00.120Z",
-                     *       "status": "scored",
-                     *       "verdict": "uncertain",
-                     *       "score": 0.48,
-                     *       "probabilities": {
-                     *         "ok": 0.52,
-                     *         "defect": 0.48
-                     *       },
-                     *       "modelVersionId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006",
-                     *       "latency": {
-                     *         "storeMs": 2.1,
-                     *         "forwardMs": 9.8,
-                     *         "totalMs": 19.4
-                     *       },
-                     *       "image": {
-                     *         "format": "png",
-                     *         "width": 64,
-                     *         "height": 64,
-                     *         "bytes": 1532,
-                     *         "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
-                     *       },
-                     *       "heatmapAvailable": true,
-                     *       "failureReason": null,
-                     *       "thumbnailUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/thumbnail",
-                     *       "imageUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/image",
-                     *       "heatmapUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/heatmap",
-                     *       "reviewCount": 1
-                     *     }
-                     */
                     "application/json": components["schemas"]["InspectionDto"];
-                };
-            };
-            /** @description The request is invalid: a parameter or a body field breaks its rule */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description Only admin, ml_engineer, qa, a camera key may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No such inspection (inspection_not_found) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -3674,7 +2621,6 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The inspection */
                 id: string;
             };
             cookie?: never;
@@ -3687,50 +2633,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "image": "/api/v1/files/aW1hZ2VzL2V4YW1wbGUucG5n?expires=1796026800&sig=3kq6W2b0c8YyH1s9nXo4Zp7Rf5Lm2Tj8Gd0Ve3Ua6Nw",
-                     *       "heatmap": "/api/v1/files/aGVhdG1hcHMvZXhhbXBsZS5wbmc?expires=1796026800&sig=7Hc1Qx5Bv9Nm3Lk8Jh2Gf6Ds4Az0Pw5Oe7Ir1Tu9Yq",
-                     *       "expiresAt": "2026-11-29T08:20:00.000Z"
-                     *     }
-                     */
                     "application/json": components["schemas"]["InspectionLinksDto"];
-                };
-            };
-            /** @description The request is invalid: a parameter or a body field breaks its rule */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description Only admin, ml_engineer, qa, a camera key may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No such inspection (inspection_not_found) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -3740,66 +2643,18 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The inspection */
                 id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description The stored image, streamed with its own content type */
+            /** @description The stored image, streamed */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "image/*": string;
-                };
-            };
-            /** @description The request is invalid: a parameter or a body field breaks its rule */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description Only admin, ml_engineer, qa, a camera key may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No such inspection, or its file is gone (inspection_not_found, object_not_found) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description A dependency (database, storage) does not answer; retry later */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
+                content?: never;
             };
         };
     };
@@ -3808,7 +2663,6 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The inspection */
                 id: string;
             };
             cookie?: never;
@@ -3820,54 +2674,7 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "image/webp": string;
-                };
-            };
-            /** @description The request is invalid: a parameter or a body field breaks its rule */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description Only admin, ml_engineer, qa, a camera key may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No such inspection, or its image is gone (inspection_not_found, object_not_found) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description A dependency (database, storage) does not answer; retry later */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
+                content?: never;
             };
         };
     };
@@ -3876,7 +2683,6 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The inspection */
                 id: string;
             };
             cookie?: never;
@@ -3888,68 +2694,15 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "image/png": string;
-                };
-            };
-            /** @description The request is invalid: a parameter or a body field breaks its rule */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description Only admin, ml_engineer, qa, a camera key may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No such inspection, or no heatmap for its verdict (inspection_not_found, heatmap_not_found) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description The heatmap could not be rendered in time (inference_unavailable) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
+                content?: never;
             };
         };
     };
     FilesController_get: {
         parameters: {
-            query: {
-                /** @description HMAC-SHA256 of the key and the expiry */
-                sig: unknown;
-                /** @description Expiry, Unix seconds */
-                expires: unknown;
-            };
+            query?: never;
             header?: never;
             path: {
-                /** @description The object's key, base64url */
                 token: string;
             };
             cookie?: never;
@@ -3961,36 +2714,7 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "image/*": string;
-                };
-            };
-            /** @description The link is unsigned, forged (invalid_link) or expired (link_expired) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description The file is gone (object_not_found) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description A dependency (database, storage) does not answer; retry later */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
+                content?: never;
             };
         };
     };
@@ -4013,31 +2737,6 @@ export interface operations {
                     "application/json": components["schemas"]["ModelVersionDto"][];
                 };
             };
-            /** @description Unknown stage */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
         };
     };
     ModelsController_rollback: {
@@ -4047,11 +2746,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ModelChangeReasonDto"];
-            };
-        };
+        requestBody?: never;
         responses: {
             /** @description The version now in production */
             200: {
@@ -4062,102 +2757,6 @@ export interface operations {
                     "application/json": components["schemas"]["ModelVersionDto"];
                 };
             };
-            /** @description The reason is missing or empty (validation_failed) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /**
-             * @description The caller is not an ML engineer or an administrator
-             *
-             *     Only admin, ml_engineer may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed)
-             */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description Nothing to roll back to (nothing_to_roll_back) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    ModelsController_lineOverride: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["LineOverrideDto"];
-            };
-        };
-        responses: {
-            /** @description The line with its new override */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["LineDto"];
-                };
-            };
-            /** @description Bad ids, or modelVersionId names no version (model_not_found) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /**
-             * @description The caller is not an ML engineer or an administrator
-             *
-             *     Only admin, ml_engineer may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed)
-             */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No line has this id (line_not_found) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
         };
     };
     ModelsController_get: {
@@ -4165,7 +2764,6 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Model version id */
                 id: string;
             };
             cookie?: never;
@@ -4179,200 +2777,6 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ModelVersionDto"];
                 };
-            };
-            /** @description The id is not a UUID */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No model version has this id (model_not_found) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    ModelsController_curves: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description Model version id */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ModelCurvesDto"];
-                };
-            };
-            /** @description The id is not a UUID */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No model version has this id (model_not_found) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    ModelsController_config: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description Model version id */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ModelConfigDto"];
-                };
-            };
-            /** @description The id is not a UUID */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No model version has this id (model_not_found) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    ModelsController_evaluation: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description Model version id */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ModelEvaluationDto"];
-                };
-            };
-            /** @description The id is not a UUID */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No model version has this id (model_not_found) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
             };
         };
     };
@@ -4381,16 +2785,11 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Model version id */
                 id: string;
             };
             cookie?: never;
         };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ModelChangeReasonDto"];
-            };
-        };
+        requestBody?: never;
         responses: {
             200: {
                 headers: {
@@ -4400,49 +2799,6 @@ export interface operations {
                     "application/json": components["schemas"]["ModelVersionDto"];
                 };
             };
-            /** @description Bad id, or the reason is missing or empty (validation_failed) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /**
-             * @description The caller is not an ML engineer or an administrator
-             *
-             *     Only admin, ml_engineer may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed)
-             */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No model version has this id (model_not_found) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Already in production, or an int8 variant that lost too much accuracy or was never measured */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
         };
     };
     ModelsController_shadow: {
@@ -4450,7 +2806,6 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Model version id */
                 id: string;
             };
             cookie?: never;
@@ -4469,49 +2824,6 @@ export interface operations {
                     "application/json": components["schemas"]["ModelVersionDto"];
                 };
             };
-            /** @description Bad id or body */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /**
-             * @description The caller is not an ML engineer or an administrator
-             *
-             *     Only admin, ml_engineer may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed)
-             */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No model version has this id (model_not_found) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description The production version cannot shadow itself */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
         };
     };
     ModelsController_shadowReport: {
@@ -4519,7 +2831,6 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Model version id */
                 id: string;
             };
             cookie?: never;
@@ -4534,38 +2845,6 @@ export interface operations {
                     "application/json": components["schemas"]["ShadowReportDto"];
                 };
             };
-            /** @description The id is not a UUID */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No model version has this id (model_not_found) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
         };
     };
     ReviewsController_list: {
@@ -4573,7 +2852,6 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The inspection */
                 id: string;
             };
             cookie?: never;
@@ -4586,58 +2864,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example [
-                     *       {
-                     *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1005",
-                     *         "inspectionId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004",
-                     *         "reviewerId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100a",
-                     *         "reviewerName": "QA lead",
-                     *         "decision": "defect",
-                     *         "defectType": "crack",
-                     *         "note": "hairline crack at the left edge",
-                     *         "supersedesReviewId": null,
-                     *         "createdAt": "2026-11-29T08:15:00.000Z"
-                     *       }
-                     *     ]
-                     */
                     "application/json": components["schemas"]["ReviewDto"][];
-                };
-            };
-            /** @description The request is invalid: a parameter or a body field breaks its rule */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No such inspection (inspection_not_found) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -4647,7 +2874,6 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The inspection */
                 id: string;
             };
             cookie?: never;
@@ -4663,56 +2889,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "id": "5b8e2c41-7d3a-4f9e-8b6c-1a2d3e4f5a60",
-                     *       "inspectionId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004",
-                     *       "reviewerId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100a",
-                     *       "reviewerName": "QA lead",
-                     *       "decision": "defect",
-                     *       "defectType": "crack",
-                     *       "note": "hairline crack at the left edge",
-                     *       "supersedesReviewId": null,
-                     *       "createdAt": "2026-11-29T08:15:00.000Z"
-                     *     }
-                     */
                     "application/json": components["schemas"]["ReviewDto"];
-                };
-            };
-            /** @description A field breaks its rule, a defect type without decision = defect, or a wrong supersedesReviewId */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No such inspection (inspection_not_found) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -4740,42 +2917,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "uncertain": 12,
-                     *       "defect": 5,
-                     *       "total": 17,
-                     *       "claimedByOthers": 3
-                     *     }
-                     */
                     "application/json": components["schemas"]["ReviewQueueSummaryDto"];
-                };
-            };
-            /** @description The request is invalid: a parameter or a body field breaks its rule */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -4798,108 +2940,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "items": [
-                     *         {
-                     *           "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004",
-                     *           "lineId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
-                     *           "cameraId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1002",
-                     *           "productSerial": "SN-000123",
-                     *           "capturedAt": "2026-11-29T08:15:00.000Z",
-                     *           "receivedAt": "2026-11-29T08:15:00.120Z",
-                     *           "status": "scored",
-                     *           "verdict": "uncertain",
-                     *           "score": 0.48,
-                     *           "probabilities": {
-                     *             "ok": 0.52,
-                     *             "defect": 0.48
-                     *           },
-                     *           "modelVersionId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006",
-                     *           "latency": {
-                     *             "storeMs": 2.1,
-                     *             "forwardMs": 9.8,
-                     *             "totalMs": 19.4
-                     *           },
-                     *           "image": {
-                     *             "format": "png",
-                     *             "width": 64,
-                     *             "height": 64,
-                     *             "bytes": 1532,
-                     *             "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
-                     *           },
-                     *           "heatmapAvailable": true,
-                     *           "failureReason": null,
-                     *           "thumbnailUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/thumbnail",
-                     *           "imageUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/image",
-                     *           "heatmapUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/heatmap",
-                     *           "reviewCount": 1,
-                     *           "claimExpiresAt": "2026-11-29T08:25:00.000Z",
-                     *           "line": {
-                     *             "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
-                     *             "name": "tiles-line-1",
-                     *             "defectTypes": [
-                     *               "crack",
-                     *               "blowhole"
-                     *             ]
-                     *           },
-                     *           "cameraName": "cam-top-1",
-                     *           "model": {
-                     *             "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006",
-                     *             "name": "tiles",
-                     *             "version": 3
-                     *           },
-                     *           "decision": {
-                     *             "threshold": 0.5,
-                     *             "uncertainLow": 0.35,
-                     *             "uncertainHigh": 0.65,
-                     *             "source": "model"
-                     *           },
-                     *           "reviews": [
-                     *             {
-                     *               "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1005",
-                     *               "inspectionId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004",
-                     *               "reviewerId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100a",
-                     *               "reviewerName": "QA lead",
-                     *               "decision": "defect",
-                     *               "defectType": "crack",
-                     *               "note": "hairline crack at the left edge",
-                     *               "supersedesReviewId": null,
-                     *               "createdAt": "2026-11-29T08:15:00.000Z"
-                     *             }
-                     *           ]
-                     *         }
-                     *       ]
-                     *     }
-                     */
                     "application/json": components["schemas"]["ReviewItemsDto"];
-                };
-            };
-            /** @description The request is invalid: a parameter or a body field breaks its rule */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -4917,39 +2958,11 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Released (ids the caller did not hold are ignored) */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
-            };
-            /** @description The request is invalid: a parameter or a body field breaks its rule */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
             };
         };
     };
@@ -4960,7 +2973,6 @@ export interface operations {
                 lastEventId?: unknown;
             };
             header?: {
-                /** @description Resume after this event id */
                 "Last-Event-ID"?: string;
             };
             path?: never;
@@ -4968,45 +2980,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description An endless stream of events */
+            /** @description text/event-stream */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example id: 1043
-                     *     event: inspection
-                     *     data: {"id":"0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004"}
-                     */
-                    "text/event-stream": string;
-                };
-            };
-            /** @description Last-Event-ID is not an event id (invalid_last_event_id) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
+                    "text/event-stream": unknown;
                 };
             };
         };
@@ -5031,61 +3011,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "lines": [
-                     *         {
-                     *           "total": 1200,
-                     *           "ok": 1100,
-                     *           "defect": 60,
-                     *           "uncertain": 30,
-                     *           "pending": 8,
-                     *           "failed": 2,
-                     *           "reviewBacklog": 25,
-                     *           "defectRate": 0.0504,
-                     *           "uncertainRate": 0.0252,
-                     *           "throughputPerMinute": 0.83,
-                     *           "p50LatencyMs": 18.2,
-                     *           "p99LatencyMs": 61.5,
-                     *           "lineId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
-                     *           "name": "tiles-line-1",
-                     *           "servingModel": {
-                     *             "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006",
-                     *             "name": "tiles",
-                     *             "version": 3
-                     *           }
-                     *         }
-                     *       ]
-                     *     }
-                     */
                     "application/json": components["schemas"]["OverviewDto"];
-                };
-            };
-            /** @description A date is not ISO 8601, `from` is not before `to`, or the range exceeds 400 days (invalid_range) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -5102,7 +3028,6 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description The production line */
                 lineId: string;
             };
             cookie?: never;
@@ -5114,100 +3039,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "line": {
-                     *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
-                     *         "name": "tiles-line-1"
-                     *       },
-                     *       "from": "2026-11-28T08:00:00.000Z",
-                     *       "to": "2026-11-29T08:00:00.000Z",
-                     *       "bucketSeconds": 600,
-                     *       "servingModel": {
-                     *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006",
-                     *         "name": "tiles",
-                     *         "version": 3
-                     *       },
-                     *       "totals": {
-                     *         "total": 1200,
-                     *         "ok": 1100,
-                     *         "defect": 60,
-                     *         "uncertain": 30,
-                     *         "pending": 8,
-                     *         "failed": 2,
-                     *         "reviewBacklog": 25,
-                     *         "defectRate": 0.0504,
-                     *         "uncertainRate": 0.0252,
-                     *         "throughputPerMinute": 0.83,
-                     *         "p50LatencyMs": 18.2,
-                     *         "p99LatencyMs": 61.5
-                     *       },
-                     *       "series": [
-                     *         {
-                     *           "total": 1200,
-                     *           "ok": 1100,
-                     *           "defect": 60,
-                     *           "uncertain": 30,
-                     *           "pending": 8,
-                     *           "failed": 2,
-                     *           "reviewBacklog": 25,
-                     *           "defectRate": 0.0504,
-                     *           "uncertainRate": 0.0252,
-                     *           "throughputPerMinute": 0.83,
-                     *           "p50LatencyMs": 18.2,
-                     *           "p99LatencyMs": 61.5,
-                     *           "t": "2026-11-28T08:00:00.000Z"
-                     *         }
-                     *       ],
-                     *       "cameras": [
-                     *         {
-                     *           "cameraId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1002",
-                     *           "name": "cam-top-1",
-                     *           "lastSeenAt": "2026-11-29T07:59:58.000Z",
-                     *           "total": 1200,
-                     *           "defectRate": 0.0504,
-                     *           "uncertainRate": 0.0252
-                     *         }
-                     *       ]
-                     *     }
-                     */
                     "application/json": components["schemas"]["LineDashboardDto"];
-                };
-            };
-            /** @description A date is not ISO 8601, `from` is not before `to`, or the range exceeds 400 days (invalid_range) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description No such line, or no such camera on it (line_not_found, camera_not_found) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -5231,23 +3063,12 @@ export interface operations {
                     "application/json": components["schemas"]["TrainingJobDto"][];
                 };
             };
-            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
-            401: {
+            /** @description invalid_request: unknown status */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
+                content?: never;
             };
         };
     };
@@ -5273,23 +3094,12 @@ export interface operations {
                     "application/json": components["schemas"]["TrainingJobDto"];
                 };
             };
-            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
-            401: {
+            /** @description invalid_config (details.fields: message per key path), invalid_dataset, dataset_not_found, dataset_outside_roots, teacher_not_found, invalid_teacher, invalid_request */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description Only admin, ml_engineer may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
+                content?: never;
             };
         };
     };
@@ -5304,7 +3114,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description With per-epoch metrics, checklist findings and the log tail */
+            /** @description With per-epoch metrics, checklist findings (raw and as readable cards) and the log tail */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5313,23 +3123,12 @@ export interface operations {
                     "application/json": components["schemas"]["TrainingJobDetailDto"];
                 };
             };
-            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
-            401: {
+            /** @description training_job_not_found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
+                content?: never;
             };
         };
     };
@@ -5352,44 +3151,68 @@ export interface operations {
                     "application/json": components["schemas"]["TrainingJobDto"];
                 };
             };
-            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
-            401: {
+            /** @description training_job_not_found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
+                content?: never;
             };
-            /** @description Only admin, ml_engineer may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
-            403: {
+            /** @description training_job_finished: the job already ended */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    TrainingController_configSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A JSON Schema (OpenAPI 3 flavour, inlined) */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
         };
     };
-    AuditEventsController_list: {
+    TrainingController_datasets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingDatasetsDto"];
+                };
+            };
+        };
+    };
+    TrainingController_presets: {
         parameters: {
             query?: {
-                /** @description Who acted: a user id (or a camera id) */
-                actorId?: string;
-                /** @description The action, exactly (e.g. user.disable, line.update) */
-                action?: string;
-                /** @description What was acted on: user, production_line, camera, model_version… */
-                targetType?: string;
-                /** @description The id of what was acted on */
-                targetId?: string;
-                /** @description At or after (ISO 8601) */
-                from?: string;
-                /** @description Before (ISO 8601) */
-                to?: string;
-                limit?: number;
-                /** @description nextCursor of the previous page */
-                cursor?: string;
+                /** @description Dataset folder (name under the roots) to estimate the durations for; default: the largest */
+                dataset?: string;
             };
             header?: never;
             path?: never;
@@ -5402,61 +3225,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "items": [
-                     *         {
-                     *           "id": "42",
-                     *           "actorType": "user",
-                     *           "actorId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100a",
-                     *           "actorEmail": "admin@example.com",
-                     *           "action": "line.create",
-                     *           "targetType": "production_line",
-                     *           "targetId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
-                     *           "details": {
-                     *             "name": "tiles-line-1"
-                     *           },
-                     *           "createdAt": "2026-12-03T08:15:00.000Z"
-                     *         }
-                     *       ],
-                     *       "nextCursor": null
-                     *     }
-                     */
-                    "application/json": components["schemas"]["AuditPageDto"];
+                    "application/json": components["schemas"]["TrainingPresetDto"][];
                 };
             };
-            /** @description invalid_request (a filter), invalid_range or invalid_cursor */
+            /** @description dataset_not_found: no such dataset folder under the roots */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
-            };
-            /**
-             * @description No credential, or an unknown one
-             *
-             *     No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token)
-             */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
-            };
-            /**
-             * @description Only administrators read the audit log
-             *
-             *     Only admin may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed)
-             */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
-                };
             };
         };
     };
@@ -5474,17 +3251,7 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    /**
-                     * @example {
-                     *       "status": "ok"
-                     *     }
-                     */
-                    "application/json": {
-                        /** @enum {string} */
-                        status: "ok";
-                    };
-                };
+                content?: never;
             };
         };
     };
@@ -5502,71 +3269,14 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    /**
-                     * @example {
-                     *       "status": "ready",
-                     *       "checks": {
-                     *         "database": {
-                     *           "status": "up",
-                     *           "ms": 2
-                     *         },
-                     *         "storage": {
-                     *           "status": "up",
-                     *           "ms": 1
-                     *         }
-                     *       }
-                     *     }
-                     */
-                    "application/json": {
-                        /** @enum {string} */
-                        status: "ready" | "unavailable";
-                        checks: {
-                            [key: string]: {
-                                /** @enum {string} */
-                                status: "up" | "down";
-                                ms: number;
-                                error?: string;
-                            };
-                        };
-                    };
-                };
+                content?: never;
             };
             /** @description At least one dependency does not answer. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    /**
-                     * @example {
-                     *       "status": "unavailable",
-                     *       "checks": {
-                     *         "database": {
-                     *           "status": "up",
-                     *           "ms": 2
-                     *         },
-                     *         "storage": {
-                     *           "status": "down",
-                     *           "ms": 2000,
-                     *           "error": "no answer within 2000 ms"
-                     *         }
-                     *       }
-                     *     }
-                     */
-                    "application/json": {
-                        /** @enum {string} */
-                        status: "ready" | "unavailable";
-                        checks: {
-                            [key: string]: {
-                                /** @enum {string} */
-                                status: "up" | "down";
-                                ms: number;
-                                error?: string;
-                            };
-                        };
-                    };
-                };
+                content?: never;
             };
         };
     };

@@ -40,6 +40,9 @@ export function Layout() {
           <NavLink to="/review">Review</NavLink>
           <NavLink to="/inspections">Inspections</NavLink>
           <NavLink to="/dashboards">Dashboards</NavLink>
+          {(user.role === 'ml_engineer' || user.role === 'admin') && (
+            <NavLink to="/training">Training</NavLink>
+          )}
           {canManageModels(user.role) && <NavLink to="/models">Models</NavLink>}
           {user.role === 'admin' && <NavLink to="/admin">Administration</NavLink>}
         </nav>

@@ -41,6 +41,24 @@ interface ShadowEvent {
   modelVersionId: string;
 }
 
+/** A training job moved: status, progress (step, loss, accuracy, lr, images/s, percent, ETA) or a new finding. */
+export interface TrainingEvent {
+  jobId: string;
+  status: string;
+  epoch?: number;
+  epochs?: number;
+  progress?: Record<string, unknown>;
+  findings?: number;
+}
+
+const trainingListeners = new Set<(event: TrainingEvent) => void>();
+
+/** Follows training events as they arrive (the live training view draws its step curves from them). */
+export function onTrainingEvent(listener: (event: TrainingEvent) => void): () => void {
+  trainingListeners.add(listener);
+  return () => trainingListeners.delete(listener);
+}
+
 /** Invalidates a key at most once per `ms`, so a busy line does not refetch a dashboard per image. */
 function throttledInvalidator(client: QueryClient, ms: number) {
   const pending = new Map<string, ReturnType<typeof setTimeout>>();
@@ -105,6 +123,14 @@ export function useLiveEvents(enabled: boolean): void {
     source.addEventListener('shadow', (event) => {
       const data = parse<ShadowEvent>(event);
       if (data) invalidate(['shadow-report', data.modelVersionId]);
+    });
+    source.addEventListener('training', (event) => {
+      const data = parse<TrainingEvent>(event);
+      if (!data) return;
+      for (const listener of trainingListeners) listener(data);
+      invalidate(['training-jobs']);
+      // Progress alone is carried by the event; a new epoch, finding or status needs the job read again.
+      invalidate(['training-job', data.jobId]);
     });
     return () => {
       source.close();

@@ -33,6 +33,18 @@ export const router = createBrowserRouter([
           import('../dashboards/LineDashboardPage').then((m) => ({ Component: m.LineDashboardPage })),
       },
       {
+        path: 'training',
+        lazy: () => import('../training/TrainingJobsPage').then((m) => ({ Component: m.TrainingJobsPage })),
+      },
+      {
+        path: 'training/new',
+        lazy: () => import('../training/NewTrainingPage').then((m) => ({ Component: m.NewTrainingPage })),
+      },
+      {
+        path: 'training/:id',
+        lazy: () => import('../training/TrainingJobPage').then((m) => ({ Component: m.TrainingJobPage })),
+      },
+      {
         path: 'models',
         lazy: () => import('../models/ModelsPage').then((m) => ({ Component: m.ModelsPage })),
       },

@@ -30,6 +30,15 @@ export interface TrainingProgress {
   accuracy?: number;
   learningRate?: number;
   etaSeconds?: number;
+  /** Training images per second over the phase so far. */
+  imagesPerSecond?: number;
+  /** Of the whole job (0-100): data loading, checklist, epochs and evaluation weighted by their expected share. */
+  percent?: number;
+  /** Seconds since the run (this attempt) started. */
+  elapsedSeconds?: number;
+  /** Optimisation steps taken and planned in the training phase. */
+  globalStep?: number;
+  totalSteps?: number;
 }
 
 /** One item of the training checklist, with the numbers that support it. */

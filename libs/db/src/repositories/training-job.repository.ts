@@ -117,11 +117,22 @@ export class TrainingJobRepository {
     await this.jobs.update({ id }, { checkpointKey });
   }
 
+  /** The final progress is merged over the last report, which keeps the measured images/s and elapsed time. */
   async markSucceeded(id: string, success: TrainingSuccess): Promise<void> {
-    await this.jobs.update(
-      { id },
-      { status: 'succeeded', ...success, finishedAt: new Date(), workerId: null },
-    );
+    const { progress, ...rest } = success;
+    await this.jobs
+      .createQueryBuilder()
+      .update()
+      .set({
+        status: 'succeeded',
+        ...rest,
+        progress: () => `progress || :progress::jsonb`,
+        finishedAt: new Date(),
+        workerId: null,
+      })
+      .where('id = :id', { id })
+      .setParameter('progress', JSON.stringify({ ...progress, percent: 100 }))
+      .execute();
   }
 
   /** Moves a queued or running job to failed with a reason; returns false when it had already ended. */

@@ -6,3 +6,20 @@ export {
   type TrainingConfig,
   type TrainingConfigInput,
 } from '../engine/training.config';
+export { trainingConfigJsonSchema, trainingConfigOptions } from './config.json-schema';
+export {
+  configOptions,
+  type ConfigOption,
+  type JsonSchema,
+  parseOptionValue,
+  rangeText,
+  setPath,
+} from './config.options';
+export {
+  estimateDuration,
+  type DurationEstimate,
+  REFERENCE_IMAGES_PER_SECOND,
+  TRAINING_PRESETS,
+  type TrainingPreset,
+} from './training.presets';
+export { explainFinding, type FindingCard } from '../checklist/finding.explain';

@@ -19,7 +19,7 @@ import {
   type CandidateConfig,
   type TrainingConfig,
 } from './training.config';
-import { epochBatches, runEpoch } from './training.loop';
+import { checkCancelled, epochBatches, runEpoch } from './training.loop';
 import { createTrainingOptimizer, optimizerSettingsOf } from './training.optimizer';
 import { trainStep, yieldToEventLoop } from './training.step';
 import { toEpochRecord } from './epoch.records';
@@ -86,6 +86,7 @@ async function initialLossFinding(ctx: RunContext, batches: number): Promise<Fin
   let count = 0;
   try {
     for (const indices of epochBatches(ctx, 0, 'initial-loss').slice(0, batches)) {
+      await checkCancelled(ctx, 0);
       const batch = makeBatch(ctx.source, indices);
       // Batch statistics and dropout, as the first training step sees them.
       const loss = tf.tidy(() =>
@@ -125,6 +126,7 @@ async function overfitFindings(ctx: RunContext, initial: tf.NamedTensorMap): Pro
   const batch = makeBatch(ctx.source, sample);
   try {
     for (let step = 0; step < options.steps; step++) {
+      await checkCancelled(ctx, 0);
       const result = await trainStep(twin, task, optimizer, batch, lr);
       history.push({ step, loss: result.loss, accuracy: result.correct / result.count });
       ctx.throttle.report({
@@ -209,6 +211,7 @@ async function lrRangeFinding(ctx: RunContext): Promise<Finding & { evidence: Fi
     let batches = epochBatches(ctx, epoch, 'lr-range');
     let cursor = 0;
     for (const [step, lr] of rates.entries()) {
+      await checkCancelled(ctx, 0);
       if (cursor >= batches.length) {
         batches = epochBatches(ctx, ++epoch, 'lr-range');
         cursor = 0;

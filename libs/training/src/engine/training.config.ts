@@ -23,7 +23,12 @@ const sampleSchema = z
   .strict();
 
 const dataSourceSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('folder'), path: z.string().min(1) }).strict(),
+  z
+    .object({
+      kind: z.literal('folder'),
+      path: z.string().min(1).describe('Folder of <class>/<image> files'),
+    })
+    .strict(),
   z
     .object({
       kind: z.literal('samples'),
@@ -37,15 +42,33 @@ const dataSourceSchema = z.discriminatedUnion('kind', [
 const dataSchema = z
   .object({
     source: dataSourceSchema,
-    task: z.enum(['ok-vs-defect', 'multiclass']).default('ok-vs-defect'),
+    task: z
+      .enum(['ok-vs-defect', 'multiclass'])
+      .default('ok-vs-defect')
+      .describe(
+        'ok-vs-defect: one defect score (every non-ok class is a defect); multiclass: one output per class',
+      ),
     /** Classes that mean "good part"; every other class is a defect. */
-    okClassNames: z.array(z.string().min(1)).min(1).default(['ok']),
+    okClassNames: z
+      .array(z.string().min(1))
+      .min(1)
+      .default(['ok'])
+      .describe('Classes that mean "good part"; every other class is a defect'),
     split: z
-      .object({ train: fraction, validation: fraction, test: fraction })
+      .object({
+        train: fraction.describe('Share for training'),
+        validation: fraction.describe('Share for validation (early stopping, curves)'),
+        test: fraction.describe('Share for the final test'),
+      })
       .strict()
-      .default({ train: 0.7, validation: 0.15, test: 0.15 }),
+      .default({ train: 0.7, validation: 0.15, test: 0.15 })
+      .describe(
+        'Shares of the images for training, validation (early stopping) and the final test; they sum to 1',
+      ),
     /** Keep at most this many images of each original class (seeded draw), for quick runs. */
-    limitPerClass: positiveInt.optional(),
+    limitPerClass: positiveInt
+      .optional()
+      .describe('Keep at most this many images of each class (seeded draw), for quick runs; all when absent'),
   })
   .strict()
   .superRefine((data, ctx) => {
@@ -69,56 +92,82 @@ const modelSchema = z.discriminatedUnion('arch', [
   z
     .object({
       arch: z.literal('mobilenetv2'),
-      alpha: z.union([z.literal(0.35), z.literal(0.5), z.literal(0.75), z.literal(1)]).default(1),
-      inputSize: inputSizeSchema.optional(),
-      name: z.string().min(1).optional(),
+      alpha: z
+        .union([z.literal(0.35), z.literal(0.5), z.literal(0.75), z.literal(1)])
+        .default(1)
+        .describe('MobileNetV2 width multiplier: fewer channels, faster and smaller'),
+      inputSize: inputSizeSchema
+        .optional()
+        .describe("Input side N or [height, width] in pixels (default: the architecture's)"),
+      name: z.string().min(1).optional().describe('Name of the network in the saved model'),
     })
     .strict(),
   z
     .object({
       arch: z.literal('resnet'),
-      depth: z.union([z.literal(10), z.literal(18), z.literal(34), z.literal(50)]).default(18),
-      residual: z.boolean().default(true),
-      width: positiveInt.default(64),
-      pooling: z.enum(['avg', 'max']).default('avg'),
-      inputSize: inputSizeSchema.optional(),
-      name: z.string().min(1).optional(),
+      depth: z
+        .union([z.literal(10), z.literal(18), z.literal(34), z.literal(50)])
+        .default(18)
+        .describe('ResNet depth (layers)'),
+      residual: z.boolean().default(true).describe('Skip connections (false: a plain CNN of the same shape)'),
+      width: positiveInt.default(64).describe('Channels of the stem; every stage scales with it'),
+      pooling: z
+        .enum(['avg', 'max'])
+        .default('avg')
+        .describe('Global pooling before the classifier: max keeps small defects on large parts visible'),
+      inputSize: inputSizeSchema
+        .optional()
+        .describe("Input side N or [height, width] in pixels (default: the architecture's)"),
+      name: z.string().min(1).optional().describe('Name of the network in the saved model'),
     })
     .strict(),
   z
     .object({
       arch: z.literal('vit'),
-      patchSize: positiveInt.default(16),
-      dim: positiveInt.default(192),
-      depth: positiveInt.default(12),
-      heads: positiveInt.default(3),
-      mlpRatio: z.number().positive().default(4),
-      distillationToken: z.boolean().default(false),
-      inputSize: inputSizeSchema.optional(),
-      name: z.string().min(1).optional(),
+      patchSize: positiveInt
+        .default(16)
+        .describe('Side of the square patches (pixels); divides the input size'),
+      dim: positiveInt.default(192).describe('Embedding width; divisible by heads'),
+      depth: positiveInt.default(12).describe('Transformer blocks'),
+      heads: positiveInt.default(3).describe('Attention heads per block'),
+      mlpRatio: z.number().positive().default(4).describe('Hidden width of the MLP as a multiple of dim'),
+      distillationToken: z
+        .boolean()
+        .default(false)
+        .describe('DeiT distillation token (needed to distil a CNN teacher)'),
+      inputSize: inputSizeSchema
+        .optional()
+        .describe("Input side N or [height, width] in pixels (default: the architecture's)"),
+      name: z.string().min(1).optional().describe('Name of the network in the saved model'),
     })
     .strict(),
 ]);
 
 const preprocessSchema = z
   .object({
-    resize: z.enum(RESIZE_POLICIES as [PreprocessSpec['resize'], ...PreprocessSpec['resize'][]]).optional(),
+    resize: z
+      .enum(RESIZE_POLICIES as [PreprocessSpec['resize'], ...PreprocessSpec['resize'][]])
+      .optional()
+      .describe('How images reach the input size (default squash)'),
     normalization: z
       .enum(NORMALIZATION_FAMILIES as [PreprocessSpec['normalization'], ...PreprocessSpec['normalization'][]])
-      .optional(),
-    maxPixels: positiveInt.optional(),
+      .optional()
+      .describe("Pixel normalisation (default: the architecture's)"),
+    maxPixels: positiveInt.optional().describe('Refuse images with more pixels than this'),
   })
   .strict();
 
 const optimizerSchema = z
   .object({
-    kind: z.enum(['sgd', 'adam', 'adamw']).default('adamw'),
-    /** SGD only. 0 is plain SGD. */
-    momentum: z.number().min(0).lt(1).default(0.9),
-    nesterov: z.boolean().default(false),
-    beta1: z.number().min(0).lt(1).default(0.9),
-    beta2: z.number().min(0).lt(1).default(0.999),
-    epsilon: z.number().positive().default(1e-7),
+    kind: z
+      .enum(['sgd', 'adam', 'adamw'])
+      .default('adamw')
+      .describe('Optimiser (the learning rate is schedule.lr)'),
+    momentum: z.number().min(0).lt(1).default(0.9).describe('SGD only; 0 is plain SGD'),
+    nesterov: z.boolean().default(false).describe('SGD only: Nesterov momentum'),
+    beta1: z.number().min(0).lt(1).default(0.9).describe('Adam/AdamW: first-moment decay'),
+    beta2: z.number().min(0).lt(1).default(0.999).describe('Adam/AdamW: second-moment decay'),
+    epsilon: z.number().positive().default(1e-7).describe('Adam/AdamW: numerical stabiliser'),
   })
   .strict();
 
@@ -129,26 +178,32 @@ const optimizerSchema = z
  */
 const scheduleSchema = z
   .object({
-    kind: z.enum(['constant', 'step', 'cosine', 'linear']).default('cosine'),
-    lr: z.number().positive().default(1e-3),
-    warmup: warmupSchema.optional(),
-    gamma: z.number().positive().optional(),
-    every: positiveInt.optional(),
-    milestones: z.array(positiveInt).nonempty().optional(),
-    totalSteps: positiveInt.optional(),
-    minLr: z.number().nonnegative().optional(),
-    endLr: z.number().nonnegative().optional(),
+    kind: z
+      .enum(['constant', 'step', 'cosine', 'linear'])
+      .default('cosine')
+      .describe('How the learning rate changes over the run'),
+    lr: z.number().positive().default(1e-3).describe('Peak learning rate (after warm-up)'),
+    warmup: warmupSchema.optional().describe('Linear warm-up from startLr to lr over the first steps'),
+    gamma: z.number().positive().optional().describe('step: factor applied at each step (default 0.1)'),
+    every: positiveInt.optional().describe('step: apply gamma every this many steps'),
+    milestones: z.array(positiveInt).nonempty().optional().describe('step: apply gamma at these steps'),
+    totalSteps: positiveInt
+      .optional()
+      .describe('cosine/linear: length of the decay (default: epochs x steps per epoch)'),
+    minLr: z.number().nonnegative().optional().describe('cosine: rate at the end (default 0)'),
+    endLr: z.number().nonnegative().optional().describe('linear: rate at the end (default 0)'),
   })
   .strict();
 
 const earlyStoppingSchema = z
   .object({
-    enabled: z.boolean().default(true),
-    metric: z.enum(['valLoss', 'valAccuracy', 'valRocAuc']).default('valLoss'),
-    /** Epochs without improvement before stopping. */
-    patience: positiveInt.default(5),
-    /** Smallest change that counts as an improvement. */
-    minDelta: z.number().nonnegative().default(0),
+    enabled: z.boolean().default(true).describe('Stop when the metric stops improving; keep the best epoch'),
+    metric: z
+      .enum(['valLoss', 'valAccuracy', 'valRocAuc'])
+      .default('valLoss')
+      .describe('Validation metric watched'),
+    patience: positiveInt.default(5).describe('Epochs without improvement before stopping'),
+    minDelta: z.number().nonnegative().default(0).describe('Smallest change that counts as an improvement'),
   })
   .strict();
 
@@ -170,76 +225,108 @@ const candidateSchema = z
 const checklistSchema = z
   .object({
     initialLoss: z
-      .object({ enabled: z.boolean().default(true), batches: positiveInt.default(3) })
+      .object({
+        enabled: z.boolean().default(true).describe('Check the untrained loss is near ln(classes)'),
+        batches: positiveInt.default(3).describe('Batches averaged'),
+      })
       .strict()
-      .default({}),
+      .default({})
+      .describe('Initial loss: a flat or biased start points at the initialisation'),
     overfit: z
       .object({
-        enabled: z.boolean().default(true),
-        /** Images memorised (about a batch or two). */
-        samples: positiveInt.default(32),
-        steps: positiveInt.default(60),
-        /** Default: the schedule's peak lr. */
-        lr: z.number().positive().optional(),
+        enabled: z
+          .boolean()
+          .default(true)
+          .describe('Check the model can memorise a small sample, and beats chance on held-out images'),
+        samples: positiveInt.default(32).describe('Images memorised (about a batch or two)'),
+        steps: positiveInt.default(60).describe('Optimisation steps on them'),
+        lr: z.number().positive().optional().describe('Rate of the test (default: schedule.lr)'),
       })
       .strict()
-      .default({}),
+      .default({})
+      .describe('Overfit a small sample'),
     lrRange: z
       .object({
-        enabled: z.boolean().default(true),
-        iterations: z.number().int().min(10).default(100),
-        minLr: z.number().positive().default(1e-6),
-        maxLr: z.number().positive().default(1),
-        /** Train with the proposed rate instead of `schedule.lr` (otherwise only reported). */
-        apply: z.boolean().default(false),
+        enabled: z.boolean().default(true).describe('Sweep the learning rate and propose one'),
+        iterations: z.number().int().min(10).default(100).describe('Steps of the sweep'),
+        minLr: z.number().positive().default(1e-6).describe('Rate at the start of the sweep'),
+        maxLr: z.number().positive().default(1).describe('Rate at the end of the sweep'),
+        apply: z
+          .boolean()
+          .default(false)
+          .describe('Train with the proposed rate instead of schedule.lr (otherwise only reported)'),
       })
       .strict()
-      .default({}),
+      .default({})
+      .describe('Learning-rate range test'),
     candidates: z
       .object({
-        runs: z.array(candidateSchema).default([]),
-        epochs: z.number().int().min(1).max(5).default(2),
-        metric: z.enum(['valAcc', 'valLoss']).default('valAcc'),
+        runs: z
+          .array(candidateSchema)
+          .default([])
+          .describe('Short runs with other settings; the best one is trained'),
+        epochs: z.number().int().min(1).max(5).default(2).describe('Epochs of each candidate run'),
+        metric: z.enum(['valAcc', 'valLoss']).default('valAcc').describe('How candidates are ranked'),
       })
       .strict()
-      .default({}),
+      .default({})
+      .describe('Candidate settings compared before the run'),
     curves: z
-      .object({ enabled: z.boolean().default(true) })
+      .object({
+        enabled: z
+          .boolean()
+          .default(true)
+          .describe('Read the finished curves: plateau, train/validation gap, underfitting'),
+      })
       .strict()
-      .default({}),
+      .default({})
+      .describe('Curve reading after training'),
   })
   .strict();
 
 const distillationSchema = z
   .object({
-    mode: z.enum(['none', 'hard', 'soft']).default('none'),
-    /** Soft distillation: weight of the teacher term. */
-    alpha: probability.default(0.5),
-    /** Soft distillation: softmax temperature. */
-    tau: z.number().positive().default(3),
-    /** Artifact prefix of the teacher in the artifact store; recorded as the model's teacher. */
-    teacher: z.string().min(1).optional(),
+    mode: z
+      .enum(['none', 'hard', 'soft'])
+      .default('none')
+      .describe("DeiT distillation of a CNN teacher into a ViT student (the API's teacherId sets hard)"),
+    alpha: probability.default(0.5).describe('Soft distillation: weight of the teacher term'),
+    tau: z.number().positive().default(3).describe('Soft distillation: softmax temperature'),
+    teacher: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("Teacher's artifact prefix (set by the server from teacherId)"),
   })
   .strict();
 
 const evaluationSchema = z
   .object({
-    targetRecall: z.number().gt(0).max(1).default(0.99),
+    targetRecall: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(0.99)
+      .describe('Defect recall the operating threshold is chosen for'),
     band: z
       .object({
-        safeRecall: z.number().gt(0).max(1).default(0.999),
-        safePrecision: z.number().gt(0).max(1).default(0.99),
-        minMargin: z.number().min(0).max(0.5).default(0),
+        safeRecall: z.number().gt(0).max(1).default(0.999).describe('Recall below the uncertain band'),
+        safePrecision: z.number().gt(0).max(1).default(0.99).describe('Precision above the uncertain band'),
+        minMargin: z.number().min(0).max(0.5).default(0).describe('Smallest half-width of the band'),
       })
       .strict()
-      .default({}),
-    calibrationBins: positiveInt.default(10),
+      .default({})
+      .describe('The uncertain band: scores sent to QA review'),
+    calibrationBins: positiveInt.default(10).describe('Bins of the calibration curve'),
     /**
      * Score every test, validation and served image under each symmetry the model was trained under (the views
      * `horizontalFlip`, `verticalFlip` and `rotate90` generate) and average the probabilities: up to 8 forward
      * passes per image at the line, so off by default. Per-epoch validation (early stopping) scores single views.
      */
-    testTimeAugmentation: z.boolean().default(false),
+    testTimeAugmentation: z
+      .boolean()
+      .default(false)
+      .describe('Average the scores over the symmetries trained with (up to 8x compute at the line)'),
   })
   .strict();
 
@@ -247,63 +334,104 @@ const fineTuneSchema = z
   .object({
     pretrained: z
       .discriminatedUnion('kind', [
-        z.object({ kind: z.literal('artifact'), prefix: z.string().min(1) }).strict(),
-        z.object({ kind: z.literal('folder'), path: z.string().min(1) }).strict(),
+        z
+          .object({
+            kind: z.literal('artifact'),
+            prefix: z.string().min(1).describe('Artifact prefix of a registered model'),
+          })
+          .strict(),
+        z
+          .object({ kind: z.literal('folder'), path: z.string().min(1).describe('Folder of a saved model') })
+          .strict(),
       ])
-      .optional(),
-    /** Freeze every top-level layer up to and including this one. */
-    freezeUpTo: z.string().min(1).optional(),
+      .optional()
+      .describe('Start from these weights (an artifact prefix or a folder)'),
+    freezeUpTo: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Freeze every top-level layer up to and including this one'),
     /**
      * Also freeze the batch norms of the layers left trainable (they then normalise with their moving statistics,
      * in training too), the Keras fine-tuning recipe. A trainable batch norm normalises with the batch's statistics
      * while training but with moving ones at inference, and with Keras' momentum of 0.999 those take thousands of
      * steps to leave the pretraining data's: a short fine-tune would be validated on other features than it trained.
      */
-    freezeBatchNorms: z.boolean().optional(),
+    freezeBatchNorms: z.boolean().optional().describe('Also freeze the batch norms left trainable'),
     /**
      * Moving-average momentum of the batch norms left trainable, instead of the model's (0.999 in MobileNetV2): with
      * e.g. 0.9 their moving statistics follow the new data within a few dozen steps, so that validation and
      * inference normalise like training does.
      */
-    batchNormMomentum: z.number().gt(0).lt(1).optional(),
+    batchNormMomentum: z
+      .number()
+      .gt(0)
+      .lt(1)
+      .optional()
+      .describe('Moving-average momentum of the trainable batch norms'),
     /**
      * Before training, re-estimate every batch norm's moving statistics (frozen ones included) on the training
      * images (AdaBN): for a backbone pretrained on very different images.
      */
-    recalibrateBatchNorms: z.boolean().optional(),
+    recalibrateBatchNorms: z
+      .boolean()
+      .optional()
+      .describe("Re-estimate every batch norm's statistics on the training images first (AdaBN)"),
   })
   .strict();
 
 export const trainingConfigSchema = z
   .object({
-    seed: z.number().int().nonnegative().default(0),
-    data: dataSchema,
-    model: modelSchema,
-    preprocess: preprocessSchema.default({}),
-    init: z.enum(['he', 'xavier', 'small-random', 'zeros']).default(DEFAULT_INIT),
-    dropout: z.number().min(0).lt(1).default(DEFAULT_DROPOUT),
+    seed: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(0)
+      .describe('Seed of the split, order, augmentation and initialisation'),
+    data: dataSchema.describe('Data: the source (set from the dataset picked), task, split'),
+    model: modelSchema.describe('Architecture: mobilenetv2, resnet or vit, with its shape'),
+    preprocess: preprocessSchema.default({}).describe('Preprocessing'),
+    init: z
+      .enum(['he', 'xavier', 'small-random', 'zeros'])
+      .default(DEFAULT_INIT)
+      .describe('Weight initialisation'),
+    dropout: z.number().min(0).lt(1).default(DEFAULT_DROPOUT).describe('Dropout before the classifier'),
     /**
      * The classifier heads' initial kernels are multiplied by this (biases zeroed) so the untrained model's logits
      * start near 0 and its loss near ln(C); 1 keeps the zoo's initialisation. Not applied to heads copied from a
      * pretrained model.
      */
-    headInitScale: z.number().min(0).max(1).default(0.01),
-    optimizer: optimizerSchema.default({}),
+    headInitScale: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.01)
+      .describe("Scale of the classifier head's initial weights (logits start near 0)"),
+    optimizer: optimizerSchema.default({}).describe('Optimiser'),
     /** Kernels only (never biases, norms, tokens or position embeddings); decoupled for adamw, L2 otherwise. */
-    weightDecay: z.number().nonnegative().optional(),
+    weightDecay: z
+      .number()
+      .nonnegative()
+      .optional()
+      .describe('Weight decay on kernels (default: 0.0005 sgd, 0 adam, 0.05 adamw)'),
     /** Global-norm clipping of the gradients; none when absent. */
-    clipNorm: z.number().positive().optional(),
-    batchSize: positiveInt.default(32),
-    epochs: positiveInt.default(30),
-    schedule: scheduleSchema.default({}),
-    augment: augmentOptionsSchema.default({}),
-    imbalance: z.enum(['none', 'weighted-loss', 'balanced-sampling']).default('none'),
-    labelSmoothing: z.number().min(0).lt(1).default(0),
-    earlyStopping: earlyStoppingSchema.default({}),
-    checklist: checklistSchema.default({}),
-    distillation: distillationSchema.default({}),
-    evaluation: evaluationSchema.default({}),
-    fineTune: fineTuneSchema.default({}),
+    clipNorm: z.number().positive().optional().describe('Global gradient-norm clipping; none when absent'),
+    batchSize: positiveInt.default(32).describe('Images per optimisation step'),
+    epochs: positiveInt.default(30).describe('Passes over the training images (at most: early stopping)'),
+    schedule: scheduleSchema.default({}).describe('Learning-rate schedule'),
+    augment: augmentOptionsSchema
+      .default({})
+      .describe('Augmentation (all off by default; turn on only the symmetries the product has)'),
+    imbalance: z
+      .enum(['none', 'weighted-loss', 'balanced-sampling'])
+      .default('none')
+      .describe('How rare classes are compensated'),
+    labelSmoothing: z.number().min(0).lt(1).default(0).describe('Label smoothing of the loss'),
+    earlyStopping: earlyStoppingSchema.default({}).describe('Early stopping'),
+    checklist: checklistSchema.default({}).describe('The training checklist run before and after training'),
+    distillation: distillationSchema.default({}).describe('Distillation'),
+    evaluation: evaluationSchema.default({}).describe('Evaluation and the operating point'),
+    fineTune: fineTuneSchema.default({}).describe('Fine-tuning from pretrained weights'),
   })
   .strict();
 

@@ -251,6 +251,8 @@ export async function train(configInput: unknown, deps: TrainDeps = {}): Promise
           accuracy: summary.trainAccuracy,
           learningRate: summary.learningRate,
           etaSeconds: throttle.eta(totalSteps - globalStep),
+          globalStep,
+          totalSteps,
         },
         true,
       );

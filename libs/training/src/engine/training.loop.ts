@@ -78,7 +78,7 @@ export async function trainEpoch(
       disposeBatch(batch);
     }
     globalStep++;
-    ctx.throttle.stepDone();
+    ctx.throttle.stepDone(indices.length);
     ctx.throttle.report({
       phase: plan.phase,
       epoch: plan.epoch + 1,
@@ -89,6 +89,7 @@ export async function trainEpoch(
       accuracy: correct / seen,
       learningRate: lr,
       etaSeconds: ctx.throttle.eta(plan.totalSteps - globalStep),
+      ...(plan.phase === 'training' ? { globalStep, totalSteps: plan.totalSteps } : {}),
     });
     await yieldToEventLoop();
   }

@@ -3,8 +3,8 @@ import { z } from 'zod';
 /** Linear warm-up from `startLr` to the schedule's `lr`, reached exactly at step `steps`. */
 export const warmupSchema = z
   .object({
-    steps: z.number().int().nonnegative(),
-    startLr: z.number().nonnegative(),
+    steps: z.number().int().nonnegative().describe('Warm-up steps'),
+    startLr: z.number().nonnegative().describe('Rate at step 0'),
   })
   .strict();
 
