@@ -82,8 +82,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Every production line */
         get: operations["LinesController_list"];
         put?: never;
+        /** Create a production line */
         post: operations["LinesController_create"];
         delete?: never;
         options?: never;
@@ -98,13 +100,35 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** One production line */
         get: operations["LinesController_get"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
+        /** Change a line's settings (only the fields sent) */
         patch: operations["LinesController_update"];
+        trace?: never;
+    };
+    "/api/v1/lines/{id}/webhook/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a signed test event to the line's webhook and answer how it went
+         * @description Posts `{ "event": "test", "line": { id, name }, "sentAt" }` with X-Linescope-Event: test and the usual X-Linescope-Signature, at once (10 s timeout, no retry). 200 whether or not the receiver accepted it: read delivered, httpStatus, latencyMs and error. Audited.
+         */
+        post: operations["LinesController_testWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/lines/{id}/cameras": {
@@ -114,8 +138,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** A line's cameras */
         get: operations["LinesController_listCameras"];
         put?: never;
+        /** Add a camera to a line; answers its API key, shown once */
         post: operations["LinesController_createCamera"];
         delete?: never;
         options?: never;
@@ -130,8 +156,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** A camera's API keys (prefixes and states) */
         get: operations["CamerasController_listKeys"];
         put?: never;
+        /** Issue a new API key for a camera (rotation) */
         post: operations["CamerasController_rotate"];
         delete?: never;
         options?: never;
@@ -148,6 +176,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Revoke one of a camera's API keys */
         post: operations["CamerasController_revoke"];
         delete?: never;
         options?: never;
@@ -162,6 +191,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The caller (cookie or bearer token) */
         get: operations["UsersController_me"];
         put?: never;
         post?: never;
@@ -178,9 +208,51 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Every person with their role, state and last sign-in */
+        get: operations["UsersController_list"];
+        put?: never;
+        /** Create a person with a role; answers their first bearer token */
+        post: operations["UsersController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
         get?: never;
         put?: never;
-        post: operations["UsersController_create"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a person's role, or disable / enable them
+         * @description Disabling ends their console sessions and revokes their bearer tokens at once (an enabled account gets new ones by a password reset or POST /users/:id/tokens). The product always keeps an enabled administrator: demoting or disabling the last one answers 409 last_admin. Audited.
+         */
+        patch: operations["UsersController_update"];
+        trace?: never;
+    };
+    "/api/v1/users/{id}/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reset a person's password to a temporary one, shown once
+         * @description The person signs in with the temporary password and must choose a new one before anything else (their session answers 403 password_change_required elsewhere). Their sessions end; their bearer tokens are kept. Audited.
+         */
+        post: operations["UsersController_resetPassword"];
         delete?: never;
         options?: never;
         head?: never;
@@ -196,6 +268,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Issue a bearer token for a person (one's own, or anyone's for an admin) */
         post: operations["UsersController_createToken"];
         delete?: never;
         options?: never;
@@ -210,6 +283,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Inspections, newest first, filtered and paged */
         get: operations["InspectionsController_list"];
         put?: never;
         /**
@@ -230,6 +304,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** One inspection with its verdict */
         get: operations["InspectionsController_get"];
         put?: never;
         post?: never;
@@ -246,6 +321,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Short-lived signed links to the image and heatmap (no credential needed to follow) */
         get: operations["InspectionsController_links"];
         put?: never;
         post?: never;
@@ -262,6 +338,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The stored image */
         get: operations["InspectionsController_image"];
         put?: never;
         post?: never;
@@ -278,6 +355,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** A WebP thumbnail of the image (longest side 256 px) */
         get: operations["InspectionsController_thumbnail"];
         put?: never;
         post?: never;
@@ -294,6 +372,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * The explanation heatmap (where the model looked)
+         * @description Rendered now when the queued rendering has not happened yet (or was dropped from the bounded backlog): 404 heatmap_not_found for other verdicts, 503 inference_unavailable when the inference service does not render it within INFERENCE_TIMEOUT_MS.
+         */
         get: operations["InspectionsController_heatmap"];
         put?: never;
         post?: never;
@@ -310,6 +392,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Follow a signed link (from GET /api/v1/inspections/{id}/links)
+         * @description The signature is the credential, so no other is needed. Links are minted by the server and live five minutes: the examples below show their shape, take real ones from the links operation.
+         */
         get: operations["FilesController_get"];
         put?: never;
         post?: never;
@@ -326,6 +412,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List model versions, newest first */
         get: operations["ModelsController_list"];
         put?: never;
         post?: never;
@@ -344,8 +431,31 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Serve again the version the current production model replaced */
+        /**
+         * Serve again the version the current production model replaced
+         * @description The reason is required and goes into the audit log (`model.rollback`) with the actor.
+         */
         post: operations["ModelsController_rollback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/line-override": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make a line serve a given version instead of production, or follow production again (null)
+         * @description The same change as PATCH /api/v1/lines/:id `modelVersionId`, open to ML engineers; audited.
+         */
+        post: operations["ModelsController_lineOverride"];
         delete?: never;
         options?: never;
         head?: never;
@@ -359,7 +469,59 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** One model version with its headline metrics */
         get: operations["ModelsController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{id}/curves": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per-epoch loss, accuracy and learning rate of the job that trained this version */
+        get: operations["ModelsController_curves"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{id}/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The fully resolved training config stored with this version */
+        get: operations["ModelsController_config"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{id}/evaluation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Test-split evaluation: per-class precision/recall, ROC and PR curves, calibration, confusion matrix, operating point, int8 variant */
+        get: operations["ModelsController_evaluation"];
         put?: never;
         post?: never;
         delete?: never;
@@ -377,7 +539,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Make this version serve production; inference instances warm it before switching */
+        /**
+         * Make this version serve production; inference instances warm it before switching
+         * @description The reason is required and goes into the audit log (`model.promote`) with the actor.
+         */
         post: operations["ModelsController_promote"];
         delete?: never;
         options?: never;
@@ -409,6 +574,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * How often this version agreed with production on live traffic, and its latest disagreements
+         * @description Each new shadow result is also announced on the event stream as a `shadow` event.
+         */
         get: operations["ModelsController_shadowReport"];
         put?: never;
         post?: never;
@@ -425,8 +594,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** An inspection's reviews */
         get: operations["ReviewsController_list"];
         put?: never;
+        /** Record a reviewer's verdict on an inspection (the training label) */
         post: operations["ReviewsController_create"];
         delete?: never;
         options?: never;
@@ -441,6 +612,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** How many items wait for review */
         get: operations["ReviewQueueController_summary"];
         put?: never;
         post?: never;
@@ -514,6 +686,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Every line: volumes, rates, latency and backlog over a period */
         get: operations["DashboardsController_overview"];
         put?: never;
         post?: never;
@@ -530,6 +703,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** One line's dashboard: totals, a time series and its cameras */
         get: operations["DashboardsController_line"];
         put?: never;
         post?: never;
@@ -591,6 +765,26 @@ export interface paths {
          * @description A queued job never starts; a running one stops within about a second and a step (the trainer checks per batch) and keeps its last epoch checkpoint (checkpointKey).
          */
         post: operations["TrainingJobsController_cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit log, newest first, filtered and paged
+         * @description Who did what to which object: sign-up, roles, disabling, password resets, lines, cameras and keys, promotions. Filters combine (AND). Pass nextCursor as cursor for the next, older page.
+         */
+        get: operations["AuditEventsController_list"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -664,6 +858,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Liveness: the process answers */
         get: operations["HealthController_live"];
         put?: never;
         post?: never;
@@ -680,6 +875,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Readiness: every dependency (database, storage, queue) answers */
         get: operations["HealthController_ready"];
         put?: never;
         post?: never;
@@ -705,6 +901,8 @@ export interface components {
             displayName: string;
             /** @enum {string} */
             role: "qa" | "ml_engineer" | "admin";
+            /** @description The password was reset by an administrator: until it is changed (POST /api/v1/auth/password) the session may call only /api/v1/auth/* and GET /api/v1/users/me (others answer 403 password_change_required) */
+            mustChangePassword: boolean;
         };
         SessionDto: {
             user: components["schemas"]["MeDto"];
@@ -712,6 +910,22 @@ export interface components {
             csrfToken: string;
             /** @description When the session ends unless used again (idle) or at the latest (absolute) */
             expiresAt: string;
+        };
+        ApiErrorDto: {
+            /** @example 404 */
+            statusCode: number;
+            /**
+             * @description A stable machine-readable code
+             * @example line_not_found
+             */
+            error: string;
+            /**
+             * @description A sentence for people
+             * @example no line 0f1d5a52-...
+             */
+            message: string;
+            /** @description Extra figures for some errors (e.g. retryAfterSeconds) */
+            details?: Record<string, never>;
         };
         ChangePasswordDto: {
             /** @description Required with a session cookie when the user already has a password; not with a bearer token */
@@ -734,11 +948,11 @@ export interface components {
              */
             verdictDeadlineMs: number;
             /** @description Overrides the model's operating threshold on this line */
-            operatingThreshold?: Record<string, never> | null;
-            uncertainLow?: Record<string, never> | null;
-            uncertainHigh?: Record<string, never> | null;
+            operatingThreshold?: number | null;
+            uncertainLow?: number | null;
+            uncertainHigh?: number | null;
             /** @description Per-line model override; null serves the production model */
-            modelVersionId?: Record<string, never> | null;
+            modelVersionId?: string | null;
             /**
              * @description Defect-type keys offered by the review station (keys 1..9), at most 50
              * @example [
@@ -748,7 +962,7 @@ export interface components {
              */
             defectTypes?: string[];
             /** @example https://mes.example.com/linescope */
-            webhookUrl?: Record<string, never> | null;
+            webhookUrl?: string | null;
         };
         CreatedLineDto: {
             id: string;
@@ -798,11 +1012,11 @@ export interface components {
              */
             verdictDeadlineMs: number;
             /** @description Overrides the model's operating threshold on this line */
-            operatingThreshold?: Record<string, never> | null;
-            uncertainLow?: Record<string, never> | null;
-            uncertainHigh?: Record<string, never> | null;
+            operatingThreshold?: number | null;
+            uncertainLow?: number | null;
+            uncertainHigh?: number | null;
             /** @description Per-line model override; null serves the production model */
-            modelVersionId?: Record<string, never> | null;
+            modelVersionId?: string | null;
             /**
              * @description Defect-type keys offered by the review station (keys 1..9), at most 50
              * @example [
@@ -812,13 +1026,39 @@ export interface components {
              */
             defectTypes?: string[];
             /** @example https://mes.example.com/linescope */
-            webhookUrl?: Record<string, never> | null;
+            webhookUrl?: string | null;
+        };
+        WebhookTestResultDto: {
+            /** @example https://mes.example.com/linescope */
+            url: string;
+            /**
+             * @description The receiver answered 2xx
+             * @example true
+             */
+            delivered: boolean;
+            /**
+             * @description The receiver's HTTP status; null when no answer came (network error, timeout)
+             * @example 200
+             */
+            httpStatus: number | null;
+            /**
+             * @description From sending to the answer (or the failure), in ms
+             * @example 42
+             */
+            latencyMs: number;
+            /**
+             * @description Why it was not delivered
+             * @example null
+             */
+            error: string | null;
+            /** @example 2026-12-03T08:15:00.000Z */
+            sentAt: string;
         };
         CreateCameraDto: {
             /** @example cam-top-1 */
             name: string;
             /** @description Uploads per second before 429 (default from the server) */
-            rateLimitPerSecond?: Record<string, never> | null;
+            rateLimitPerSecond?: number | null;
         };
         CameraDto: {
             id: string;
@@ -856,15 +1096,43 @@ export interface components {
             email: string;
             /** @example QA lead */
             displayName: string;
-            /** @enum {string} */
+            /**
+             * @example qa
+             * @enum {string}
+             */
             role: "qa" | "ml_engineer" | "admin";
+            /**
+             * @description Also give the person a temporary password (answered once as temporaryPassword), to be changed at the first sign-in: how the console adds people
+             * @default false
+             * @example true
+             */
+            temporaryPassword: boolean;
         };
         UserDto: {
+            /** @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100a */
             id: string;
+            /** @example qa.lead@example.com */
             email: string;
+            /** @example QA lead */
             displayName: string;
-            /** @enum {string} */
+            /**
+             * @example qa
+             * @enum {string}
+             */
             role: "qa" | "ml_engineer" | "admin";
+            /** @example false */
+            disabled: boolean;
+            /**
+             * @description The password is a temporary one (an administrator set it) not yet changed
+             * @example false
+             */
+            mustChangePassword: boolean;
+            /**
+             * @description The last console sign-in with a password; null if never (or before this was recorded)
+             * @example 2026-12-03T08:15:00.000Z
+             */
+            lastSignInAt: string | null;
+            /** @example 2026-12-01T09:00:00.000Z */
             createdAt: string;
         };
         IssuedTokenDto: {
@@ -874,6 +1142,31 @@ export interface components {
              * @example lsu_...
              */
             token: string;
+            /**
+             * @description The temporary password, when asked for. Shown once; it must be changed at the first sign-in.
+             * @example q3Vb7-xT9pLmA2cW
+             */
+            temporaryPassword?: string;
+        };
+        UpdateUserDto: {
+            /**
+             * @example ml_engineer
+             * @enum {string}
+             */
+            role?: "qa" | "ml_engineer" | "admin";
+            /**
+             * @description true disables the account: its sessions and bearer tokens stop working at once (and stay revoked if it is enabled again); false enables it
+             * @example false
+             */
+            disabled?: boolean;
+        };
+        TemporaryPasswordDto: {
+            user: components["schemas"]["UserDto"];
+            /**
+             * @description Shown once. The person signs in with it and must then choose a new password before anything else.
+             * @example q3Vb7-xT9pLmA2cW
+             */
+            temporaryPassword: string;
         };
         CreateTokenDto: {
             /** @example laptop */
@@ -930,7 +1223,10 @@ export interface components {
             thumbnailUrl: string;
             /** @example /api/v1/inspections/3f0c.../image */
             imageUrl: string;
-            /** @example /api/v1/inspections/3f0c.../heatmap */
+            /**
+             * @description Set for every scored defect or uncertain inspection: fetching it renders the heatmap first if it is not rendered yet (`heatmapAvailable` false); null for other verdicts
+             * @example /api/v1/inspections/3f0c.../heatmap
+             */
             heatmapUrl: string | null;
             /** @description How many reviews the inspection has */
             reviewCount: number;
@@ -979,6 +1275,268 @@ export interface components {
             datasetFingerprint: string | null;
             promotedAt: string | null;
             createdAt: string;
+        };
+        ModelChangeReasonDto: {
+            /**
+             * @description Why (required, non-empty; kept in the audit log with who did it)
+             * @example v7 misses fewer cracks on line 2 (recall 0.97 vs 0.91 on last week reviews)
+             */
+            reason: string;
+        };
+        LineOverrideDto: {
+            /**
+             * @description The production line
+             * @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001
+             */
+            lineId: string;
+            /**
+             * @description The version this line serves instead of production; null: the line follows production again
+             * @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1007
+             */
+            modelVersionId: string | null;
+        };
+        EpochCurvePointDto: {
+            /** @example 1 */
+            epoch: number;
+            /** @example 0.52 */
+            trainLoss: number;
+            /** @example 0.78 */
+            trainAccuracy: number;
+            /** @example 0.48 */
+            valLoss: number | null;
+            /** @example 0.81 */
+            valAccuracy: number | null;
+            /** @example 0.001 */
+            learningRate: number;
+            /** @example 12.4 */
+            durationSeconds: number;
+        };
+        ModelCurvesDto: {
+            /** @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006 */
+            modelVersionId: string;
+            /** @description The job that trained it; null for imported versions */
+            trainingJobId: string | null;
+            /** @description The epoch whose weights were kept (early stopping) */
+            bestEpoch: number | null;
+            /** @description One point per epoch, in order */
+            epochs: components["schemas"]["EpochCurvePointDto"][];
+        };
+        ModelConfigDto: {
+            /** @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006 */
+            modelVersionId: string;
+            trainingJobId: string | null;
+            /**
+             * @description The fully resolved training config: every default and derived value filled in
+             * @example {
+             *       "epochs": 20,
+             *       "batchSize": 32,
+             *       "model": {
+             *         "arch": "resnet",
+             *         "depth": 18
+             *       },
+             *       "optimizer": {
+             *         "kind": "adamw"
+             *       }
+             *     }
+             */
+            config: Record<string, never>;
+            /**
+             * @description The dataset the job was given (folder or reviews), when the version came from a job
+             * @example {
+             *       "kind": "folder",
+             *       "path": "magnetic-tile"
+             *     }
+             */
+            dataset: Record<string, never> | null;
+        };
+        ClassFiguresDto: {
+            /** @example defect */
+            className: string;
+            /** @example 0.95 */
+            precision: number | null;
+            /** @example 0.97 */
+            recall: number | null;
+            /** @example 0.96 */
+            f1: number | null;
+            /**
+             * @description True samples of the class in the test split
+             * @example 40
+             */
+            support: number;
+        };
+        MacroFiguresDto: {
+            precision: number | null;
+            recall: number | null;
+            f1: number | null;
+        };
+        CalibrationBinDto: {
+            /** @example 0.9 */
+            lower: number;
+            /** @example 1 */
+            upper: number;
+            /** @example 31 */
+            count: number;
+            /** @example 0.96 */
+            meanPredicted: number | null;
+            /** @example 0.94 */
+            observedFrequency: number | null;
+        };
+        CalibrationDto: {
+            /** @example 0.03 */
+            expectedCalibrationError: number | null;
+            bins: components["schemas"]["CalibrationBinDto"][];
+        };
+        RocPointDto: {
+            threshold: number;
+            falsePositiveRate: number | null;
+            truePositiveRate: number | null;
+        };
+        PrPointDto: {
+            threshold: number;
+            precision: number | null;
+            recall: number | null;
+        };
+        VerdictRowDto: {
+            ok: number;
+            defect: number;
+            uncertain: number;
+        };
+        VerdictCountsDto: {
+            /** @description Truly ok parts, by verdict */
+            ok: components["schemas"]["VerdictRowDto"];
+            /** @description Truly defective parts, by verdict */
+            defect: components["schemas"]["VerdictRowDto"];
+        };
+        TestVerdictsDto: {
+            counts: components["schemas"]["VerdictCountsDto"];
+            /** @description Share of defects called ok */
+            escapeRate: number | null;
+            /** @description Share of ok parts called defect */
+            falseRejectRate: number | null;
+            /** @description Share of all parts sent to review */
+            reviewRate: number | null;
+        };
+        OperatingPointDto: {
+            /**
+             * @description Scores at or above are defect
+             * @example 0.31
+             */
+            threshold: number;
+            /** @example 0.99 */
+            targetRecall: number;
+            validationRecall: number | null;
+            validationPrecision: number | null;
+            /** @example 0.12 */
+            uncertainLow: number;
+            /** @example 0.64 */
+            uncertainHigh: number;
+            /** @description How the test split is sorted by this threshold and band */
+            test: components["schemas"]["TestVerdictsDto"];
+        };
+        DefectEvaluationDto: {
+            /** @example 0.98 */
+            rocAuc: number | null;
+            /** @example 0.97 */
+            prAuc: number | null;
+            /** @description At most 200 points, highest threshold first */
+            rocCurve: components["schemas"]["RocPointDto"][];
+            /** @description At most 200 points, highest threshold first */
+            prCurve: components["schemas"]["PrPointDto"][];
+            operatingPoint: components["schemas"]["OperatingPointDto"] | null;
+            note: string | null;
+        };
+        EvaluationDetailDto: {
+            /** @example 80 */
+            testCount: number;
+            diverged: boolean;
+            /**
+             * @example [
+             *       "identity"
+             *     ]
+             */
+            views: string[];
+            /** @example 0.95 */
+            accuracy: number | null;
+            logLoss: number | null;
+            /**
+             * @example [
+             *       "ok",
+             *       "defect"
+             *     ]
+             */
+            classNames: string[];
+            /**
+             * @description confusion[trueClass][predictedClass]
+             * @example [
+             *       [
+             *         38,
+             *         2
+             *       ],
+             *       [
+             *         1,
+             *         39
+             *       ]
+             *     ]
+             */
+            confusion: number[][];
+            perClass: components["schemas"]["ClassFiguresDto"][];
+            macro: components["schemas"]["MacroFiguresDto"];
+            calibration: components["schemas"]["CalibrationDto"];
+            defect: components["schemas"]["DefectEvaluationDto"] | null;
+        };
+        QuantizationDto: {
+            /** @example int8 */
+            variant: string;
+            /**
+             * @description The int8 version
+             * @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1007
+             */
+            variantId: string;
+            /**
+             * @description The fp32 version it was made from
+             * @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006
+             */
+            of: string;
+            /** @example tiles-resnet18-int8 */
+            name: string;
+            /** @example 1 */
+            version: number;
+            /** @example 0.95 */
+            fp32Accuracy: number | null;
+            /** @example 0.9375 */
+            int8Accuracy: number | null;
+            /**
+             * @description int8 minus fp32, in points
+             * @example -1.25
+             */
+            accuracyChangePoints: number | null;
+            /** @example 80 */
+            testImages: number | null;
+        };
+        ModelEvaluationDto: {
+            /** @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006 */
+            modelVersionId: string;
+            /** @example 0.95 */
+            accuracy: number | null;
+            /** @example 0.98 */
+            rocAuc: number | null;
+            /** @example 0.97 */
+            prAuc: number | null;
+            /** @example 0.31 */
+            operatingThreshold: number | null;
+            /** @example 0.12 */
+            uncertainLow: number | null;
+            /** @example 0.64 */
+            uncertainHigh: number | null;
+            /**
+             * @description Share of the test split the threshold and band send to review
+             * @example 0.08
+             */
+            reviewShare: number | null;
+            /** @description The detailed evaluation on the test split; null for an int8 variant (only its accuracy is measured) and for versions registered before it was stored */
+            detail: components["schemas"]["EvaluationDetailDto"] | null;
+            /** @description The int8 variant made from this version, or (for an int8 version) its own figures */
+            quantization: components["schemas"]["QuantizationDto"] | null;
         };
         ShadowDto: {
             /** @description true: score live traffic beside production; false: stop */
@@ -1131,7 +1689,10 @@ export interface components {
             thumbnailUrl: string;
             /** @example /api/v1/inspections/3f0c.../image */
             imageUrl: string;
-            /** @example /api/v1/inspections/3f0c.../heatmap */
+            /**
+             * @description Set for every scored defect or uncertain inspection: fetching it renders the heatmap first if it is not rendered yet (`heatmapAvailable` false); null for other verdicts
+             * @example /api/v1/inspections/3f0c.../heatmap
+             */
             heatmapUrl: string | null;
             /** @description How many reviews the inspection has */
             reviewCount: number;
@@ -2010,6 +2571,46 @@ export interface components {
             /** @description The checklist findings, readable */
             findings: components["schemas"]["FindingCardDto"][];
         };
+        AuditEventDto: {
+            /**
+             * @description Increasing with every event (a string: 64-bit)
+             * @example 42
+             */
+            id: string;
+            /**
+             * @example user
+             * @enum {string}
+             */
+            actorType: "user" | "camera" | "system";
+            /** @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100a */
+            actorId: string | null;
+            /**
+             * @description The acting user's email, when the actor is a user
+             * @example admin@example.com
+             */
+            actorEmail: string | null;
+            /** @example line.create */
+            action: string;
+            /** @example production_line */
+            targetType: string | null;
+            /** @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001 */
+            targetId: string | null;
+            /**
+             * @example {
+             *       "name": "tiles-line-1"
+             *     }
+             */
+            details: {
+                [key: string]: unknown;
+            };
+            /** @example 2026-12-03T08:15:00.000Z */
+            createdAt: string;
+        };
+        AuditPageDto: {
+            items: components["schemas"]["AuditEventDto"][];
+            /** @description Pass as cursor for the next (older) page */
+            nextCursor: string | null;
+        };
         ClassCountDto: {
             /** @example crazing */
             name: string;
@@ -2137,7 +2738,55 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "user": {
+                     *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100a",
+                     *         "email": "qa.lead@example.com",
+                     *         "displayName": "QA lead",
+                     *         "role": "qa"
+                     *       },
+                     *       "csrfToken": "y5bVq1mX0R2hZ8cT3kLw7nE4pA6sJ9dF",
+                     *       "expiresAt": "2026-11-29T20:15:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["SessionDto"];
+                };
+            };
+            /** @description The request is invalid: a parameter or a body field breaks its rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The email or the password is wrong (invalid_credentials) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Sent from another site (csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Too many failed sign-ins; retry after Retry-After seconds (too_many_attempts) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -2156,7 +2805,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "user": {
+                     *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100a",
+                     *         "email": "qa.lead@example.com",
+                     *         "displayName": "QA lead",
+                     *         "role": "qa"
+                     *       },
+                     *       "csrfToken": "y5bVq1mX0R2hZ8cT3kLw7nE4pA6sJ9dF",
+                     *       "expiresAt": "2026-11-29T20:15:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["SessionDto"];
+                };
+            };
+            /** @description Not signed in, or the session has ended (unauthenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -2170,11 +2840,30 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Signed out (with a bearer token: nothing to end, also 204) */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
         };
     };
@@ -2196,7 +2885,46 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100a",
+                     *       "email": "qa.lead@example.com",
+                     *       "displayName": "QA lead",
+                     *       "role": "qa"
+                     *     }
+                     */
                     "application/json": components["schemas"]["MeDto"];
+                };
+            };
+            /** @description newPassword breaks its rule, or currentPassword is missing (current_password_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /**
+             * @description The current password is wrong (invalid_credentials)
+             *
+             *     Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed)
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -2215,7 +2943,46 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
+                     *         "name": "tiles-line-1",
+                     *         "description": "Pressing line, hall B",
+                     *         "verdictMode": "async",
+                     *         "verdictDeadlineMs": 200,
+                     *         "operatingThreshold": null,
+                     *         "uncertainLow": null,
+                     *         "uncertainHigh": null,
+                     *         "modelVersionId": null,
+                     *         "defectTypes": [
+                     *           "crack",
+                     *           "blowhole"
+                     *         ],
+                     *         "webhookUrl": null,
+                     *         "createdAt": "2026-11-29T08:15:00.000Z"
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["LineDto"][];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -2233,12 +3000,69 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The line; with a webhook, its signing secret (shown once) */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
+                     *       "name": "tiles-line-2",
+                     *       "description": "Glazing line, hall C",
+                     *       "verdictMode": "sync",
+                     *       "verdictDeadlineMs": 250,
+                     *       "operatingThreshold": null,
+                     *       "uncertainLow": null,
+                     *       "uncertainHigh": null,
+                     *       "modelVersionId": null,
+                     *       "defectTypes": [
+                     *         "crack",
+                     *         "chip"
+                     *       ],
+                     *       "webhookUrl": "https://mes.example.com/linescope",
+                     *       "createdAt": "2026-11-29T08:15:00.000Z",
+                     *       "webhookSecret": "whsec_9xR2cV7bN4mK1qL8wE5tY3uI6oP0aS"
+                     *     }
+                     */
                     "application/json": components["schemas"]["CreatedLineDto"];
+                };
+            };
+            /** @description A field breaks its rule, the band is inverted (invalid_band) or the model is unknown */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description A line with this name exists (line_exists) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -2248,6 +3072,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The production line */
                 id: string;
             };
             cookie?: never;
@@ -2259,7 +3084,62 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
+                     *       "name": "tiles-line-1",
+                     *       "description": "Pressing line, hall B",
+                     *       "verdictMode": "async",
+                     *       "verdictDeadlineMs": 200,
+                     *       "operatingThreshold": null,
+                     *       "uncertainLow": null,
+                     *       "uncertainHigh": null,
+                     *       "modelVersionId": null,
+                     *       "defectTypes": [
+                     *         "crack",
+                     *         "blowhole"
+                     *       ],
+                     *       "webhookUrl": null,
+                     *       "createdAt": "2026-11-29T08:15:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["LineDto"];
+                };
+            };
+            /** @description The request is invalid: a parameter or a body field breaks its rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No such line (line_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -2269,6 +3149,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The production line */
                 id: string;
             };
             cookie?: never;
@@ -2284,12 +3165,76 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
+                     *       "name": "tiles-line-1",
+                     *       "description": "Pressing line, hall B",
+                     *       "verdictMode": "async",
+                     *       "verdictDeadlineMs": 300,
+                     *       "operatingThreshold": null,
+                     *       "uncertainLow": 0.35,
+                     *       "uncertainHigh": 0.65,
+                     *       "modelVersionId": null,
+                     *       "defectTypes": [
+                     *         "crack",
+                     *         "blowhole"
+                     *       ],
+                     *       "webhookUrl": null,
+                     *       "createdAt": "2026-11-29T08:15:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["CreatedLineDto"];
+                };
+            };
+            /** @description A field breaks its rule, the band is inverted (invalid_band) or the model is unknown */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No such line (line_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Another line has this name (line_exists) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
     };
-    LinesController_listCameras: {
+    LinesController_testWebhook: {
         parameters: {
             query?: never;
             header?: never;
@@ -2305,7 +3250,117 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": components["schemas"]["WebhookTestResultDto"];
+                };
+            };
+            /**
+             * @description No credential, or an unknown one
+             *
+             *     No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token)
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /**
+             * @description Only administrators test webhooks
+             *
+             *     Only admin may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed)
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description line_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no_webhook: the line has no webhookUrl */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    LinesController_listCameras: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The production line */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1002",
+                     *         "lineId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
+                     *         "name": "cam-top-1",
+                     *         "rateLimitPerSecond": 20,
+                     *         "lastSeenAt": "2026-11-29T08:15:00.000Z",
+                     *         "createdAt": "2026-11-29T08:15:00.000Z"
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["CameraDto"][];
+                };
+            };
+            /** @description The request is invalid: a parameter or a body field breaks its rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No such line (line_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -2315,6 +3370,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The production line */
                 id: string;
             };
             cookie?: never;
@@ -2331,7 +3387,71 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "camera": {
+                     *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1002",
+                     *         "lineId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
+                     *         "name": "cam-side-2",
+                     *         "rateLimitPerSecond": 20,
+                     *         "lastSeenAt": null,
+                     *         "createdAt": "2026-11-29T08:15:00.000Z"
+                     *       },
+                     *       "key": {
+                     *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1003",
+                     *         "prefix": "lsk_Ab12Cd",
+                     *         "createdAt": "2026-11-29T08:15:00.000Z",
+                     *         "revokedAt": null
+                     *       },
+                     *       "apiKey": "lsk_Ab12CdEf34GhIj56KlMn78OpQr90StUv"
+                     *     }
+                     */
                     "application/json": components["schemas"]["IssuedKeyDto"];
+                };
+            };
+            /** @description The request is invalid: a parameter or a body field breaks its rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No such line (line_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The line has a camera with this name (camera_exists) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -2341,6 +3461,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The camera */
                 id: string;
             };
             cookie?: never;
@@ -2353,7 +3474,53 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1003",
+                     *         "prefix": "lsk_Ab12Cd",
+                     *         "createdAt": "2026-11-29T08:15:00.000Z",
+                     *         "revokedAt": null
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["ApiKeyDto"][];
+                };
+            };
+            /** @description The request is invalid: a parameter or a body field breaks its rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No such camera (camera_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -2363,6 +3530,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The camera */
                 id: string;
             };
             cookie?: never;
@@ -2379,7 +3547,62 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "camera": {
+                     *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1002",
+                     *         "lineId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
+                     *         "name": "cam-top-1",
+                     *         "rateLimitPerSecond": 20,
+                     *         "lastSeenAt": "2026-11-29T08:15:00.000Z",
+                     *         "createdAt": "2026-11-29T08:15:00.000Z"
+                     *       },
+                     *       "key": {
+                     *         "id": "6a0e4f7c-2b1d-4e8a-9c3f-5d7b8a1e2f40",
+                     *         "prefix": "lsk_Wx34Yz",
+                     *         "createdAt": "2026-11-29T08:15:00.000Z",
+                     *         "revokedAt": null
+                     *       },
+                     *       "apiKey": "lsk_Wx34YzAb56CdEf78GhIj90KlMn12OpQr"
+                     *     }
+                     */
                     "application/json": components["schemas"]["IssuedKeyDto"];
+                };
+            };
+            /** @description The request is invalid: a parameter or a body field breaks its rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No such camera (camera_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -2389,7 +3612,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The camera */
                 id: string;
+                /** @description The key */
                 keyId: string;
             };
             cookie?: never;
@@ -2401,7 +3626,51 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1003",
+                     *       "prefix": "lsk_Ab12Cd",
+                     *       "createdAt": "2026-11-29T08:15:00.000Z",
+                     *       "revokedAt": "2026-11-29T09:00:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiKeyDto"];
+                };
+            };
+            /** @description The request is invalid: a parameter or a body field breaks its rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No such camera or key (camera_not_found, key_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -2415,13 +3684,84 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The signed-in user (cookie or bearer) */
+            /** @description The signed-in user */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100a",
+                     *       "email": "qa.lead@example.com",
+                     *       "displayName": "QA lead",
+                     *       "role": "qa"
+                     *     }
+                     */
                     "application/json": components["schemas"]["MeDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+        };
+    };
+    UsersController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserDto"][];
+                };
+            };
+            /**
+             * @description No credential, or an unknown one
+             *
+             *     No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token)
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /**
+             * @description Only administrators list people
+             *
+             *     Only admin may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed)
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -2445,8 +3785,182 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "user": {
+                     *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100a",
+                     *         "email": "qa.lead@example.com",
+                     *         "displayName": "QA lead",
+                     *         "role": "qa",
+                     *         "createdAt": "2026-11-29T08:15:00.000Z"
+                     *       },
+                     *       "token": "lsu_3q2Zk7Vf0bP9xW4mR8tL1nH6cJ5yD2sA"
+                     *     }
+                     */
                     "application/json": components["schemas"]["IssuedTokenDto"];
                 };
+            };
+            /** @description The request is invalid: a parameter or a body field breaks its rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description A user with this email exists (user_exists) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+        };
+    };
+    UsersController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateUserDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserDto"];
+                };
+            };
+            /** @description invalid_request: neither role nor disabled, or a bad value */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description No credential, or an unknown one
+             *
+             *     No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token)
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /**
+             * @description Only administrators manage people
+             *
+             *     Only admin may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed)
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description user_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description last_admin: the product would have no enabled administrator */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    UsersController_resetPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemporaryPasswordDto"];
+                };
+            };
+            /**
+             * @description No credential, or an unknown one
+             *
+             *     No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token)
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /**
+             * @description Only administrators reset passwords
+             *
+             *     Only admin may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed)
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description user_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -2455,6 +3969,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The user */
                 id: string;
             };
             cookie?: never;
@@ -2471,7 +3986,59 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "user": {
+                     *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100a",
+                     *         "email": "qa.lead@example.com",
+                     *         "displayName": "QA lead",
+                     *         "role": "qa",
+                     *         "createdAt": "2026-11-29T08:15:00.000Z"
+                     *       },
+                     *       "token": "lsu_8hG2mQ5wE1rT7yU4iO9pA3sD6fK0lZxC"
+                     *     }
+                     */
                     "application/json": components["schemas"]["IssuedTokenDto"];
+                };
+            };
+            /** @description The request is invalid: a parameter or a body field breaks its rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /**
+             * @description Only admins issue tokens for other users
+             *
+             *     Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed)
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No such user (user_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -2509,7 +4076,75 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004",
+                     *           "lineId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
+                     *           "cameraId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1002",
+                     *           "productSerial": "SN-000123",
+                     *           "capturedAt": "2026-11-29T08:15:00.000Z",
+                     *           "receivedAt": "2026-11-29T08:15:00.120Z",
+                     *           "status": "scored",
+                     *           "verdict": "uncertain",
+                     *           "score": 0.48,
+                     *           "probabilities": {
+                     *             "ok": 0.52,
+                     *             "defect": 0.48
+                     *           },
+                     *           "modelVersionId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006",
+                     *           "latency": {
+                     *             "storeMs": 2.1,
+                     *             "forwardMs": 9.8,
+                     *             "totalMs": 19.4
+                     *           },
+                     *           "image": {
+                     *             "format": "png",
+                     *             "width": 64,
+                     *             "height": 64,
+                     *             "bytes": 1532,
+                     *             "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+                     *           },
+                     *           "heatmapAvailable": true,
+                     *           "failureReason": null,
+                     *           "thumbnailUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/thumbnail",
+                     *           "imageUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/image",
+                     *           "heatmapUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/heatmap",
+                     *           "reviewCount": 1
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["InspectionPageDto"];
+                };
+            };
+            /** @description A filter breaks its rule, or the cursor is not one this API issued (invalid_cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer, qa, a camera key may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -2531,34 +4166,53 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
+        /** @description multipart/form-data: the image file in "image" and the fields beside it; image/*: the raw image bytes (then the fields go in the query string) */
         requestBody: {
             content: {
-                "image/jpeg": {
-                    /** Format: binary */
-                    image?: string;
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description The image file
+                     */
+                    image: string;
                     /** @example SN-000123 */
                     serial?: string;
-                    /** Format: date-time */
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-29T08:15:00.000Z
+                     */
+                    capturedAt?: string;
+                    /** @example cam-1-000123 */
+                    idempotencyKey?: string;
+                };
+                "image/jpeg": {
+                    /**
+                     * Format: binary
+                     * @description The image file
+                     */
+                    image: string;
+                    /** @example SN-000123 */
+                    serial?: string;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-29T08:15:00.000Z
+                     */
                     capturedAt?: string;
                     /** @example cam-1-000123 */
                     idempotencyKey?: string;
                 };
                 "image/png": {
-                    /** Format: binary */
-                    image?: string;
+                    /**
+                     * Format: binary
+                     * @description The image file
+                     */
+                    image: string;
                     /** @example SN-000123 */
                     serial?: string;
-                    /** Format: date-time */
-                    capturedAt?: string;
-                    /** @example cam-1-000123 */
-                    idempotencyKey?: string;
-                };
-                "multipart/form-data": {
-                    /** Format: binary */
-                    image?: string;
-                    /** @example SN-000123 */
-                    serial?: string;
-                    /** Format: date-time */
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-29T08:15:00.000Z
+                     */
                     capturedAt?: string;
                     /** @example cam-1-000123 */
                     idempotencyKey?: string;
@@ -2572,6 +4226,37 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004",
+                     *       "lineId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
+                     *       "cameraId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1002",
+                     *       "productSerial": "SN-000123",
+                     *       "capturedAt": "2026-11-29T08:15:00.000Z",
+                     *       "receivedAt": "2026-11-29T08:15:00.120Z",
+                     *       "status": "pending",
+                     *       "verdict": null,
+                     *       "score": null,
+                     *       "probabilities": null,
+                     *       "modelVersionId": null,
+                     *       "latency": {
+                     *         "storeMs": 2.1
+                     *       },
+                     *       "image": {
+                     *         "format": "png",
+                     *         "width": 64,
+                     *         "height": 64,
+                     *         "bytes": 1532,
+                     *         "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+                     *       },
+                     *       "heatmapAvailable": false,
+                     *       "failureReason": null,
+                     *       "thumbnailUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/thumbnail",
+                     *       "imageUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/image",
+                     *       "heatmapUrl": null,
+                     *       "reviewCount": 0
+                     *     }
+                     */
                     "application/json": components["schemas"]["InspectionDto"];
                 };
             };
@@ -2581,6 +4266,42 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004",
+                     *       "lineId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
+                     *       "cameraId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1002",
+                     *       "productSerial": "SN-000123",
+                     *       "capturedAt": "2026-11-29T08:15:00.000Z",
+                     *       "receivedAt": "2026-11-29T08:15:00.120Z",
+                     *       "status": "scored",
+                     *       "verdict": "uncertain",
+                     *       "score": 0.48,
+                     *       "probabilities": {
+                     *         "ok": 0.52,
+                     *         "defect": 0.48
+                     *       },
+                     *       "modelVersionId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006",
+                     *       "latency": {
+                     *         "storeMs": 2.1,
+                     *         "forwardMs": 9.8,
+                     *         "totalMs": 19.4
+                     *       },
+                     *       "image": {
+                     *         "format": "png",
+                     *         "width": 64,
+                     *         "height": 64,
+                     *         "bytes": 1532,
+                     *         "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+                     *       },
+                     *       "heatmapAvailable": true,
+                     *       "failureReason": null,
+                     *       "thumbnailUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/thumbnail",
+                     *       "imageUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/image",
+                     *       "heatmapUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/heatmap",
+                     *       "reviewCount": 0
+                     *     }
+                     */
                     "application/json": components["schemas"]["InspectionDto"];
                 };
             };
@@ -2590,7 +4311,119 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004",
+                     *       "lineId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
+                     *       "cameraId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1002",
+                     *       "productSerial": "SN-000123",
+                     *       "capturedAt": "2026-11-29T08:15:00.000Z",
+                     *       "receivedAt": "2026-11-29T08:15:00.120Z",
+                     *       "status": "pending",
+                     *       "verdict": null,
+                     *       "score": null,
+                     *       "probabilities": null,
+                     *       "modelVersionId": null,
+                     *       "latency": {
+                     *         "storeMs": 2.1
+                     *       },
+                     *       "image": {
+                     *         "format": "png",
+                     *         "width": 64,
+                     *         "height": 64,
+                     *         "bytes": 1532,
+                     *         "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+                     *       },
+                     *       "heatmapAvailable": false,
+                     *       "failureReason": null,
+                     *       "thumbnailUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/thumbnail",
+                     *       "imageUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/image",
+                     *       "heatmapUrl": null,
+                     *       "reviewCount": 0
+                     *     }
+                     */
                     "application/json": components["schemas"]["InspectionDto"];
+                };
+            };
+            /** @description No image, an empty one, or a field that breaks its rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only a camera key may call this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The idempotency key was used for a different image (idempotency_key_reused) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The image exceeds the size limit (image_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Not an image type this API takes */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The image cannot be decoded, or its dimensions are out of bounds */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The camera is over its upload rate (rate_limited); retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Storage or the database does not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -2600,6 +4433,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The inspection */
                 id: string;
             };
             cookie?: never;
@@ -2611,7 +4445,79 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004",
+                     *       "lineId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
+                     *       "cameraId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1002",
+                     *       "productSerial": "SN-000123",
+                     *       "capturedAt": "2026-11-29T08:15:00.000Z",
+                     *       "receivedAt": "2026-11-29T08:15:00.120Z",
+                     *       "status": "scored",
+                     *       "verdict": "uncertain",
+                     *       "score": 0.48,
+                     *       "probabilities": {
+                     *         "ok": 0.52,
+                     *         "defect": 0.48
+                     *       },
+                     *       "modelVersionId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006",
+                     *       "latency": {
+                     *         "storeMs": 2.1,
+                     *         "forwardMs": 9.8,
+                     *         "totalMs": 19.4
+                     *       },
+                     *       "image": {
+                     *         "format": "png",
+                     *         "width": 64,
+                     *         "height": 64,
+                     *         "bytes": 1532,
+                     *         "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+                     *       },
+                     *       "heatmapAvailable": true,
+                     *       "failureReason": null,
+                     *       "thumbnailUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/thumbnail",
+                     *       "imageUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/image",
+                     *       "heatmapUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/heatmap",
+                     *       "reviewCount": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["InspectionDto"];
+                };
+            };
+            /** @description The request is invalid: a parameter or a body field breaks its rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer, qa, a camera key may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No such inspection (inspection_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -2621,6 +4527,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The inspection */
                 id: string;
             };
             cookie?: never;
@@ -2633,7 +4540,50 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "image": "/api/v1/files/aW1hZ2VzL2V4YW1wbGUucG5n?expires=1796026800&sig=3kq6W2b0c8YyH1s9nXo4Zp7Rf5Lm2Tj8Gd0Ve3Ua6Nw",
+                     *       "heatmap": "/api/v1/files/aGVhdG1hcHMvZXhhbXBsZS5wbmc?expires=1796026800&sig=7Hc1Qx5Bv9Nm3Lk8Jh2Gf6Ds4Az0Pw5Oe7Ir1Tu9Yq",
+                     *       "expiresAt": "2026-11-29T08:20:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["InspectionLinksDto"];
+                };
+            };
+            /** @description The request is invalid: a parameter or a body field breaks its rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer, qa, a camera key may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No such inspection (inspection_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -2643,18 +4593,66 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The inspection */
                 id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description The stored image, streamed */
+            /** @description The stored image, streamed with its own content type */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "image/*": string;
+                };
+            };
+            /** @description The request is invalid: a parameter or a body field breaks its rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer, qa, a camera key may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No such inspection, or its file is gone (inspection_not_found, object_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description A dependency (database, storage) does not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
         };
     };
@@ -2663,6 +4661,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The inspection */
                 id: string;
             };
             cookie?: never;
@@ -2674,7 +4673,54 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "image/webp": string;
+                };
+            };
+            /** @description The request is invalid: a parameter or a body field breaks its rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer, qa, a camera key may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No such inspection, or its image is gone (inspection_not_found, object_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description A dependency (database, storage) does not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
         };
     };
@@ -2683,6 +4729,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The inspection */
                 id: string;
             };
             cookie?: never;
@@ -2694,15 +4741,68 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "image/png": string;
+                };
+            };
+            /** @description The request is invalid: a parameter or a body field breaks its rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer, qa, a camera key may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No such inspection, or no heatmap for its verdict (inspection_not_found, heatmap_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The heatmap could not be rendered in time (inference_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
         };
     };
     FilesController_get: {
         parameters: {
-            query?: never;
+            query: {
+                /** @description HMAC-SHA256 of the key and the expiry */
+                sig: unknown;
+                /** @description Expiry, Unix seconds */
+                expires: unknown;
+            };
             header?: never;
             path: {
+                /** @description The object's key, base64url */
                 token: string;
             };
             cookie?: never;
@@ -2714,7 +4814,36 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "image/*": string;
+                };
+            };
+            /** @description The link is unsigned, forged (invalid_link) or expired (link_expired) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The file is gone (object_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description A dependency (database, storage) does not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
         };
     };
@@ -2737,6 +4866,31 @@ export interface operations {
                     "application/json": components["schemas"]["ModelVersionDto"][];
                 };
             };
+            /** @description Unknown stage */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
         };
     };
     ModelsController_rollback: {
@@ -2746,7 +4900,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModelChangeReasonDto"];
+            };
+        };
         responses: {
             /** @description The version now in production */
             200: {
@@ -2757,6 +4915,102 @@ export interface operations {
                     "application/json": components["schemas"]["ModelVersionDto"];
                 };
             };
+            /** @description The reason is missing or empty (validation_failed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /**
+             * @description The caller is not an ML engineer or an administrator
+             *
+             *     Only admin, ml_engineer may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed)
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Nothing to roll back to (nothing_to_roll_back) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ModelsController_lineOverride: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LineOverrideDto"];
+            };
+        };
+        responses: {
+            /** @description The line with its new override */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LineDto"];
+                };
+            };
+            /** @description Bad ids, or modelVersionId names no version (model_not_found) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /**
+             * @description The caller is not an ML engineer or an administrator
+             *
+             *     Only admin, ml_engineer may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed)
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No line has this id (line_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     ModelsController_get: {
@@ -2764,6 +5018,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Model version id */
                 id: string;
             };
             cookie?: never;
@@ -2777,6 +5032,200 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ModelVersionDto"];
                 };
+            };
+            /** @description The id is not a UUID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No model version has this id (model_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ModelsController_curves: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Model version id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelCurvesDto"];
+                };
+            };
+            /** @description The id is not a UUID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No model version has this id (model_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ModelsController_config: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Model version id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelConfigDto"];
+                };
+            };
+            /** @description The id is not a UUID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No model version has this id (model_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ModelsController_evaluation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Model version id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelEvaluationDto"];
+                };
+            };
+            /** @description The id is not a UUID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No model version has this id (model_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -2785,11 +5234,16 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Model version id */
                 id: string;
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModelChangeReasonDto"];
+            };
+        };
         responses: {
             200: {
                 headers: {
@@ -2799,6 +5253,49 @@ export interface operations {
                     "application/json": components["schemas"]["ModelVersionDto"];
                 };
             };
+            /** @description Bad id, or the reason is missing or empty (validation_failed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /**
+             * @description The caller is not an ML engineer or an administrator
+             *
+             *     Only admin, ml_engineer may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed)
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No model version has this id (model_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Already in production, or an int8 variant that lost too much accuracy or was never measured */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     ModelsController_shadow: {
@@ -2806,6 +5303,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Model version id */
                 id: string;
             };
             cookie?: never;
@@ -2824,6 +5322,49 @@ export interface operations {
                     "application/json": components["schemas"]["ModelVersionDto"];
                 };
             };
+            /** @description Bad id or body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /**
+             * @description The caller is not an ML engineer or an administrator
+             *
+             *     Only admin, ml_engineer may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed)
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No model version has this id (model_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The production version cannot shadow itself */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     ModelsController_shadowReport: {
@@ -2831,6 +5372,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Model version id */
                 id: string;
             };
             cookie?: never;
@@ -2845,6 +5387,38 @@ export interface operations {
                     "application/json": components["schemas"]["ShadowReportDto"];
                 };
             };
+            /** @description The id is not a UUID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No model version has this id (model_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     ReviewsController_list: {
@@ -2852,6 +5426,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The inspection */
                 id: string;
             };
             cookie?: never;
@@ -2864,7 +5439,58 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1005",
+                     *         "inspectionId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004",
+                     *         "reviewerId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100a",
+                     *         "reviewerName": "QA lead",
+                     *         "decision": "defect",
+                     *         "defectType": "crack",
+                     *         "note": "hairline crack at the left edge",
+                     *         "supersedesReviewId": null,
+                     *         "createdAt": "2026-11-29T08:15:00.000Z"
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["ReviewDto"][];
+                };
+            };
+            /** @description The request is invalid: a parameter or a body field breaks its rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No such inspection (inspection_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -2874,6 +5500,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The inspection */
                 id: string;
             };
             cookie?: never;
@@ -2889,7 +5516,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "5b8e2c41-7d3a-4f9e-8b6c-1a2d3e4f5a60",
+                     *       "inspectionId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004",
+                     *       "reviewerId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100a",
+                     *       "reviewerName": "QA lead",
+                     *       "decision": "defect",
+                     *       "defectType": "crack",
+                     *       "note": "hairline crack at the left edge",
+                     *       "supersedesReviewId": null,
+                     *       "createdAt": "2026-11-29T08:15:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ReviewDto"];
+                };
+            };
+            /** @description A field breaks its rule, a defect type without decision = defect, or a wrong supersedesReviewId */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No such inspection (inspection_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -2917,7 +5593,42 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "uncertain": 12,
+                     *       "defect": 5,
+                     *       "total": 17,
+                     *       "claimedByOthers": 3
+                     *     }
+                     */
                     "application/json": components["schemas"]["ReviewQueueSummaryDto"];
+                };
+            };
+            /** @description The request is invalid: a parameter or a body field breaks its rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -2940,7 +5651,108 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004",
+                     *           "lineId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
+                     *           "cameraId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1002",
+                     *           "productSerial": "SN-000123",
+                     *           "capturedAt": "2026-11-29T08:15:00.000Z",
+                     *           "receivedAt": "2026-11-29T08:15:00.120Z",
+                     *           "status": "scored",
+                     *           "verdict": "uncertain",
+                     *           "score": 0.48,
+                     *           "probabilities": {
+                     *             "ok": 0.52,
+                     *             "defect": 0.48
+                     *           },
+                     *           "modelVersionId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006",
+                     *           "latency": {
+                     *             "storeMs": 2.1,
+                     *             "forwardMs": 9.8,
+                     *             "totalMs": 19.4
+                     *           },
+                     *           "image": {
+                     *             "format": "png",
+                     *             "width": 64,
+                     *             "height": 64,
+                     *             "bytes": 1532,
+                     *             "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+                     *           },
+                     *           "heatmapAvailable": true,
+                     *           "failureReason": null,
+                     *           "thumbnailUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/thumbnail",
+                     *           "imageUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/image",
+                     *           "heatmapUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/heatmap",
+                     *           "reviewCount": 1,
+                     *           "claimExpiresAt": "2026-11-29T08:25:00.000Z",
+                     *           "line": {
+                     *             "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
+                     *             "name": "tiles-line-1",
+                     *             "defectTypes": [
+                     *               "crack",
+                     *               "blowhole"
+                     *             ]
+                     *           },
+                     *           "cameraName": "cam-top-1",
+                     *           "model": {
+                     *             "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006",
+                     *             "name": "tiles",
+                     *             "version": 3
+                     *           },
+                     *           "decision": {
+                     *             "threshold": 0.5,
+                     *             "uncertainLow": 0.35,
+                     *             "uncertainHigh": 0.65,
+                     *             "source": "model"
+                     *           },
+                     *           "reviews": [
+                     *             {
+                     *               "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1005",
+                     *               "inspectionId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004",
+                     *               "reviewerId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100a",
+                     *               "reviewerName": "QA lead",
+                     *               "decision": "defect",
+                     *               "defectType": "crack",
+                     *               "note": "hairline crack at the left edge",
+                     *               "supersedesReviewId": null,
+                     *               "createdAt": "2026-11-29T08:15:00.000Z"
+                     *             }
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["ReviewItemsDto"];
+                };
+            };
+            /** @description The request is invalid: a parameter or a body field breaks its rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -2958,11 +5770,39 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Released (ids the caller did not hold are ignored) */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request is invalid: a parameter or a body field breaks its rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
         };
     };
@@ -2973,6 +5813,7 @@ export interface operations {
                 lastEventId?: unknown;
             };
             header?: {
+                /** @description Resume after this event id */
                 "Last-Event-ID"?: string;
             };
             path?: never;
@@ -2980,13 +5821,45 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description text/event-stream */
+            /** @description An endless stream of events */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": unknown;
+                    /**
+                     * @example id: 1043
+                     *     event: inspection
+                     *     data: {"id":"0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004"}
+                     */
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Last-Event-ID is not an event id (invalid_last_event_id) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -3011,7 +5884,61 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "lines": [
+                     *         {
+                     *           "total": 1200,
+                     *           "ok": 1100,
+                     *           "defect": 60,
+                     *           "uncertain": 30,
+                     *           "pending": 8,
+                     *           "failed": 2,
+                     *           "reviewBacklog": 25,
+                     *           "defectRate": 0.0504,
+                     *           "uncertainRate": 0.0252,
+                     *           "throughputPerMinute": 0.83,
+                     *           "p50LatencyMs": 18.2,
+                     *           "p99LatencyMs": 61.5,
+                     *           "lineId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
+                     *           "name": "tiles-line-1",
+                     *           "servingModel": {
+                     *             "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006",
+                     *             "name": "tiles",
+                     *             "version": 3
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["OverviewDto"];
+                };
+            };
+            /** @description A date is not ISO 8601, `from` is not before `to`, or the range exceeds 400 days (invalid_range) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -3028,6 +5955,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description The production line */
                 lineId: string;
             };
             cookie?: never;
@@ -3039,7 +5967,100 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "line": {
+                     *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
+                     *         "name": "tiles-line-1"
+                     *       },
+                     *       "from": "2026-11-28T08:00:00.000Z",
+                     *       "to": "2026-11-29T08:00:00.000Z",
+                     *       "bucketSeconds": 600,
+                     *       "servingModel": {
+                     *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006",
+                     *         "name": "tiles",
+                     *         "version": 3
+                     *       },
+                     *       "totals": {
+                     *         "total": 1200,
+                     *         "ok": 1100,
+                     *         "defect": 60,
+                     *         "uncertain": 30,
+                     *         "pending": 8,
+                     *         "failed": 2,
+                     *         "reviewBacklog": 25,
+                     *         "defectRate": 0.0504,
+                     *         "uncertainRate": 0.0252,
+                     *         "throughputPerMinute": 0.83,
+                     *         "p50LatencyMs": 18.2,
+                     *         "p99LatencyMs": 61.5
+                     *       },
+                     *       "series": [
+                     *         {
+                     *           "total": 1200,
+                     *           "ok": 1100,
+                     *           "defect": 60,
+                     *           "uncertain": 30,
+                     *           "pending": 8,
+                     *           "failed": 2,
+                     *           "reviewBacklog": 25,
+                     *           "defectRate": 0.0504,
+                     *           "uncertainRate": 0.0252,
+                     *           "throughputPerMinute": 0.83,
+                     *           "p50LatencyMs": 18.2,
+                     *           "p99LatencyMs": 61.5,
+                     *           "t": "2026-11-28T08:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "cameras": [
+                     *         {
+                     *           "cameraId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1002",
+                     *           "name": "cam-top-1",
+                     *           "lastSeenAt": "2026-11-29T07:59:58.000Z",
+                     *           "total": 1200,
+                     *           "defectRate": 0.0504,
+                     *           "uncertainRate": 0.0252
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["LineDashboardDto"];
+                };
+            };
+            /** @description A date is not ISO 8601, `from` is not before `to`, or the range exceeds 400 days (invalid_range) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No such line, or no such camera on it (line_not_found, camera_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -3069,6 +6090,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
         };
     };
@@ -3101,6 +6140,24 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
         };
     };
     TrainingJobsController_get: {
@@ -3121,6 +6178,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TrainingJobDetailDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer, qa may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
             /** @description training_job_not_found */
@@ -3151,6 +6226,24 @@ export interface operations {
                     "application/json": components["schemas"]["TrainingJobDto"];
                 };
             };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
             /** @description training_job_not_found */
             404: {
                 headers: {
@@ -3164,6 +6257,94 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    AuditEventsController_list: {
+        parameters: {
+            query?: {
+                /** @description Who acted: a user id (or a camera id) */
+                actorId?: string;
+                /** @description The action, exactly (e.g. user.disable, line.update) */
+                action?: string;
+                /** @description What was acted on: user, production_line, camera, model_version… */
+                targetType?: string;
+                /** @description The id of what was acted on */
+                targetId?: string;
+                /** @description At or after (ISO 8601) */
+                from?: string;
+                /** @description Before (ISO 8601) */
+                to?: string;
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "42",
+                     *           "actorType": "user",
+                     *           "actorId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100a",
+                     *           "actorEmail": "admin@example.com",
+                     *           "action": "line.create",
+                     *           "targetType": "production_line",
+                     *           "targetId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
+                     *           "details": {
+                     *             "name": "tiles-line-1"
+                     *           },
+                     *           "createdAt": "2026-12-03T08:15:00.000Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AuditPageDto"];
+                };
+            };
+            /** @description invalid_request (a filter), invalid_range or invalid_cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description No credential, or an unknown one
+             *
+             *     No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token)
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /**
+             * @description Only administrators read the audit log
+             *
+             *     Only admin may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed)
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
         };
     };
@@ -3187,6 +6368,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
         };
     };
     TrainingController_datasets: {
@@ -3204,6 +6403,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TrainingDatasetsDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };
@@ -3235,6 +6452,24 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
         };
     };
     HealthController_live: {
@@ -3251,7 +6486,17 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "ok"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "ok";
+                    };
+                };
             };
         };
     };
@@ -3269,14 +6514,71 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "ready",
+                     *       "checks": {
+                     *         "database": {
+                     *           "status": "up",
+                     *           "ms": 2
+                     *         },
+                     *         "storage": {
+                     *           "status": "up",
+                     *           "ms": 1
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "ready" | "unavailable";
+                        checks: {
+                            [key: string]: {
+                                /** @enum {string} */
+                                status: "up" | "down";
+                                ms: number;
+                                error?: string;
+                            };
+                        };
+                    };
+                };
             };
             /** @description At least one dependency does not answer. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "unavailable",
+                     *       "checks": {
+                     *         "database": {
+                     *           "status": "up",
+                     *           "ms": 2
+                     *         },
+                     *         "storage": {
+                     *           "status": "down",
+                     *           "ms": 2000,
+                     *           "error": "no answer within 2000 ms"
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "ready" | "unavailable";
+                        checks: {
+                            [key: string]: {
+                                /** @enum {string} */
+                                status: "up" | "down";
+                                ms: number;
+                                error?: string;
+                            };
+                        };
+                    };
+                };
             };
         };
     };
