@@ -17,7 +17,15 @@ export class ModelVersionDto {
   @ApiProperty() version!: number;
   @ApiProperty({ example: 'mobilenetv2' }) architecture!: string;
   @ApiProperty({ type: Object }) spec!: Record<string, unknown>;
-  @ApiProperty({ example: [224, 224] }) inputSize!: [number, number];
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'integer' },
+    minItems: 2,
+    maxItems: 2,
+    description: 'The input image size, [height, width] in pixels',
+    example: [224, 224],
+  })
+  inputSize!: [number, number];
   @ApiProperty({ example: ['ok', 'defect'] }) classNames!: string[];
   @ApiProperty({ type: Object }) metrics!: Record<string, unknown>;
   @ApiProperty({ nullable: true, type: Number }) operatingThreshold!: number | null;

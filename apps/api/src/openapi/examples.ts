@@ -7,13 +7,98 @@ import { EXAMPLE_IDS } from './example-ids';
 const AT = '2026-11-29T08:15:00.000Z';
 const inspectionPath = `/api/v1/inspections/${EXAMPLE_IDS.inspection}`;
 
+const modelVersion = {
+  id: EXAMPLE_IDS.model,
+  name: 'tiles',
+  version: 3,
+  architecture: 'resnet18',
+  spec: {},
+  inputSize: [64, 64],
+  classNames: ['ok', 'defect'],
+  metrics: { accuracy: 0.95, rocAuc: 0.98, prAuc: 0.97, bestEpoch: 1 },
+  operatingThreshold: 0.5,
+  uncertainLow: 0.35,
+  uncertainHigh: 0.65,
+  stage: 'production',
+  shadow: false,
+  teacherId: null,
+  trainingJobId: EXAMPLE_IDS.trainingJob,
+  datasetFingerprint: null,
+  promotedAt: AT,
+  createdAt: AT,
+};
+
+/** The detailed test-split evaluation stored with a version (what the trainer writes). */
+const evaluationDetail = {
+  testCount: 80,
+  diverged: false,
+  views: ['identity'],
+  accuracy: 0.95,
+  logLoss: 0.14,
+  classNames: ['ok', 'defect'],
+  confusion: [
+    [38, 2],
+    [2, 38],
+  ],
+  perClass: [
+    { className: 'ok', precision: 0.95, recall: 0.95, f1: 0.95, support: 40 },
+    { className: 'defect', precision: 0.95, recall: 0.95, f1: 0.95, support: 40 },
+  ],
+  macro: { precision: 0.95, recall: 0.95, f1: 0.95 },
+  calibration: {
+    expectedCalibrationError: 0.03,
+    bins: [
+      { lower: 0, upper: 0.5, count: 40, meanPredicted: 0.08, observedFrequency: 0.05 },
+      { lower: 0.5, upper: 1, count: 40, meanPredicted: 0.93, observedFrequency: 0.95 },
+    ],
+  },
+  defect: {
+    rocAuc: 0.98,
+    prAuc: 0.97,
+    rocCurve: [
+      { threshold: 0.9, falsePositiveRate: 0, truePositiveRate: 0.6 },
+      { threshold: 0.5, falsePositiveRate: 0.05, truePositiveRate: 0.95 },
+      { threshold: 0.1, falsePositiveRate: 0.4, truePositiveRate: 1 },
+    ],
+    prCurve: [
+      { threshold: 0.9, precision: 1, recall: 0.6 },
+      { threshold: 0.5, precision: 0.95, recall: 0.95 },
+      { threshold: 0.1, precision: 0.71, recall: 1 },
+    ],
+    operatingPoint: {
+      threshold: 0.5,
+      targetRecall: 0.95,
+      validationRecall: 0.96,
+      validationPrecision: 0.94,
+      uncertainLow: 0.35,
+      uncertainHigh: 0.65,
+      test: {
+        counts: { ok: { ok: 36, defect: 1, uncertain: 3 }, defect: { ok: 1, defect: 36, uncertain: 3 } },
+        escapeRate: 0.025,
+        falseRejectRate: 0.025,
+        reviewRate: 0.075,
+      },
+    },
+    note: null,
+  },
+};
+
 export const EXAMPLES = {
-  me: { id: EXAMPLE_IDS.user, email: 'qa.lead@example.com', displayName: 'QA lead', role: 'qa' },
+  me: {
+    id: EXAMPLE_IDS.user,
+    email: 'qa.lead@example.com',
+    displayName: 'QA lead',
+    role: 'qa',
+    mustChangePassword: false,
+  },
   user: {
     id: EXAMPLE_IDS.user,
     email: 'qa.lead@example.com',
     displayName: 'QA lead',
     role: 'qa',
+    disabled: false,
+    mustChangePassword: false,
+    lastSignInAt: AT,
     createdAt: AT,
   },
   line: {
@@ -27,7 +112,7 @@ export const EXAMPLES = {
     uncertainHigh: null,
     modelVersionId: null,
     defectTypes: ['crack', 'blowhole'],
-    webhookUrl: null,
+    webhookUrl: 'https://mes.example.com/linescope',
     createdAt: AT,
   },
   camera: {
@@ -92,4 +177,90 @@ export const EXAMPLES = {
     p99LatencyMs: 61.5,
   },
   servingModel: { id: EXAMPLE_IDS.model, name: 'tiles', version: 3 },
+  modelVersion,
+  candidateModel: {
+    ...modelVersion,
+    id: EXAMPLE_IDS.candidateModel,
+    version: 2,
+    architecture: 'mobilenetv2',
+    metrics: { accuracy: 0.95 },
+    stage: 'candidate',
+    trainingJobId: null,
+    promotedAt: null,
+  },
+  modelCurves: {
+    modelVersionId: EXAMPLE_IDS.model,
+    trainingJobId: EXAMPLE_IDS.trainingJob,
+    bestEpoch: 1,
+    epochs: [
+      {
+        epoch: 0,
+        trainLoss: 0.62,
+        trainAccuracy: 0.7,
+        valLoss: 0.65,
+        valAccuracy: 0.68,
+        learningRate: 0.001,
+        durationSeconds: 12.5,
+      },
+      {
+        epoch: 1,
+        trainLoss: 0.42,
+        trainAccuracy: 0.8,
+        valLoss: 0.47,
+        valAccuracy: 0.78,
+        learningRate: 0.001,
+        durationSeconds: 12.5,
+      },
+    ],
+  },
+  /** The fully resolved config the trainer stores with a version (every default filled in). */
+  modelConfig: {
+    modelVersionId: EXAMPLE_IDS.model,
+    trainingJobId: EXAMPLE_IDS.trainingJob,
+    config: {
+      architecture: 'resnet18',
+      epochs: 10,
+      batchSize: 32,
+      inputSize: [64, 64],
+      optimizer: { kind: 'adamw', learningRate: 0.001, weightDecay: 0.0001 },
+      earlyStopping: { patience: 3 },
+      seed: 42,
+    },
+    dataset: null,
+  },
+  evaluationDetail,
+  modelEvaluation: {
+    modelVersionId: EXAMPLE_IDS.model,
+    accuracy: 0.95,
+    rocAuc: 0.98,
+    prAuc: 0.97,
+    operatingThreshold: 0.5,
+    uncertainLow: 0.35,
+    uncertainHigh: 0.65,
+    reviewShare: 0.075,
+    detail: evaluationDetail,
+    quantization: null,
+  },
+  shadowReport: {
+    modelVersionId: EXAMPLE_IDS.candidateModel,
+    shadow: false,
+    total: 1,
+    agreements: 0,
+    agreementRate: 0,
+    counts: {
+      ok: { ok: 0, defect: 0, uncertain: 0 },
+      defect: { ok: 0, defect: 0, uncertain: 0 },
+      uncertain: { ok: 0, defect: 1, uncertain: 0 },
+    },
+    recentDisagreements: [
+      {
+        inspectionId: EXAMPLE_IDS.inspection,
+        verdict: 'defect',
+        score: 0.71,
+        productionVerdict: 'uncertain',
+        productionScore: 0.48,
+        createdAt: AT,
+      },
+    ],
+  },
 };
