@@ -135,6 +135,29 @@ export class ExampleSeed {
       metrics: EXAMPLES.modelVersion.metrics,
       evaluation: EXAMPLES.evaluationDetail,
     });
+    // The int8 variant of the production version, with its measured accuracy change (the evaluation shows it).
+    const { quantization } = EXAMPLES.modelEvaluation;
+    await upsert(sql, 'model_versions', {
+      id: EXAMPLE_IDS.int8Model,
+      name: quantization.name,
+      version: quantization.version,
+      architecture: 'resnet18',
+      artifact_key: 'models/examples/int8/',
+      stage: 'candidate',
+      promoted_at: null,
+      ...model,
+      metrics: {
+        accuracy: quantization.int8Accuracy,
+        quantization: {
+          variant: quantization.variant,
+          of: quantization.of,
+          fp32Accuracy: quantization.fp32Accuracy,
+          int8Accuracy: quantization.int8Accuracy,
+          accuracyChangePoints: quantization.accuracyChangePoints,
+          testImages: quantization.testImages,
+        },
+      },
+    });
     await upsert(sql, 'production_lines', {
       id: EXAMPLE_IDS.line,
       name: 'tiles-line-1',

@@ -297,7 +297,7 @@ export class EvaluationDetailDto {
 
 export class QuantizationDto {
   @ApiProperty({ example: 'int8' }) variant!: string;
-  @ApiProperty({ description: 'The int8 version', example: EXAMPLE_IDS.candidateModel }) variantId!: string;
+  @ApiProperty({ description: 'The int8 version', example: EXAMPLE_IDS.int8Model }) variantId!: string;
   @ApiProperty({ description: 'The fp32 version it was made from', example: EXAMPLE_IDS.model }) of!: string;
   @ApiProperty({ example: 'tiles-resnet18-int8' }) name!: string;
   @ApiProperty({ example: 1 }) version!: number;

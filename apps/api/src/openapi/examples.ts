@@ -239,7 +239,17 @@ export const EXAMPLES = {
     uncertainHigh: 0.65,
     reviewShare: 0.075,
     detail: evaluationDetail,
-    quantization: null,
+    quantization: {
+      variant: 'int8',
+      variantId: EXAMPLE_IDS.int8Model,
+      of: EXAMPLE_IDS.model,
+      name: 'tiles-resnet18-int8',
+      version: 1,
+      fp32Accuracy: 0.95,
+      int8Accuracy: 0.9475,
+      accuracyChangePoints: -0.25,
+      testImages: 80,
+    },
   },
   shadowReport: {
     modelVersionId: EXAMPLE_IDS.candidateModel,

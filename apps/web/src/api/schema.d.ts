@@ -1420,7 +1420,7 @@ export interface components {
             variant: string;
             /**
              * @description The int8 version
-             * @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1007
+             * @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100b
              */
             variantId: string;
             /**
@@ -4747,7 +4747,17 @@ export interface operations {
                      *           "note": null
                      *         }
                      *       },
-                     *       "quantization": null
+                     *       "quantization": {
+                     *         "variant": "int8",
+                     *         "variantId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100b",
+                     *         "of": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006",
+                     *         "name": "tiles-resnet18-int8",
+                     *         "version": 1,
+                     *         "fp32Accuracy": 0.95,
+                     *         "int8Accuracy": 0.9475,
+                     *         "accuracyChangePoints": -0.25,
+                     *         "testImages": 80
+                     *       }
                      *     }
                      */
                     "application/json": components["schemas"]["ModelEvaluationDto"];
