@@ -136,27 +136,17 @@ export class ExampleSeed {
       evaluation: EXAMPLES.evaluationDetail,
     });
     // The int8 variant of the production version, with its measured accuracy change (the evaluation shows it).
-    const { quantization } = EXAMPLES.modelEvaluation;
+    const int8 = EXAMPLES.int8Model;
     await upsert(sql, 'model_versions', {
       id: EXAMPLE_IDS.int8Model,
-      name: quantization.name,
-      version: quantization.version,
-      architecture: 'resnet18',
+      name: int8.name,
+      version: int8.version,
+      architecture: int8.architecture,
       artifact_key: 'models/examples/int8/',
       stage: 'candidate',
       promoted_at: null,
       ...model,
-      metrics: {
-        accuracy: quantization.int8Accuracy,
-        quantization: {
-          variant: quantization.variant,
-          of: quantization.of,
-          fp32Accuracy: quantization.fp32Accuracy,
-          int8Accuracy: quantization.int8Accuracy,
-          accuracyChangePoints: quantization.accuracyChangePoints,
-          testImages: quantization.testImages,
-        },
-      },
+      metrics: int8.metrics,
     });
     await upsert(sql, 'production_lines', {
       id: EXAMPLE_IDS.line,

@@ -46,7 +46,10 @@ export class ModelsController {
   @Get()
   @Allow('admin', 'ml_engineer', 'qa')
   @ApiOperation({ summary: 'List model versions, newest first' })
-  @ApiOkResponse({ type: [ModelVersionDto], example: [EXAMPLES.modelVersion, EXAMPLES.candidateModel] })
+  @ApiOkResponse({
+    type: [ModelVersionDto],
+    example: [EXAMPLES.int8Model, EXAMPLES.modelVersion, EXAMPLES.candidateModel],
+  })
   @ApiErrors([400, 'Unknown stage (validation_failed)'])
   list(@Query() query: ModelQueryDto): Promise<ModelVersionDto[]> {
     return this.models.list(query.stage);

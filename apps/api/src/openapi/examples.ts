@@ -188,6 +188,26 @@ export const EXAMPLES = {
     trainingJobId: null,
     promotedAt: null,
   },
+  int8Model: {
+    ...modelVersion,
+    id: EXAMPLE_IDS.int8Model,
+    name: 'tiles-resnet18-int8',
+    version: 1,
+    metrics: {
+      accuracy: 0.9475,
+      quantization: {
+        variant: 'int8',
+        of: EXAMPLE_IDS.model,
+        fp32Accuracy: 0.95,
+        int8Accuracy: 0.9475,
+        accuracyChangePoints: -0.25,
+        testImages: 80,
+      },
+    },
+    stage: 'candidate',
+    trainingJobId: null,
+    promotedAt: null,
+  },
   modelCurves: {
     modelVersionId: EXAMPLE_IDS.model,
     trainingJobId: EXAMPLE_IDS.trainingJob,

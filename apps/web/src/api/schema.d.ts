@@ -4073,6 +4073,42 @@ export interface operations {
                     /**
                      * @example [
                      *       {
+                     *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100b",
+                     *         "name": "tiles-resnet18-int8",
+                     *         "version": 1,
+                     *         "architecture": "resnet18",
+                     *         "spec": {},
+                     *         "inputSize": [
+                     *           64,
+                     *           64
+                     *         ],
+                     *         "classNames": [
+                     *           "ok",
+                     *           "defect"
+                     *         ],
+                     *         "metrics": {
+                     *           "accuracy": 0.9475,
+                     *           "quantization": {
+                     *             "variant": "int8",
+                     *             "of": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006",
+                     *             "fp32Accuracy": 0.95,
+                     *             "int8Accuracy": 0.9475,
+                     *             "accuracyChangePoints": -0.25,
+                     *             "testImages": 80
+                     *           }
+                     *         },
+                     *         "operatingThreshold": 0.5,
+                     *         "uncertainLow": 0.35,
+                     *         "uncertainHigh": 0.65,
+                     *         "stage": "candidate",
+                     *         "shadow": false,
+                     *         "teacherId": null,
+                     *         "trainingJobId": null,
+                     *         "datasetFingerprint": null,
+                     *         "promotedAt": null,
+                     *         "createdAt": "2026-11-29T08:15:00.000Z"
+                     *       },
+                     *       {
                      *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006",
                      *         "name": "tiles",
                      *         "version": 3,
