@@ -4,10 +4,12 @@ import { createHash } from 'node:crypto';
 import { Client } from 'pg';
 import sharp from 'sharp';
 import { EXAMPLE_IDS } from '../../apps/api/src/openapi/example-ids';
+import { EXAMPLES } from '../../apps/api/src/openapi/examples';
 
 /** Credentials of the seeded principals that the examples test sends. */
 export const EXAMPLE_CAMERA_KEY = 'lsk_examplesCameraKey0123456789abcdefABCDEF';
 export const EXAMPLE_USER = { email: 'qa.lead@example.com', password: 'a long passphrase' } as const;
+const EXAMPLE_WEBHOOK_SECRET = 'whsec_examplesWebhookSecret0123456789';
 
 const IMAGE_KEY = 'images/examples/inspection.png';
 const HEATMAP_KEY = 'heatmaps/examples/inspection.png';
@@ -53,13 +55,26 @@ export class ExampleSeed {
     private readonly passwordHash: string,
     private readonly receivedAt: Date,
     private readonly adminUserId: string,
+    private readonly webhookUrl: string,
   ) {}
 
-  static async create(databaseUrl: string, store: ObjectStore, adminUserId: string): Promise<ExampleSeed> {
+  /** `webhookUrl`: a receiver the caller runs, the seeded line's webhook (its test send must reach something). */
+  static async create(
+    databaseUrl: string,
+    store: ObjectStore,
+    adminUserId: string,
+    webhookUrl: string,
+  ): Promise<ExampleSeed> {
     const sql = new Client({ connectionString: databaseUrl });
     await sql.connect();
     const receivedAt = new Date(Date.now() - 3_600_000);
-    const seed = new ExampleSeed(sql, await hashPassword(EXAMPLE_USER.password), receivedAt, adminUserId);
+    const seed = new ExampleSeed(
+      sql,
+      await hashPassword(EXAMPLE_USER.password),
+      receivedAt,
+      adminUserId,
+      webhookUrl,
+    );
     const image = await examplePng();
     await store.put(IMAGE_KEY, image, { contentType: 'image/png' });
     await store.put(HEATMAP_KEY, image, { contentType: 'image/png' });
@@ -115,6 +130,23 @@ export class ExampleSeed {
       stage: 'production',
       promoted_at: this.receivedAt,
       ...model,
+      // The production version has its artefacts: the resolved config, the test-split evaluation, the best epoch.
+      config: EXAMPLES.modelConfig.config,
+      metrics: EXAMPLES.modelVersion.metrics,
+      evaluation: EXAMPLES.evaluationDetail,
+    });
+    // The int8 variant of the production version, with its measured accuracy change (the evaluation shows it).
+    const int8 = EXAMPLES.int8Model;
+    await upsert(sql, 'model_versions', {
+      id: EXAMPLE_IDS.int8Model,
+      name: int8.name,
+      version: int8.version,
+      architecture: int8.architecture,
+      artifact_key: 'models/examples/int8/',
+      stage: 'candidate',
+      promoted_at: null,
+      ...model,
+      metrics: int8.metrics,
     });
     await upsert(sql, 'production_lines', {
       id: EXAMPLE_IDS.line,
@@ -127,8 +159,8 @@ export class ExampleSeed {
       uncertain_high: null,
       model_version_id: null,
       defect_types: ['crack', 'blowhole'],
-      webhook_url: null,
-      webhook_secret: null,
+      webhook_url: this.webhookUrl,
+      webhook_secret: EXAMPLE_WEBHOOK_SECRET,
     });
     await upsert(sql, 'cameras', {
       id: EXAMPLE_IDS.camera,
@@ -206,6 +238,11 @@ export class ExampleSeed {
       ['label_set_id', 'inspection_id'],
     );
     await this.restoreTrainingJob();
+    // The production version came from the seeded job (its curves are the job's epochs).
+    await sql.query('UPDATE model_versions SET training_job_id = $1 WHERE id = $2', [
+      EXAMPLE_IDS.trainingJob,
+      EXAMPLE_IDS.model,
+    ]);
     for (const epoch of [0, 1])
       await upsert(
         sql,

@@ -1,5 +1,7 @@
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
+import { type Server, createServer } from 'node:http';
+import { type AddressInfo } from 'node:net';
 import { EXAMPLE_IDS } from '../../apps/api/src/openapi/example-ids';
 import { type ApiHarness, startApiHarness } from '../support/api-harness';
 import { sessionCookieOf } from '../support/console-users';
@@ -110,15 +112,25 @@ describe('OpenAPI examples, sent to the running API', () => {
   let ajv: Ajv;
   let components: Json;
   let png: Buffer;
+  /** The seeded line's webhook receiver: answers 200 and keeps each event's X-Linescope-Event. */
+  let receiver: Server;
+  const receivedEvents: string[] = [];
 
   beforeAll(async () => {
+    receiver = createServer((request, response) => {
+      receivedEvents.push(String(request.headers['x-linescope-event']));
+      request.resume();
+      request.on('end', () => response.writeHead(200).end());
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const webhookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/linescope`;
     // Training examples name folders of ../shared/datasets (read-only), as a deployment's training roots.
     api = await startApiHarness({ TRAINING_DATA_ROOTS: DATASETS });
     const docs = await api.call('GET', '/api/docs.json');
     expect(docs.status).toBe(200);
     doc = docs.body;
     const me = await api.call('GET', '/api/v1/users/me', { token: api.adminToken });
-    seed = await ExampleSeed.create(api.db.url, api.running.infra.store, me.body.id);
+    seed = await ExampleSeed.create(api.db.url, api.running.infra.store, me.body.id, webhookUrl);
     ajv = new Ajv({ strict: false, allErrors: true });
     addFormats(ajv);
     ajv.addFormat('binary', true);
@@ -129,6 +141,7 @@ describe('OpenAPI examples, sent to the running API', () => {
   afterAll(async () => {
     await seed?.close();
     await api?.stop();
+    await new Promise((resolve) => receiver?.close(resolve));
   });
 
   function validator(schema: Json): ValidateFunction {
@@ -276,6 +289,8 @@ describe('OpenAPI examples, sent to the running API', () => {
       const problem = await sendExample(method, path, operation).catch((error: Error) => error.message);
       if (problem) failures.push(`${method.toUpperCase()} ${path}: ${problem}`);
     }
+    // The webhook test example reached the seeded line's receiver (its 200 is a real delivery).
+    expect(receivedEvents).toContain('test');
     expect(failures).toEqual([]);
   }, 300_000);
 

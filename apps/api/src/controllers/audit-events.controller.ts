@@ -1,7 +1,8 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Allow } from '../auth/auth.decorators';
 import { AuditPageDto, AuditQueryDto } from '../dtos/audit.dto';
+import { ApiErrors } from '../openapi/api-docs';
 import { AuditLogService } from '../services/audit-log.service';
 
 @ApiTags('audit')
@@ -36,9 +37,7 @@ export class AuditEventsController {
       nextCursor: null,
     },
   })
-  @ApiResponse({ status: 400, description: 'invalid_request (a filter), invalid_range or invalid_cursor' })
-  @ApiResponse({ status: 401, description: 'No credential, or an unknown one' })
-  @ApiResponse({ status: 403, description: 'Only administrators read the audit log' })
+  @ApiErrors([400, 'invalid_request (a filter), invalid_range or invalid_cursor'])
   list(@Query() query: AuditQueryDto): Promise<AuditPageDto> {
     return this.audit.list(query);
   }

@@ -1,12 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
-import {
-  ApiCreatedResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiParam,
-  ApiResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Allow, CurrentPrincipal } from '../auth/auth.decorators';
 import { type UserPrincipal } from '../auth/principals';
 import { CameraDto, CreateCameraDto, IssuedKeyDto } from '../dtos/camera.dto';
@@ -121,11 +114,18 @@ export class LinesController {
       'read delivered, httpStatus, latencyMs and error. Audited.',
   })
   @ApiParam({ name: 'id', example: EXAMPLE_IDS.line })
-  @ApiOkResponse({ type: WebhookTestResultDto })
-  @ApiResponse({ status: 401, description: 'No credential, or an unknown one' })
-  @ApiResponse({ status: 403, description: 'Only administrators test webhooks' })
-  @ApiResponse({ status: 404, description: 'line_not_found' })
-  @ApiResponse({ status: 409, description: 'no_webhook: the line has no webhookUrl' })
+  @ApiOkResponse({
+    type: WebhookTestResultDto,
+    example: {
+      url: 'https://mes.example.com/linescope',
+      delivered: true,
+      httpStatus: 200,
+      latencyMs: 42,
+      error: null,
+      sentAt: '2026-11-29T08:15:00.000Z',
+    },
+  })
+  @ApiErrors([400, 'The id is not a UUID'], NO_LINE, [409, 'no_webhook: the line has no webhookUrl'])
   testWebhook(
     @Param('id', ParseUUIDPipe) id: string,
     @CurrentPrincipal() actor: UserPrincipal,

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Allow, CurrentPrincipal } from '../auth/auth.decorators';
 import { type UserPrincipal } from '../auth/principals';
 import {
@@ -14,22 +14,25 @@ import {
   ShadowReportDto,
 } from '../dtos/model.dto';
 import { LineDto, type UpdateLineDto } from '../dtos/line.dto';
+import { ApiErrors, ApiJsonBody, type ErrorSpec } from '../openapi/api-docs';
 import { EXAMPLE_IDS } from '../openapi/example-ids';
+import { EXAMPLES } from '../openapi/examples';
 import { LineService } from '../services/line.service';
 import { ModelLifecycleService } from '../services/model-lifecycle.service';
 
 const MODEL_ID = { name: 'id', description: 'Model version id', example: EXAMPLE_IDS.model };
-const NOT_FOUND = { status: 404, description: 'No model version has this id (model_not_found)' };
-const BAD_ID = { status: 400, description: 'The id is not a UUID' };
-const FORBIDDEN = { status: 403, description: 'The caller is not an ML engineer or an administrator' };
-const REASON_BODY = {
-  type: ModelChangeReasonDto,
-  examples: {
-    reason: {
-      summary: 'With the reason recorded in the audit log',
-      value: { reason: 'better crack recall on last week reviews (0.97 vs 0.91)' },
-    },
-  },
+const NOT_FOUND: ErrorSpec = [404, 'No model version has this id (model_not_found)'];
+const BAD_ID: ErrorSpec = [400, 'The id is not a UUID'];
+const REASON_BODY = ApiJsonBody(
+  ModelChangeReasonDto,
+  { reason: 'better crack recall on last week reviews (0.97 vs 0.91)' },
+  'With the reason recorded in the audit log',
+);
+/** The seeded candidate once it serves production (what promote and rollback answer for the seeded data). */
+const CANDIDATE_IN_PRODUCTION = {
+  ...EXAMPLES.candidateModel,
+  stage: 'production',
+  promotedAt: EXAMPLES.modelVersion.promotedAt,
 };
 
 @ApiTags('models')
@@ -43,8 +46,11 @@ export class ModelsController {
   @Get()
   @Allow('admin', 'ml_engineer', 'qa')
   @ApiOperation({ summary: 'List model versions, newest first' })
-  @ApiOkResponse({ type: [ModelVersionDto] })
-  @ApiResponse({ status: 400, description: 'Unknown stage' })
+  @ApiOkResponse({
+    type: [ModelVersionDto],
+    example: [EXAMPLES.int8Model, EXAMPLES.modelVersion, EXAMPLES.candidateModel],
+  })
+  @ApiErrors([400, 'Unknown stage (validation_failed)'])
   list(@Query() query: ModelQueryDto): Promise<ModelVersionDto[]> {
     return this.models.list(query.stage);
   }
@@ -56,11 +62,16 @@ export class ModelsController {
     summary: 'Serve again the version the current production model replaced',
     description: 'The reason is required and goes into the audit log (`model.rollback`) with the actor.',
   })
-  @ApiBody(REASON_BODY)
-  @ApiOkResponse({ type: ModelVersionDto, description: 'The version now in production' })
-  @ApiResponse({ status: 400, description: 'The reason is missing or empty (validation_failed)' })
-  @ApiResponse(FORBIDDEN)
-  @ApiResponse({ status: 409, description: 'Nothing to roll back to (nothing_to_roll_back)' })
+  @REASON_BODY
+  @ApiOkResponse({
+    type: ModelVersionDto,
+    description: 'The version now in production',
+    example: CANDIDATE_IN_PRODUCTION,
+  })
+  @ApiErrors(
+    [400, 'The reason is missing or empty (validation_failed)'],
+    [409, 'Nothing to roll back to (nothing_to_roll_back)'],
+  )
   rollback(
     @Body() body: ModelChangeReasonDto,
     @CurrentPrincipal() actor: UserPrincipal,
@@ -89,10 +100,15 @@ export class ModelsController {
       },
     },
   })
-  @ApiOkResponse({ type: LineDto, description: 'The line with its new override' })
-  @ApiResponse({ status: 400, description: 'Bad ids, or modelVersionId names no version (model_not_found)' })
-  @ApiResponse(FORBIDDEN)
-  @ApiResponse({ status: 404, description: 'No line has this id (line_not_found)' })
+  @ApiOkResponse({
+    type: LineDto,
+    description: 'The line with its new override',
+    example: { ...EXAMPLES.line, modelVersionId: EXAMPLE_IDS.candidateModel },
+  })
+  @ApiErrors(
+    [400, 'Bad ids, or modelVersionId names no version (model_not_found)'],
+    [404, 'No line has this id (line_not_found)'],
+  )
   async lineOverride(
     @Body() body: LineOverrideDto,
     @CurrentPrincipal() actor: UserPrincipal,
@@ -109,9 +125,8 @@ export class ModelsController {
   @Allow('admin', 'ml_engineer', 'qa')
   @ApiOperation({ summary: 'One model version with its headline metrics' })
   @ApiParam(MODEL_ID)
-  @ApiOkResponse({ type: ModelVersionDto })
-  @ApiResponse(BAD_ID)
-  @ApiResponse(NOT_FOUND)
+  @ApiOkResponse({ type: ModelVersionDto, example: EXAMPLES.modelVersion })
+  @ApiErrors(BAD_ID, NOT_FOUND)
   get(@Param('id', ParseUUIDPipe) id: string): Promise<ModelVersionDto> {
     return this.models.get(id);
   }
@@ -122,9 +137,8 @@ export class ModelsController {
     summary: 'Per-epoch loss, accuracy and learning rate of the job that trained this version',
   })
   @ApiParam(MODEL_ID)
-  @ApiOkResponse({ type: ModelCurvesDto })
-  @ApiResponse(BAD_ID)
-  @ApiResponse(NOT_FOUND)
+  @ApiOkResponse({ type: ModelCurvesDto, example: EXAMPLES.modelCurves })
+  @ApiErrors(BAD_ID, NOT_FOUND)
   curves(@Param('id', ParseUUIDPipe) id: string): Promise<ModelCurvesDto> {
     return this.models.curves(id);
   }
@@ -133,9 +147,8 @@ export class ModelsController {
   @Allow('admin', 'ml_engineer', 'qa')
   @ApiOperation({ summary: 'The fully resolved training config stored with this version' })
   @ApiParam(MODEL_ID)
-  @ApiOkResponse({ type: ModelConfigDto })
-  @ApiResponse(BAD_ID)
-  @ApiResponse(NOT_FOUND)
+  @ApiOkResponse({ type: ModelConfigDto, example: EXAMPLES.modelConfig })
+  @ApiErrors(BAD_ID, NOT_FOUND)
   config(@Param('id', ParseUUIDPipe) id: string): Promise<ModelConfigDto> {
     return this.models.resolvedConfig(id);
   }
@@ -147,9 +160,8 @@ export class ModelsController {
       'Test-split evaluation: per-class precision/recall, ROC and PR curves, calibration, confusion matrix, operating point, int8 variant',
   })
   @ApiParam(MODEL_ID)
-  @ApiOkResponse({ type: ModelEvaluationDto })
-  @ApiResponse(BAD_ID)
-  @ApiResponse(NOT_FOUND)
+  @ApiOkResponse({ type: ModelEvaluationDto, example: EXAMPLES.modelEvaluation })
+  @ApiErrors(BAD_ID, NOT_FOUND)
   evaluation(@Param('id', ParseUUIDPipe) id: string): Promise<ModelEvaluationDto> {
     return this.models.evaluation(id);
   }
@@ -162,16 +174,12 @@ export class ModelsController {
     description: 'The reason is required and goes into the audit log (`model.promote`) with the actor.',
   })
   @ApiParam({ ...MODEL_ID, example: EXAMPLE_IDS.candidateModel })
-  @ApiBody(REASON_BODY)
-  @ApiOkResponse({ type: ModelVersionDto })
-  @ApiResponse({ status: 400, description: 'Bad id, or the reason is missing or empty (validation_failed)' })
-  @ApiResponse(FORBIDDEN)
-  @ApiResponse(NOT_FOUND)
-  @ApiResponse({
-    status: 409,
-    description:
-      'Already in production, or an int8 variant that lost too much accuracy or was never measured',
-  })
+  @REASON_BODY
+  @ApiOkResponse({ type: ModelVersionDto, example: CANDIDATE_IN_PRODUCTION })
+  @ApiErrors([400, 'Bad id, or the reason is missing or empty (validation_failed)'], NOT_FOUND, [
+    409,
+    'Already in production, or an int8 variant that lost too much accuracy or was never measured',
+  ])
   promote(
     @Param('id', ParseUUIDPipe) id: string,
     @Body() body: ModelChangeReasonDto,
@@ -192,11 +200,11 @@ export class ModelsController {
       stop: { summary: 'Stop shadow scoring', value: { enabled: false } },
     },
   })
-  @ApiOkResponse({ type: ModelVersionDto })
-  @ApiResponse({ status: 400, description: 'Bad id or body' })
-  @ApiResponse(FORBIDDEN)
-  @ApiResponse(NOT_FOUND)
-  @ApiResponse({ status: 409, description: 'The production version cannot shadow itself' })
+  @ApiOkResponse({ type: ModelVersionDto, example: { ...EXAMPLES.candidateModel, shadow: true } })
+  @ApiErrors([400, 'Bad id or body (validation_failed)'], NOT_FOUND, [
+    409,
+    'The production version cannot shadow itself',
+  ])
   shadow(
     @Param('id', ParseUUIDPipe) id: string,
     @Body() body: ShadowDto,
@@ -212,9 +220,8 @@ export class ModelsController {
     description: 'Each new shadow result is also announced on the event stream as a `shadow` event.',
   })
   @ApiParam({ ...MODEL_ID, example: EXAMPLE_IDS.candidateModel })
-  @ApiOkResponse({ type: ShadowReportDto })
-  @ApiResponse(BAD_ID)
-  @ApiResponse(NOT_FOUND)
+  @ApiOkResponse({ type: ShadowReportDto, example: EXAMPLES.shadowReport })
+  @ApiErrors(BAD_ID, NOT_FOUND)
   shadowReport(@Param('id', ParseUUIDPipe) id: string): Promise<ShadowReportDto> {
     return this.models.shadowReport(id);
   }

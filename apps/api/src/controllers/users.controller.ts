@@ -1,13 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
-import {
-  ApiBody,
-  ApiCreatedResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiParam,
-  ApiResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Allow, CurrentPrincipal } from '../auth/auth.decorators';
 import { type UserPrincipal } from '../auth/principals';
 import { MeDto } from '../dtos/auth.dto';
@@ -63,9 +55,7 @@ export class UsersController {
   @Get()
   @Allow('admin')
   @ApiOperation({ summary: 'Every person with their role, state and last sign-in' })
-  @ApiOkResponse({ type: [UserDto] })
-  @ApiResponse({ status: 401, description: 'No credential, or an unknown one' })
-  @ApiResponse({ status: 403, description: 'Only administrators list people' })
+  @ApiOkResponse({ type: [UserDto], example: [EXAMPLES.user] })
   list(): Promise<UserDto[]> {
     return this.users.list();
   }
@@ -87,12 +77,12 @@ export class UsersController {
       enable: { summary: 'Enable them', value: { disabled: false } },
     },
   })
-  @ApiOkResponse({ type: UserDto })
-  @ApiResponse({ status: 400, description: 'invalid_request: neither role nor disabled, or a bad value' })
-  @ApiResponse({ status: 401, description: 'No credential, or an unknown one' })
-  @ApiResponse({ status: 403, description: 'Only administrators manage people' })
-  @ApiResponse({ status: 404, description: 'user_not_found' })
-  @ApiResponse({ status: 409, description: 'last_admin: the product would have no enabled administrator' })
+  @ApiOkResponse({ type: UserDto, example: { ...EXAMPLES.user, role: 'ml_engineer' } })
+  @ApiErrors(
+    [400, 'invalid_request: neither role nor disabled, or a bad value'],
+    [404, 'No such user (user_not_found)'],
+    [409, 'last_admin: the product would have no enabled administrator'],
+  )
   update(
     @Param('id', ParseUUIDPipe) id: string,
     @Body() body: UpdateUserDto,
@@ -112,10 +102,11 @@ export class UsersController {
       'tokens are kept. Audited.',
   })
   @ApiParam({ name: 'id', example: EXAMPLE_IDS.user })
-  @ApiOkResponse({ type: TemporaryPasswordDto })
-  @ApiResponse({ status: 401, description: 'No credential, or an unknown one' })
-  @ApiResponse({ status: 403, description: 'Only administrators reset passwords' })
-  @ApiResponse({ status: 404, description: 'user_not_found' })
+  @ApiOkResponse({
+    type: TemporaryPasswordDto,
+    example: { user: { ...EXAMPLES.user, mustChangePassword: true }, temporaryPassword: 'q3Vb7-xT9pLmA2cW' },
+  })
+  @ApiErrors([400, 'The id is not a UUID'], [404, 'No such user (user_not_found)'])
   resetPassword(
     @Param('id', ParseUUIDPipe) id: string,
     @CurrentPrincipal() actor: UserPrincipal,

@@ -17,7 +17,15 @@ export class ModelVersionDto {
   @ApiProperty() version!: number;
   @ApiProperty({ example: 'mobilenetv2' }) architecture!: string;
   @ApiProperty({ type: Object }) spec!: Record<string, unknown>;
-  @ApiProperty({ example: [224, 224] }) inputSize!: [number, number];
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'integer' },
+    minItems: 2,
+    maxItems: 2,
+    description: 'The input image size, [height, width] in pixels',
+    example: [224, 224],
+  })
+  inputSize!: [number, number];
   @ApiProperty({ example: ['ok', 'defect'] }) classNames!: string[];
   @ApiProperty({ type: Object }) metrics!: Record<string, unknown>;
   @ApiProperty({ nullable: true, type: Number }) operatingThreshold!: number | null;
@@ -289,7 +297,7 @@ export class EvaluationDetailDto {
 
 export class QuantizationDto {
   @ApiProperty({ example: 'int8' }) variant!: string;
-  @ApiProperty({ description: 'The int8 version', example: EXAMPLE_IDS.candidateModel }) variantId!: string;
+  @ApiProperty({ description: 'The int8 version', example: EXAMPLE_IDS.int8Model }) variantId!: string;
   @ApiProperty({ description: 'The fp32 version it was made from', example: EXAMPLE_IDS.model }) of!: string;
   @ApiProperty({ example: 'tiles-resnet18-int8' }) name!: string;
   @ApiProperty({ example: 1 }) version!: number;

@@ -12,6 +12,8 @@ export const EXAMPLE_IDS = {
   model: '0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006',
   /** A second ready version, a candidate (compare, shadow, promote). */
   candidateModel: '0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1007',
+  /** The int8 variant quantised from the production version (its accuracy change was measured). */
+  int8Model: '0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100b',
   trainingJob: '0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1008',
   labelSet: '0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1009',
   /** A user other than the caller (role changes, password reset, disable). */

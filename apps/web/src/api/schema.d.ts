@@ -1250,12 +1250,13 @@ export interface components {
             architecture: string;
             spec: Record<string, never>;
             /**
+             * @description The input image size, [height, width] in pixels
              * @example [
              *       224,
              *       224
              *     ]
              */
-            inputSize: string[];
+            inputSize: number[];
             /**
              * @example [
              *       "ok",
@@ -1489,7 +1490,7 @@ export interface components {
             variant: string;
             /**
              * @description The int8 version
-             * @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1007
+             * @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100b
              */
             variantId: string;
             /**
@@ -2744,7 +2745,8 @@ export interface operations {
                      *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100a",
                      *         "email": "qa.lead@example.com",
                      *         "displayName": "QA lead",
-                     *         "role": "qa"
+                     *         "role": "qa",
+                     *         "mustChangePassword": false
                      *       },
                      *       "csrfToken": "y5bVq1mX0R2hZ8cT3kLw7nE4pA6sJ9dF",
                      *       "expiresAt": "2026-11-29T20:15:00.000Z"
@@ -2811,7 +2813,8 @@ export interface operations {
                      *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100a",
                      *         "email": "qa.lead@example.com",
                      *         "displayName": "QA lead",
-                     *         "role": "qa"
+                     *         "role": "qa",
+                     *         "mustChangePassword": false
                      *       },
                      *       "csrfToken": "y5bVq1mX0R2hZ8cT3kLw7nE4pA6sJ9dF",
                      *       "expiresAt": "2026-11-29T20:15:00.000Z"
@@ -2890,7 +2893,8 @@ export interface operations {
                      *       "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100a",
                      *       "email": "qa.lead@example.com",
                      *       "displayName": "QA lead",
-                     *       "role": "qa"
+                     *       "role": "qa",
+                     *       "mustChangePassword": false
                      *     }
                      */
                     "application/json": components["schemas"]["MeDto"];
@@ -2959,7 +2963,7 @@ export interface operations {
                      *           "crack",
                      *           "blowhole"
                      *         ],
-                     *         "webhookUrl": null,
+                     *         "webhookUrl": "https://mes.example.com/linescope",
                      *         "createdAt": "2026-11-29T08:15:00.000Z"
                      *       }
                      *     ]
@@ -3099,7 +3103,7 @@ export interface operations {
                      *         "crack",
                      *         "blowhole"
                      *       ],
-                     *       "webhookUrl": null,
+                     *       "webhookUrl": "https://mes.example.com/linescope",
                      *       "createdAt": "2026-11-29T08:15:00.000Z"
                      *     }
                      */
@@ -3180,7 +3184,7 @@ export interface operations {
                      *         "crack",
                      *         "blowhole"
                      *       ],
-                     *       "webhookUrl": null,
+                     *       "webhookUrl": "https://mes.example.com/linescope",
                      *       "createdAt": "2026-11-29T08:15:00.000Z"
                      *     }
                      */
@@ -3250,14 +3254,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "url": "https://mes.example.com/linescope",
+                     *       "delivered": true,
+                     *       "httpStatus": 200,
+                     *       "latencyMs": 42,
+                     *       "error": null,
+                     *       "sentAt": "2026-11-29T08:15:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookTestResultDto"];
                 };
             };
-            /**
-             * @description No credential, or an unknown one
-             *
-             *     No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token)
-             */
+            /** @description The id is not a UUID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3266,11 +3285,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /**
-             * @description Only administrators test webhooks
-             *
-             *     Only admin may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed)
-             */
+            /** @description Only admin may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3279,19 +3294,23 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description line_not_found */
+            /** @description No such line (line_not_found) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
             /** @description no_webhook: the line has no webhookUrl */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
         };
     };
@@ -3695,7 +3714,8 @@ export interface operations {
                      *       "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100a",
                      *       "email": "qa.lead@example.com",
                      *       "displayName": "QA lead",
-                     *       "role": "qa"
+                     *       "role": "qa",
+                     *       "mustChangePassword": false
                      *     }
                      */
                     "application/json": components["schemas"]["MeDto"];
@@ -3735,14 +3755,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100a",
+                     *         "email": "qa.lead@example.com",
+                     *         "displayName": "QA lead",
+                     *         "role": "qa",
+                     *         "disabled": false,
+                     *         "mustChangePassword": false,
+                     *         "lastSignInAt": "2026-11-29T08:15:00.000Z",
+                     *         "createdAt": "2026-11-29T08:15:00.000Z"
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["UserDto"][];
                 };
             };
-            /**
-             * @description No credential, or an unknown one
-             *
-             *     No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token)
-             */
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3751,11 +3781,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /**
-             * @description Only administrators list people
-             *
-             *     Only admin may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed)
-             */
+            /** @description Only admin may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3792,6 +3818,9 @@ export interface operations {
                      *         "email": "qa.lead@example.com",
                      *         "displayName": "QA lead",
                      *         "role": "qa",
+                     *         "disabled": false,
+                     *         "mustChangePassword": false,
+                     *         "lastSignInAt": "2026-11-29T08:15:00.000Z",
                      *         "createdAt": "2026-11-29T08:15:00.000Z"
                      *       },
                      *       "token": "lsu_3q2Zk7Vf0bP9xW4mR8tL1nH6cJ5yD2sA"
@@ -3858,6 +3887,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100a",
+                     *       "email": "qa.lead@example.com",
+                     *       "displayName": "QA lead",
+                     *       "role": "ml_engineer",
+                     *       "disabled": false,
+                     *       "mustChangePassword": false,
+                     *       "lastSignInAt": "2026-11-29T08:15:00.000Z",
+                     *       "createdAt": "2026-11-29T08:15:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["UserDto"];
                 };
             };
@@ -3866,13 +3907,11 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
-            /**
-             * @description No credential, or an unknown one
-             *
-             *     No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token)
-             */
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3881,11 +3920,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /**
-             * @description Only administrators manage people
-             *
-             *     Only admin may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed)
-             */
+            /** @description Only admin may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3894,19 +3929,23 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description user_not_found */
+            /** @description No such user (user_not_found) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
             /** @description last_admin: the product would have no enabled administrator */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
         };
     };
@@ -3926,14 +3965,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "user": {
+                     *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100a",
+                     *         "email": "qa.lead@example.com",
+                     *         "displayName": "QA lead",
+                     *         "role": "qa",
+                     *         "disabled": false,
+                     *         "mustChangePassword": true,
+                     *         "lastSignInAt": "2026-11-29T08:15:00.000Z",
+                     *         "createdAt": "2026-11-29T08:15:00.000Z"
+                     *       },
+                     *       "temporaryPassword": "q3Vb7-xT9pLmA2cW"
+                     *     }
+                     */
                     "application/json": components["schemas"]["TemporaryPasswordDto"];
                 };
             };
-            /**
-             * @description No credential, or an unknown one
-             *
-             *     No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token)
-             */
+            /** @description The id is not a UUID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3942,11 +4001,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /**
-             * @description Only administrators reset passwords
-             *
-             *     Only admin may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed)
-             */
+            /** @description Only admin may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3955,12 +4010,14 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description user_not_found */
+            /** @description No such user (user_not_found) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
         };
     };
@@ -3993,6 +4050,9 @@ export interface operations {
                      *         "email": "qa.lead@example.com",
                      *         "displayName": "QA lead",
                      *         "role": "qa",
+                     *         "disabled": false,
+                     *         "mustChangePassword": false,
+                     *         "lastSignInAt": "2026-11-29T08:15:00.000Z",
                      *         "createdAt": "2026-11-29T08:15:00.000Z"
                      *       },
                      *       "token": "lsu_8hG2mQ5wE1rT7yU4iO9pA3sD6fK0lZxC"
@@ -4863,15 +4923,116 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100b",
+                     *         "name": "tiles-resnet18-int8",
+                     *         "version": 1,
+                     *         "architecture": "resnet18",
+                     *         "spec": {},
+                     *         "inputSize": [
+                     *           64,
+                     *           64
+                     *         ],
+                     *         "classNames": [
+                     *           "ok",
+                     *           "defect"
+                     *         ],
+                     *         "metrics": {
+                     *           "accuracy": 0.9475,
+                     *           "quantization": {
+                     *             "variant": "int8",
+                     *             "of": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006",
+                     *             "fp32Accuracy": 0.95,
+                     *             "int8Accuracy": 0.9475,
+                     *             "accuracyChangePoints": -0.25,
+                     *             "testImages": 80
+                     *           }
+                     *         },
+                     *         "operatingThreshold": 0.5,
+                     *         "uncertainLow": 0.35,
+                     *         "uncertainHigh": 0.65,
+                     *         "stage": "candidate",
+                     *         "shadow": false,
+                     *         "teacherId": null,
+                     *         "trainingJobId": null,
+                     *         "datasetFingerprint": null,
+                     *         "promotedAt": null,
+                     *         "createdAt": "2026-11-29T08:15:00.000Z"
+                     *       },
+                     *       {
+                     *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006",
+                     *         "name": "tiles",
+                     *         "version": 3,
+                     *         "architecture": "resnet18",
+                     *         "spec": {},
+                     *         "inputSize": [
+                     *           64,
+                     *           64
+                     *         ],
+                     *         "classNames": [
+                     *           "ok",
+                     *           "defect"
+                     *         ],
+                     *         "metrics": {
+                     *           "accuracy": 0.95,
+                     *           "rocAuc": 0.98,
+                     *           "prAuc": 0.97,
+                     *           "bestEpoch": 1
+                     *         },
+                     *         "operatingThreshold": 0.5,
+                     *         "uncertainLow": 0.35,
+                     *         "uncertainHigh": 0.65,
+                     *         "stage": "production",
+                     *         "shadow": false,
+                     *         "teacherId": null,
+                     *         "trainingJobId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1008",
+                     *         "datasetFingerprint": null,
+                     *         "promotedAt": "2026-11-29T08:15:00.000Z",
+                     *         "createdAt": "2026-11-29T08:15:00.000Z"
+                     *       },
+                     *       {
+                     *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1007",
+                     *         "name": "tiles",
+                     *         "version": 2,
+                     *         "architecture": "mobilenetv2",
+                     *         "spec": {},
+                     *         "inputSize": [
+                     *           64,
+                     *           64
+                     *         ],
+                     *         "classNames": [
+                     *           "ok",
+                     *           "defect"
+                     *         ],
+                     *         "metrics": {
+                     *           "accuracy": 0.95
+                     *         },
+                     *         "operatingThreshold": 0.5,
+                     *         "uncertainLow": 0.35,
+                     *         "uncertainHigh": 0.65,
+                     *         "stage": "candidate",
+                     *         "shadow": false,
+                     *         "teacherId": null,
+                     *         "trainingJobId": null,
+                     *         "datasetFingerprint": null,
+                     *         "promotedAt": null,
+                     *         "createdAt": "2026-11-29T08:15:00.000Z"
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["ModelVersionDto"][];
                 };
             };
-            /** @description Unknown stage */
+            /** @description Unknown stage (validation_failed) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
             /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
             401: {
@@ -4912,6 +5073,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1007",
+                     *       "name": "tiles",
+                     *       "version": 2,
+                     *       "architecture": "mobilenetv2",
+                     *       "spec": {},
+                     *       "inputSize": [
+                     *         64,
+                     *         64
+                     *       ],
+                     *       "classNames": [
+                     *         "ok",
+                     *         "defect"
+                     *       ],
+                     *       "metrics": {
+                     *         "accuracy": 0.95
+                     *       },
+                     *       "operatingThreshold": 0.5,
+                     *       "uncertainLow": 0.35,
+                     *       "uncertainHigh": 0.65,
+                     *       "stage": "production",
+                     *       "shadow": false,
+                     *       "teacherId": null,
+                     *       "trainingJobId": null,
+                     *       "datasetFingerprint": null,
+                     *       "promotedAt": "2026-11-29T08:15:00.000Z",
+                     *       "createdAt": "2026-11-29T08:15:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ModelVersionDto"];
                 };
             };
@@ -4920,7 +5111,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
             /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
             401: {
@@ -4931,11 +5124,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /**
-             * @description The caller is not an ML engineer or an administrator
-             *
-             *     Only admin, ml_engineer may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed)
-             */
+            /** @description Only admin, ml_engineer may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4949,7 +5138,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
         };
     };
@@ -4972,6 +5163,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
+                     *       "name": "tiles-line-1",
+                     *       "description": "Pressing line, hall B",
+                     *       "verdictMode": "async",
+                     *       "verdictDeadlineMs": 200,
+                     *       "operatingThreshold": null,
+                     *       "uncertainLow": null,
+                     *       "uncertainHigh": null,
+                     *       "modelVersionId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1007",
+                     *       "defectTypes": [
+                     *         "crack",
+                     *         "blowhole"
+                     *       ],
+                     *       "webhookUrl": "https://mes.example.com/linescope",
+                     *       "createdAt": "2026-11-29T08:15:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["LineDto"];
                 };
             };
@@ -4980,7 +5190,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
             /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
             401: {
@@ -4991,11 +5203,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /**
-             * @description The caller is not an ML engineer or an administrator
-             *
-             *     Only admin, ml_engineer may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed)
-             */
+            /** @description Only admin, ml_engineer may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5009,7 +5217,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
         };
     };
@@ -5030,6 +5240,39 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006",
+                     *       "name": "tiles",
+                     *       "version": 3,
+                     *       "architecture": "resnet18",
+                     *       "spec": {},
+                     *       "inputSize": [
+                     *         64,
+                     *         64
+                     *       ],
+                     *       "classNames": [
+                     *         "ok",
+                     *         "defect"
+                     *       ],
+                     *       "metrics": {
+                     *         "accuracy": 0.95,
+                     *         "rocAuc": 0.98,
+                     *         "prAuc": 0.97,
+                     *         "bestEpoch": 1
+                     *       },
+                     *       "operatingThreshold": 0.5,
+                     *       "uncertainLow": 0.35,
+                     *       "uncertainHigh": 0.65,
+                     *       "stage": "production",
+                     *       "shadow": false,
+                     *       "teacherId": null,
+                     *       "trainingJobId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1008",
+                     *       "datasetFingerprint": null,
+                     *       "promotedAt": "2026-11-29T08:15:00.000Z",
+                     *       "createdAt": "2026-11-29T08:15:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ModelVersionDto"];
                 };
             };
@@ -5038,7 +5281,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
             /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
             401: {
@@ -5063,7 +5308,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
         };
     };
@@ -5084,6 +5331,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "modelVersionId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006",
+                     *       "trainingJobId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1008",
+                     *       "bestEpoch": 1,
+                     *       "epochs": [
+                     *         {
+                     *           "epoch": 0,
+                     *           "trainLoss": 0.62,
+                     *           "trainAccuracy": 0.7,
+                     *           "valLoss": 0.65,
+                     *           "valAccuracy": 0.68,
+                     *           "learningRate": 0.001,
+                     *           "durationSeconds": 12.5
+                     *         },
+                     *         {
+                     *           "epoch": 1,
+                     *           "trainLoss": 0.42,
+                     *           "trainAccuracy": 0.8,
+                     *           "valLoss": 0.47,
+                     *           "valAccuracy": 0.78,
+                     *           "learningRate": 0.001,
+                     *           "durationSeconds": 12.5
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["ModelCurvesDto"];
                 };
             };
@@ -5092,7 +5366,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
             /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
             401: {
@@ -5117,7 +5393,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
         };
     };
@@ -5138,6 +5416,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "modelVersionId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006",
+                     *       "trainingJobId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1008",
+                     *       "config": {
+                     *         "architecture": "resnet18",
+                     *         "epochs": 10,
+                     *         "batchSize": 32,
+                     *         "inputSize": [
+                     *           64,
+                     *           64
+                     *         ],
+                     *         "optimizer": {
+                     *           "kind": "adamw",
+                     *           "learningRate": 0.001,
+                     *           "weightDecay": 0.0001
+                     *         },
+                     *         "earlyStopping": {
+                     *           "patience": 3
+                     *         },
+                     *         "seed": 42
+                     *       },
+                     *       "dataset": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["ModelConfigDto"];
                 };
             };
@@ -5146,7 +5449,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
             /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
             401: {
@@ -5171,7 +5476,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
         };
     };
@@ -5192,6 +5499,156 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "modelVersionId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006",
+                     *       "accuracy": 0.95,
+                     *       "rocAuc": 0.98,
+                     *       "prAuc": 0.97,
+                     *       "operatingThreshold": 0.5,
+                     *       "uncertainLow": 0.35,
+                     *       "uncertainHigh": 0.65,
+                     *       "reviewShare": 0.075,
+                     *       "detail": {
+                     *         "testCount": 80,
+                     *         "diverged": false,
+                     *         "views": [
+                     *           "identity"
+                     *         ],
+                     *         "accuracy": 0.95,
+                     *         "logLoss": 0.14,
+                     *         "classNames": [
+                     *           "ok",
+                     *           "defect"
+                     *         ],
+                     *         "confusion": [
+                     *           [
+                     *             38,
+                     *             2
+                     *           ],
+                     *           [
+                     *             2,
+                     *             38
+                     *           ]
+                     *         ],
+                     *         "perClass": [
+                     *           {
+                     *             "className": "ok",
+                     *             "precision": 0.95,
+                     *             "recall": 0.95,
+                     *             "f1": 0.95,
+                     *             "support": 40
+                     *           },
+                     *           {
+                     *             "className": "defect",
+                     *             "precision": 0.95,
+                     *             "recall": 0.95,
+                     *             "f1": 0.95,
+                     *             "support": 40
+                     *           }
+                     *         ],
+                     *         "macro": {
+                     *           "precision": 0.95,
+                     *           "recall": 0.95,
+                     *           "f1": 0.95
+                     *         },
+                     *         "calibration": {
+                     *           "expectedCalibrationError": 0.03,
+                     *           "bins": [
+                     *             {
+                     *               "lower": 0,
+                     *               "upper": 0.5,
+                     *               "count": 40,
+                     *               "meanPredicted": 0.08,
+                     *               "observedFrequency": 0.05
+                     *             },
+                     *             {
+                     *               "lower": 0.5,
+                     *               "upper": 1,
+                     *               "count": 40,
+                     *               "meanPredicted": 0.93,
+                     *               "observedFrequency": 0.95
+                     *             }
+                     *           ]
+                     *         },
+                     *         "defect": {
+                     *           "rocAuc": 0.98,
+                     *           "prAuc": 0.97,
+                     *           "rocCurve": [
+                     *             {
+                     *               "threshold": 0.9,
+                     *               "falsePositiveRate": 0,
+                     *               "truePositiveRate": 0.6
+                     *             },
+                     *             {
+                     *               "threshold": 0.5,
+                     *               "falsePositiveRate": 0.05,
+                     *               "truePositiveRate": 0.95
+                     *             },
+                     *             {
+                     *               "threshold": 0.1,
+                     *               "falsePositiveRate": 0.4,
+                     *               "truePositiveRate": 1
+                     *             }
+                     *           ],
+                     *           "prCurve": [
+                     *             {
+                     *               "threshold": 0.9,
+                     *               "precision": 1,
+                     *               "recall": 0.6
+                     *             },
+                     *             {
+                     *               "threshold": 0.5,
+                     *               "precision": 0.95,
+                     *               "recall": 0.95
+                     *             },
+                     *             {
+                     *               "threshold": 0.1,
+                     *               "precision": 0.71,
+                     *               "recall": 1
+                     *             }
+                     *           ],
+                     *           "operatingPoint": {
+                     *             "threshold": 0.5,
+                     *             "targetRecall": 0.95,
+                     *             "validationRecall": 0.96,
+                     *             "validationPrecision": 0.94,
+                     *             "uncertainLow": 0.35,
+                     *             "uncertainHigh": 0.65,
+                     *             "test": {
+                     *               "counts": {
+                     *                 "ok": {
+                     *                   "ok": 36,
+                     *                   "defect": 1,
+                     *                   "uncertain": 3
+                     *                 },
+                     *                 "defect": {
+                     *                   "ok": 1,
+                     *                   "defect": 36,
+                     *                   "uncertain": 3
+                     *                 }
+                     *               },
+                     *               "escapeRate": 0.025,
+                     *               "falseRejectRate": 0.025,
+                     *               "reviewRate": 0.075
+                     *             }
+                     *           },
+                     *           "note": null
+                     *         }
+                     *       },
+                     *       "quantization": {
+                     *         "variant": "int8",
+                     *         "variantId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c100b",
+                     *         "of": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1006",
+                     *         "name": "tiles-resnet18-int8",
+                     *         "version": 1,
+                     *         "fp32Accuracy": 0.95,
+                     *         "int8Accuracy": 0.9475,
+                     *         "accuracyChangePoints": -0.25,
+                     *         "testImages": 80
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["ModelEvaluationDto"];
                 };
             };
@@ -5200,7 +5657,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
             /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
             401: {
@@ -5225,7 +5684,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
         };
     };
@@ -5250,6 +5711,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1007",
+                     *       "name": "tiles",
+                     *       "version": 2,
+                     *       "architecture": "mobilenetv2",
+                     *       "spec": {},
+                     *       "inputSize": [
+                     *         64,
+                     *         64
+                     *       ],
+                     *       "classNames": [
+                     *         "ok",
+                     *         "defect"
+                     *       ],
+                     *       "metrics": {
+                     *         "accuracy": 0.95
+                     *       },
+                     *       "operatingThreshold": 0.5,
+                     *       "uncertainLow": 0.35,
+                     *       "uncertainHigh": 0.65,
+                     *       "stage": "production",
+                     *       "shadow": false,
+                     *       "teacherId": null,
+                     *       "trainingJobId": null,
+                     *       "datasetFingerprint": null,
+                     *       "promotedAt": "2026-11-29T08:15:00.000Z",
+                     *       "createdAt": "2026-11-29T08:15:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ModelVersionDto"];
                 };
             };
@@ -5258,7 +5749,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
             /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
             401: {
@@ -5269,11 +5762,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /**
-             * @description The caller is not an ML engineer or an administrator
-             *
-             *     Only admin, ml_engineer may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed)
-             */
+            /** @description Only admin, ml_engineer may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5287,14 +5776,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
             /** @description Already in production, or an int8 variant that lost too much accuracy or was never measured */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
         };
     };
@@ -5319,15 +5812,47 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1007",
+                     *       "name": "tiles",
+                     *       "version": 2,
+                     *       "architecture": "mobilenetv2",
+                     *       "spec": {},
+                     *       "inputSize": [
+                     *         64,
+                     *         64
+                     *       ],
+                     *       "classNames": [
+                     *         "ok",
+                     *         "defect"
+                     *       ],
+                     *       "metrics": {
+                     *         "accuracy": 0.95
+                     *       },
+                     *       "operatingThreshold": 0.5,
+                     *       "uncertainLow": 0.35,
+                     *       "uncertainHigh": 0.65,
+                     *       "stage": "candidate",
+                     *       "shadow": true,
+                     *       "teacherId": null,
+                     *       "trainingJobId": null,
+                     *       "datasetFingerprint": null,
+                     *       "promotedAt": null,
+                     *       "createdAt": "2026-11-29T08:15:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ModelVersionDto"];
                 };
             };
-            /** @description Bad id or body */
+            /** @description Bad id or body (validation_failed) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
             /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
             401: {
@@ -5338,11 +5863,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /**
-             * @description The caller is not an ML engineer or an administrator
-             *
-             *     Only admin, ml_engineer may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed)
-             */
+            /** @description Only admin, ml_engineer may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5356,14 +5877,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
             /** @description The production version cannot shadow itself */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
         };
     };
@@ -5384,6 +5909,42 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "modelVersionId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1007",
+                     *       "shadow": false,
+                     *       "total": 1,
+                     *       "agreements": 0,
+                     *       "agreementRate": 0,
+                     *       "counts": {
+                     *         "ok": {
+                     *           "ok": 0,
+                     *           "defect": 0,
+                     *           "uncertain": 0
+                     *         },
+                     *         "defect": {
+                     *           "ok": 0,
+                     *           "defect": 0,
+                     *           "uncertain": 0
+                     *         },
+                     *         "uncertain": {
+                     *           "ok": 0,
+                     *           "defect": 1,
+                     *           "uncertain": 0
+                     *         }
+                     *       },
+                     *       "recentDisagreements": [
+                     *         {
+                     *           "inspectionId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004",
+                     *           "verdict": "defect",
+                     *           "score": 0.71,
+                     *           "productionVerdict": "uncertain",
+                     *           "productionScore": 0.48,
+                     *           "createdAt": "2026-11-29T08:15:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["ShadowReportDto"];
                 };
             };
@@ -5392,7 +5953,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
             /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
             401: {
@@ -5417,7 +5980,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
         };
     };
@@ -6318,13 +6883,11 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
-            /**
-             * @description No credential, or an unknown one
-             *
-             *     No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token)
-             */
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6333,11 +6896,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /**
-             * @description Only administrators read the audit log
-             *
-             *     Only admin may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed)
-             */
+            /** @description Only admin may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
