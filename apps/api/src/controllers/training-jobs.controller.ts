@@ -1,15 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiBody,
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiParam,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Allow, CurrentPrincipal } from '../auth/auth.decorators';
 import { type UserPrincipal } from '../auth/principals';
 import {
@@ -19,7 +9,9 @@ import {
   TrainingJobDto,
   TrainingJobQueryDto,
 } from '../dtos/training-job.dto';
+import { ApiErrors } from '../openapi/api-docs';
 import { EXAMPLE_IDS } from '../openapi/example-ids';
+import { EXAMPLES } from '../openapi/examples';
 import { TrainingJobService } from '../services/training-job.service';
 
 @ApiTags('training')
@@ -37,12 +29,22 @@ export class TrainingJobsController {
       '/api/v1/training/presets). An invalid config answers 400 `invalid_config` with `details.fields` per key path.',
   })
   @ApiBody({ type: CreateTrainingJobDto, examples: CREATE_TRAINING_JOB_EXAMPLES })
-  @ApiCreatedResponse({ type: TrainingJobDto, description: 'Queued; a trainer picks it up' })
-  @ApiBadRequestResponse({
-    description:
-      'invalid_config (details.fields: message per key path), invalid_dataset, dataset_not_found, ' +
-      'dataset_outside_roots, teacher_not_found, invalid_teacher, invalid_request',
+  @ApiCreatedResponse({
+    type: TrainingJobDto,
+    description: 'Queued; a trainer picks it up',
+    example: {
+      ...EXAMPLES.trainingJob,
+      status: 'queued',
+      progress: {},
+      startedAt: null,
+      checkpointKey: null,
+    },
   })
+  @ApiErrors([
+    400,
+    'invalid_config (details.fields: message per key path), invalid_dataset, dataset_not_found, ' +
+      'dataset_outside_roots, teacher_not_found, invalid_teacher, invalid_request',
+  ])
   create(
     @Body() body: CreateTrainingJobDto,
     @CurrentPrincipal() actor: UserPrincipal,
@@ -53,8 +55,8 @@ export class TrainingJobsController {
   @Get()
   @Allow('admin', 'ml_engineer', 'qa')
   @ApiOperation({ summary: 'List training jobs (newest first, at most 200)' })
-  @ApiOkResponse({ type: [TrainingJobDto] })
-  @ApiBadRequestResponse({ description: 'invalid_request: unknown status' })
+  @ApiOkResponse({ type: [TrainingJobDto], example: [EXAMPLES.trainingJob] })
+  @ApiErrors([400, 'invalid_request: unknown status'])
   list(@Query() query: TrainingJobQueryDto): Promise<TrainingJobDto[]> {
     return this.jobs.list(query.status);
   }
@@ -66,8 +68,14 @@ export class TrainingJobsController {
   @ApiOkResponse({
     type: TrainingJobDetailDto,
     description: 'With per-epoch metrics, checklist findings (raw and as readable cards) and the log tail',
+    example: {
+      ...EXAMPLES.trainingJob,
+      epochs: EXAMPLES.trainingEpochs,
+      logTail: 'epoch 3/30 loss 0.41\n',
+      findings: [],
+    },
   })
-  @ApiNotFoundResponse({ description: 'training_job_not_found' })
+  @ApiErrors(400, [404, 'training_job_not_found'])
   get(@Param('id', ParseUUIDPipe) id: string): Promise<TrainingJobDetailDto> {
     return this.jobs.get(id);
   }
@@ -82,9 +90,11 @@ export class TrainingJobsController {
       'batch) and keeps its last epoch checkpoint (checkpointKey).',
   })
   @ApiParam({ name: 'id', example: EXAMPLE_IDS.trainingJob })
-  @ApiOkResponse({ type: TrainingJobDto })
-  @ApiNotFoundResponse({ description: 'training_job_not_found' })
-  @ApiConflictResponse({ description: 'training_job_finished: the job already ended' })
+  @ApiOkResponse({
+    type: TrainingJobDto,
+    example: { ...EXAMPLES.trainingJob, status: 'cancelled', finishedAt: EXAMPLES.trainingJob.createdAt },
+  })
+  @ApiErrors(400, [404, 'training_job_not_found'], [409, 'training_job_finished: the job already ended'])
   cancel(
     @Param('id', ParseUUIDPipe) id: string,
     @CurrentPrincipal() actor: UserPrincipal,

@@ -1,6 +1,8 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Allow } from '../auth/auth.decorators';
+import { ApiErrors } from '../openapi/api-docs';
+import { EXAMPLES } from '../openapi/examples';
 import { PresetQueryDto, TrainingDatasetsDto, TrainingPresetDto } from '../dtos/training-catalog.dto';
 import { TrainingCatalogService } from '../services/training-catalog.service';
 
@@ -20,14 +22,8 @@ export class TrainingController {
   })
   @ApiOkResponse({
     description: 'A JSON Schema (OpenAPI 3 flavour, inlined)',
-    schema: {
-      type: 'object',
-      additionalProperties: true,
-      example: {
-        type: 'object',
-        properties: { epochs: { type: 'integer', minimum: 0, exclusiveMinimum: true, default: 30 } },
-      },
-    },
+    schema: { type: 'object', additionalProperties: true },
+    example: EXAMPLES.trainingConfigSchema,
   })
   configSchema(): Record<string, unknown> {
     return this.catalog.configSchema();
@@ -41,7 +37,7 @@ export class TrainingController {
       'Folders of <class>/<image> under TRAINING_DATA_ROOTS (their `name` is what `dataset.path` takes), the QA ' +
       "reviews a 'reviews' job would freeze and the label sets frozen before, each with its class counts.",
   })
-  @ApiOkResponse({ type: TrainingDatasetsDto })
+  @ApiOkResponse({ type: TrainingDatasetsDto, example: EXAMPLES.trainingDatasets })
   datasets(): Promise<TrainingDatasetsDto> {
     return this.catalog.datasets();
   }
@@ -55,8 +51,8 @@ export class TrainingController {
       'epochs / images per second, where images/s is the rate a finished job of that architecture reached on this ' +
       "host, or else the bench's measured reference rate scaled by input pixels. Rough; early stopping may end sooner.",
   })
-  @ApiOkResponse({ type: [TrainingPresetDto] })
-  @ApiBadRequestResponse({ description: 'dataset_not_found: no such dataset folder under the roots' })
+  @ApiOkResponse({ type: [TrainingPresetDto], example: [EXAMPLES.trainingPreset] })
+  @ApiErrors([400, 'dataset_not_found: no such dataset folder under the roots'])
   presets(@Query() query: PresetQueryDto): Promise<TrainingPresetDto[]> {
     return this.catalog.presets(query.dataset);
   }

@@ -293,4 +293,102 @@ export const EXAMPLES = {
       },
     ],
   },
+  trainingJob: {
+    id: EXAMPLE_IDS.trainingJob,
+    status: 'running',
+    config: {
+      dataset: { kind: 'folder', path: 'neu-cls' },
+      training: { model: { arch: 'resnet', depth: 10, width: 16, inputSize: 64 }, epochs: 30 },
+    },
+    progress: {
+      phase: 'training',
+      epoch: 3,
+      epochs: 30,
+      step: 12,
+      stepsPerEpoch: 40,
+      loss: 0.41,
+      imagesPerSecond: 61.5,
+      percent: 8.3,
+      etaSeconds: 540,
+      elapsedSeconds: 48.2,
+    },
+    checkpointKey: `training/${EXAMPLE_IDS.trainingJob}/checkpoint`,
+    checklist: [],
+    labelSetId: null,
+    teacherId: null,
+    modelVersionId: null,
+    error: null,
+    attempt: 0,
+    createdAt: AT,
+    startedAt: AT,
+    finishedAt: null,
+  },
+  trainingEpochs: [
+    {
+      epoch: 0,
+      metrics: { trainLoss: 0.62, trainAccuracy: 0.7, valLoss: 0.65, valAccuracy: 0.68, learningRate: 0.001 },
+      createdAt: AT,
+    },
+    {
+      epoch: 1,
+      metrics: { trainLoss: 0.42, trainAccuracy: 0.8, valLoss: 0.47, valAccuracy: 0.78, learningRate: 0.001 },
+      createdAt: AT,
+    },
+  ],
+  trainingDatasets: {
+    roots: ['/srv/datasets'],
+    folders: [
+      {
+        name: 'neu-cls',
+        root: '/srv/datasets',
+        images: 1800,
+        classes: [
+          { name: 'crazing', images: 300 },
+          { name: 'inclusion', images: 300 },
+        ],
+      },
+    ],
+    reviews: { images: 1, classes: [{ name: 'crack', images: 1 }] },
+    labelSets: [
+      {
+        id: EXAMPLE_IDS.labelSet,
+        name: 'tiles reviews 2026-11',
+        frozenAt: AT,
+        images: 1,
+        classes: [{ name: 'defect', images: 1 }],
+      },
+    ],
+  },
+  trainingPreset: {
+    id: 'quick-check',
+    title: 'Quick check',
+    description:
+      'A small ResNet on 20 images per class for 2 epochs: checks the data and the pipeline end to end.',
+    config: {
+      model: { arch: 'resnet', depth: 10, width: 8, inputSize: 32 },
+      data: { limitPerClass: 20 },
+      epochs: 2,
+    },
+    needsTeacher: false,
+    estimate: {
+      seconds: 11,
+      imagesPerSecond: 272,
+      trainImages: 84,
+      epochs: 2,
+      basis: 'reference 68 images/s at 64 px (bench/RESULTS.md), scaled to 32 px',
+      dataset: 'neu-cls',
+    },
+  },
+  trainingConfigSchema: {
+    type: 'object',
+    properties: {
+      epochs: {
+        type: 'integer',
+        minimum: 0,
+        exclusiveMinimum: true,
+        default: 30,
+        description: 'Training epochs',
+      },
+    },
+  },
 };

@@ -6646,6 +6646,51 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1008",
+                     *         "status": "running",
+                     *         "config": {
+                     *           "dataset": {
+                     *             "kind": "folder",
+                     *             "path": "neu-cls"
+                     *           },
+                     *           "training": {
+                     *             "model": {
+                     *               "arch": "resnet",
+                     *               "depth": 10,
+                     *               "width": 16,
+                     *               "inputSize": 64
+                     *             },
+                     *             "epochs": 30
+                     *           }
+                     *         },
+                     *         "progress": {
+                     *           "phase": "training",
+                     *           "epoch": 3,
+                     *           "epochs": 30,
+                     *           "step": 12,
+                     *           "stepsPerEpoch": 40,
+                     *           "loss": 0.41,
+                     *           "imagesPerSecond": 61.5,
+                     *           "percent": 8.3,
+                     *           "etaSeconds": 540,
+                     *           "elapsedSeconds": 48.2
+                     *         },
+                     *         "checkpointKey": "training/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1008/checkpoint",
+                     *         "checklist": [],
+                     *         "labelSetId": null,
+                     *         "teacherId": null,
+                     *         "modelVersionId": null,
+                     *         "error": null,
+                     *         "attempt": 0,
+                     *         "createdAt": "2026-11-29T08:15:00.000Z",
+                     *         "startedAt": "2026-11-29T08:15:00.000Z",
+                     *         "finishedAt": null
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["TrainingJobDto"][];
                 };
             };
@@ -6654,7 +6699,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
             /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
             401: {
@@ -6695,6 +6742,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1008",
+                     *       "status": "queued",
+                     *       "config": {
+                     *         "dataset": {
+                     *           "kind": "folder",
+                     *           "path": "neu-cls"
+                     *         },
+                     *         "training": {
+                     *           "model": {
+                     *             "arch": "resnet",
+                     *             "depth": 10,
+                     *             "width": 16,
+                     *             "inputSize": 64
+                     *           },
+                     *           "epochs": 30
+                     *         }
+                     *       },
+                     *       "progress": {},
+                     *       "checkpointKey": null,
+                     *       "checklist": [],
+                     *       "labelSetId": null,
+                     *       "teacherId": null,
+                     *       "modelVersionId": null,
+                     *       "error": null,
+                     *       "attempt": 0,
+                     *       "createdAt": "2026-11-29T08:15:00.000Z",
+                     *       "startedAt": null,
+                     *       "finishedAt": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["TrainingJobDto"];
                 };
             };
@@ -6703,7 +6782,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
             /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
             401: {
@@ -6742,7 +6823,85 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1008",
+                     *       "status": "running",
+                     *       "config": {
+                     *         "dataset": {
+                     *           "kind": "folder",
+                     *           "path": "neu-cls"
+                     *         },
+                     *         "training": {
+                     *           "model": {
+                     *             "arch": "resnet",
+                     *             "depth": 10,
+                     *             "width": 16,
+                     *             "inputSize": 64
+                     *           },
+                     *           "epochs": 30
+                     *         }
+                     *       },
+                     *       "progress": {
+                     *         "phase": "training",
+                     *         "epoch": 3,
+                     *         "epochs": 30,
+                     *         "step": 12,
+                     *         "stepsPerEpoch": 40,
+                     *         "loss": 0.41,
+                     *         "imagesPerSecond": 61.5,
+                     *         "percent": 8.3,
+                     *         "etaSeconds": 540,
+                     *         "elapsedSeconds": 48.2
+                     *       },
+                     *       "checkpointKey": "training/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1008/checkpoint",
+                     *       "checklist": [],
+                     *       "labelSetId": null,
+                     *       "teacherId": null,
+                     *       "modelVersionId": null,
+                     *       "error": null,
+                     *       "attempt": 0,
+                     *       "createdAt": "2026-11-29T08:15:00.000Z",
+                     *       "startedAt": "2026-11-29T08:15:00.000Z",
+                     *       "finishedAt": null,
+                     *       "epochs": [
+                     *         {
+                     *           "epoch": 0,
+                     *           "metrics": {
+                     *             "trainLoss": 0.62,
+                     *             "trainAccuracy": 0.7,
+                     *             "valLoss": 0.65,
+                     *             "valAccuracy": 0.68,
+                     *             "learningRate": 0.001
+                     *           },
+                     *           "createdAt": "2026-11-29T08:15:00.000Z"
+                     *         },
+                     *         {
+                     *           "epoch": 1,
+                     *           "metrics": {
+                     *             "trainLoss": 0.42,
+                     *             "trainAccuracy": 0.8,
+                     *             "valLoss": 0.47,
+                     *             "valAccuracy": 0.78,
+                     *             "learningRate": 0.001
+                     *           },
+                     *           "createdAt": "2026-11-29T08:15:00.000Z"
+                     *         }
+                     *       ],
+                     *       "logTail": "epoch 3/30 loss 0.41\n",
+                     *       "findings": []
+                     *     }
+                     */
                     "application/json": components["schemas"]["TrainingJobDetailDto"];
+                };
+            };
+            /** @description The request is invalid: a parameter or a body field breaks its rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
             /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
@@ -6768,7 +6927,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
         };
     };
@@ -6788,7 +6949,59 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1008",
+                     *       "status": "cancelled",
+                     *       "config": {
+                     *         "dataset": {
+                     *           "kind": "folder",
+                     *           "path": "neu-cls"
+                     *         },
+                     *         "training": {
+                     *           "model": {
+                     *             "arch": "resnet",
+                     *             "depth": 10,
+                     *             "width": 16,
+                     *             "inputSize": 64
+                     *           },
+                     *           "epochs": 30
+                     *         }
+                     *       },
+                     *       "progress": {
+                     *         "phase": "training",
+                     *         "epoch": 3,
+                     *         "epochs": 30,
+                     *         "step": 12,
+                     *         "stepsPerEpoch": 40,
+                     *         "loss": 0.41,
+                     *         "imagesPerSecond": 61.5,
+                     *         "percent": 8.3,
+                     *         "etaSeconds": 540,
+                     *         "elapsedSeconds": 48.2
+                     *       },
+                     *       "checkpointKey": "training/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1008/checkpoint",
+                     *       "checklist": [],
+                     *       "labelSetId": null,
+                     *       "teacherId": null,
+                     *       "modelVersionId": null,
+                     *       "error": null,
+                     *       "attempt": 0,
+                     *       "createdAt": "2026-11-29T08:15:00.000Z",
+                     *       "startedAt": "2026-11-29T08:15:00.000Z",
+                     *       "finishedAt": "2026-11-29T08:15:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["TrainingJobDto"];
+                };
+            };
+            /** @description The request is invalid: a parameter or a body field breaks its rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
             /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
@@ -6814,14 +7027,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
             /** @description training_job_finished: the job already ended */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
         };
     };
@@ -6922,6 +7139,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "object",
+                     *       "properties": {
+                     *         "epochs": {
+                     *           "type": "integer",
+                     *           "minimum": 0,
+                     *           "exclusiveMinimum": true,
+                     *           "default": 30,
+                     *           "description": "Training epochs"
+                     *         }
+                     *       }
+                     *     }
+                     */
                     "application/json": {
                         [key: string]: unknown;
                     };
@@ -6961,6 +7192,53 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "roots": [
+                     *         "/srv/datasets"
+                     *       ],
+                     *       "folders": [
+                     *         {
+                     *           "name": "neu-cls",
+                     *           "root": "/srv/datasets",
+                     *           "images": 1800,
+                     *           "classes": [
+                     *             {
+                     *               "name": "crazing",
+                     *               "images": 300
+                     *             },
+                     *             {
+                     *               "name": "inclusion",
+                     *               "images": 300
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "reviews": {
+                     *         "images": 1,
+                     *         "classes": [
+                     *           {
+                     *             "name": "crack",
+                     *             "images": 1
+                     *           }
+                     *         ]
+                     *       },
+                     *       "labelSets": [
+                     *         {
+                     *           "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1009",
+                     *           "name": "tiles reviews 2026-11",
+                     *           "frozenAt": "2026-11-29T08:15:00.000Z",
+                     *           "images": 1,
+                     *           "classes": [
+                     *             {
+                     *               "name": "defect",
+                     *               "images": 1
+                     *             }
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["TrainingDatasetsDto"];
                 };
             };
@@ -7001,6 +7279,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "quick-check",
+                     *         "title": "Quick check",
+                     *         "description": "A small ResNet on 20 images per class for 2 epochs: checks the data and the pipeline end to end.",
+                     *         "config": {
+                     *           "model": {
+                     *             "arch": "resnet",
+                     *             "depth": 10,
+                     *             "width": 8,
+                     *             "inputSize": 32
+                     *           },
+                     *           "data": {
+                     *             "limitPerClass": 20
+                     *           },
+                     *           "epochs": 2
+                     *         },
+                     *         "needsTeacher": false,
+                     *         "estimate": {
+                     *           "seconds": 11,
+                     *           "imagesPerSecond": 272,
+                     *           "trainImages": 84,
+                     *           "epochs": 2,
+                     *           "basis": "reference 68 images/s at 64 px (bench/RESULTS.md), scaled to 32 px",
+                     *           "dataset": "neu-cls"
+                     *         }
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["TrainingPresetDto"][];
                 };
             };
@@ -7009,7 +7317,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
             };
             /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
             401: {
