@@ -41,7 +41,7 @@ describe('PendingRescueService (real PostgreSQL and queue)', () => {
     const leftBehind = await pendingAged(40); // 2 s deadline + 30 s grace: no request is answering it any more
     const covered = await pendingAged(45);
     await bed.queue!.send('score-inspection', { inspectionId: covered });
-    const answering = await pendingAged(1); // a request may still be waiting for its verdict
+    const answering = await pendingAged(0); // received just now: a request may still be waiting for its verdict
     await pendingAged(60, AWAITING_MODEL_REASON); // queued when a model serves
     await pendingAged(2 * 3600); // the hourly stale sweep's
 

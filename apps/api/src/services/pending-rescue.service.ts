@@ -12,7 +12,7 @@ const BATCH = 1000;
 /**
  * Queues the scoring of uploads left `pending` with no scoring job: an API process killed (SIGKILL, out of memory)
  * between committing the row and answering it, or a database that went away between the commit and the enqueue.
- * At start it takes every such row received before this process started; then, every 15 s, those past their line's
+ * At start it takes every such row received before this instance started; then, every 15 s, those past their line's
  * deadline by 30 s. Only rows of the last hour and never queued (no job in any state) are looked at; older ones and
  * failed jobs are the hourly stale sweep's. Another instance doing the same at once may queue a second job, which
  * finds the row scored. Looking into the queue reads the score-inspection jobs pg-boss keeps (completed ones for
@@ -20,7 +20,11 @@ const BATCH = 1000;
  */
 @Injectable()
 export class PendingRescueService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly startedAt = new Date(Date.now() - process.uptime() * 1000);
+  /**
+   * When this API instance was created: what was received before it cannot be waiting on one of its requests. (Not
+   * the process's start: an app started in-process, as tests and embedders do, would then miss what came before.)
+   */
+  private readonly startedAt = new Date();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
 
