@@ -11,17 +11,20 @@ import { Type } from 'class-transformer';
 import { IsArray, IsIn, IsObject, IsOptional, IsUUID, Length, ValidateNested } from 'class-validator';
 import { trainingConfigJsonSchema } from '@linescope/training/config';
 import { IsText } from './text.validators';
+import { EXAMPLE_IDS } from '../openapi/example-ids';
 
 /** Where a job's images and labels come from. */
 export class DatasetSelectionDto {
   @ApiProperty({
-    enum: ['reviews', 'folder'],
+    enum: ['reviews', 'labelSet', 'folder'],
     description:
       "'reviews': the latest QA review of every reviewed inspection, frozen into a label set when the job starts; " +
-      "'folder': a <class>/<image> folder under one of the server's TRAINING_DATA_ROOTS",
+      "'labelSet': a label set frozen before (`labelSetId`, listed by GET /api/v1/training/datasets), so two jobs " +
+      "train on exactly the same labels; 'folder': a <class>/<image> folder under one of the server's " +
+      'TRAINING_DATA_ROOTS',
   })
-  @IsIn(['reviews', 'folder'])
-  kind!: 'reviews' | 'folder';
+  @IsIn(['reviews', 'labelSet', 'folder'])
+  kind!: 'reviews' | 'labelSet' | 'folder';
 
   @ApiPropertyOptional({
     description:
@@ -33,6 +36,14 @@ export class DatasetSelectionDto {
   @IsText()
   @Length(1, 1000)
   path?: string;
+
+  @ApiPropertyOptional({
+    description: "With 'labelSet': the frozen label set",
+    example: EXAMPLE_IDS.labelSet,
+  })
+  @IsOptional()
+  @IsUUID()
+  labelSetId?: string;
 
   @ApiPropertyOptional({ type: [String], description: "With 'reviews': only these lines (default: all)" })
   @IsOptional()

@@ -36,6 +36,11 @@ export class TrainingDataRepository {
     return rows.map((row) => ({ name: row.name, images: Number(row.images) }));
   }
 
+  async labelSetExists(id: string): Promise<boolean> {
+    const rows: unknown[] = await this.db.query('SELECT 1 FROM label_sets WHERE id = $1', [id]);
+    return rows.length > 0;
+  }
+
   /** The most recent label sets with their class counts. */
   async labelSets(limit: number): Promise<LabelSetSummary[]> {
     const rows: { id: string; name: string; frozen_at: Date; label: string | null; images: string | null }[] =

@@ -61,6 +61,39 @@ describe('TrainingJobService (real PostgreSQL and job queue)', () => {
     ).toEqual([{ action: 'training.create' }]);
   });
 
+  it('trains on a label set frozen before, named at creation, and refuses an unknown or misplaced one', async () => {
+    const [set]: { id: string }[] = await bed.dataSource.query(
+      `INSERT INTO label_sets (name, task, source, class_names, frozen_at)
+       VALUES ('earlier reviews', 'ok-vs-defect', '{"kind":"reviews"}', '["ok","defect"]', now()) RETURNING id`,
+    );
+    const job = await service.create(
+      { dataset: { kind: 'labelSet', labelSetId: set.id }, config: VALID },
+      actor,
+    );
+    expect(job.labelSetId).toBe(set.id);
+    expect(job.config).toMatchObject({ dataset: { kind: 'labelSet', labelSetId: set.id } });
+
+    const before = await counts();
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    expect(
+      await apiErrorOf(
+        service.create({ dataset: { kind: 'labelSet', labelSetId: unknown }, config: VALID }, actor),
+      ),
+    ).toEqual({ status: 400, error: 'label_set_not_found' });
+    expect(await apiErrorOf(service.create({ dataset: { kind: 'labelSet' }, config: VALID }, actor))).toEqual(
+      {
+        status: 400,
+        error: 'invalid_dataset',
+      },
+    );
+    expect(
+      await apiErrorOf(
+        service.create({ dataset: { kind: 'reviews', labelSetId: set.id }, config: VALID }, actor),
+      ),
+    ).toEqual({ status: 400, error: 'invalid_dataset' });
+    expect(await counts()).toEqual(before);
+  });
+
   it('refuses a ViT or missing teacher and leaves neither a row nor a queued job', async () => {
     const vit = await seedModelVersion(bed.dataSource, { architecture: 'vit' });
     const before = await counts();

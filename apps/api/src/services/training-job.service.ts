@@ -22,6 +22,7 @@ import {
   mapTrainingJob,
 } from '../dtos/training-job.dto';
 import { ApiError } from '../errors/api-error';
+import { TrainingDataRepository } from '../repositories/training-data.repository';
 import { TrainingCatalogService } from './training-catalog.service';
 
 const LOG_TAIL_CHARS = 8_000;
@@ -40,6 +41,7 @@ export class TrainingJobService {
     private readonly transactions: DatabaseTransactions,
     private readonly queue: JobQueue,
     private readonly catalog: TrainingCatalogService,
+    private readonly trainingData: TrainingDataRepository,
   ) {}
 
   async create(input: CreateTrainingJobDto, actor: UserPrincipal): Promise<TrainingJobDto> {
@@ -55,6 +57,7 @@ export class TrainingJobService {
       const request: TrainingJobRequest = { dataset, training: input.config };
       const job = await tx.get(TrainingJobRepository).create({
         config: request as unknown as Record<string, unknown>,
+        labelSetId: dataset.kind === 'labelSet' ? (dataset.labelSetId ?? null) : null,
         teacherId: input.teacherId ?? null,
         createdBy: actor.userId,
       });
@@ -108,9 +111,20 @@ export class TrainingJobService {
   }
 
   private async checkDataset(dataset: DatasetSelectionDto): Promise<DatasetSelectionDto> {
+    if (dataset.kind !== 'labelSet' && dataset.labelSetId)
+      throw new ApiError(400, 'invalid_dataset', "only a 'labelSet' dataset takes a labelSetId");
     if (dataset.kind === 'reviews') {
       if (dataset.path) throw new ApiError(400, 'invalid_dataset', "a 'reviews' dataset takes no path");
       return { kind: 'reviews', ...(dataset.lineIds ? { lineIds: dataset.lineIds } : {}) };
+    }
+    if (dataset.kind === 'labelSet') {
+      if (!dataset.labelSetId)
+        throw new ApiError(400, 'invalid_dataset', "a 'labelSet' dataset needs a labelSetId");
+      if (dataset.path || dataset.lineIds)
+        throw new ApiError(400, 'invalid_dataset', "a 'labelSet' dataset takes no path or lineIds");
+      if (!(await this.trainingData.labelSetExists(dataset.labelSetId)))
+        throw new ApiError(400, 'label_set_not_found', `no label set ${dataset.labelSetId}`);
+      return { kind: 'labelSet', labelSetId: dataset.labelSetId };
     }
     if (!dataset.path) throw new ApiError(400, 'invalid_dataset', "a 'folder' dataset needs a path");
     if (dataset.lineIds) throw new ApiError(400, 'invalid_dataset', "a 'folder' dataset takes no lineIds");

@@ -28,7 +28,10 @@ import { ModelRegistryService } from './model-registry.service';
 
 /** The dataset choice and training configuration a job was created with (see the API's TrainingJobService). */
 interface TrainingJobRequest {
-  dataset: { kind: 'folder'; path: string } | { kind: 'reviews'; lineIds?: string[] };
+  dataset:
+    | { kind: 'folder'; path: string }
+    | { kind: 'reviews'; lineIds?: string[] }
+    | { kind: 'labelSet'; labelSetId: string };
   training: Record<string, unknown> & { name?: string; data?: Record<string, unknown> };
 }
 
@@ -154,11 +157,14 @@ export class TrainingRunnerService {
   private async resolveData(job: TrainingJobEntity, request: TrainingJobRequest) {
     if (request.dataset.kind === 'folder')
       return { source: { kind: 'folder', path: request.dataset.path }, readImage: undefined };
-    const frozen = job.labelSetId
-      ? await this.labelSets.load(job.labelSetId)
+    // A 'labelSet' job names its label set at creation; a 'reviews' job freezes one at its first start.
+    const labelSetId =
+      job.labelSetId ?? (request.dataset.kind === 'labelSet' ? request.dataset.labelSetId : null);
+    const frozen = labelSetId
+      ? await this.labelSets.load(labelSetId)
       : await this.labelSets.freezeFromReviews({
           name: `training-job-${job.id}`,
-          lineIds: request.dataset.lineIds,
+          lineIds: request.dataset.kind === 'reviews' ? request.dataset.lineIds : undefined,
           reviewedBefore: job.createdAt,
         });
     if (!job.labelSetId) await this.jobs.setLabelSet(job.id, frozen.labelSetId);

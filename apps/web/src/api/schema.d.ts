@@ -1809,15 +1809,20 @@ export interface components {
         };
         DatasetSelectionDto: {
             /**
-             * @description 'reviews': the latest QA review of every reviewed inspection, frozen into a label set when the job starts; 'folder': a <class>/<image> folder under one of the server's TRAINING_DATA_ROOTS
+             * @description 'reviews': the latest QA review of every reviewed inspection, frozen into a label set when the job starts; 'labelSet': a label set frozen before (`labelSetId`, listed by GET /api/v1/training/datasets), so two jobs train on exactly the same labels; 'folder': a <class>/<image> folder under one of the server's TRAINING_DATA_ROOTS
              * @enum {string}
              */
-            kind: "reviews" | "folder";
+            kind: "reviews" | "labelSet" | "folder";
             /**
              * @description With 'folder': the folder's name under one of TRAINING_DATA_ROOTS as GET /api/v1/training/datasets lists it (e.g. `neu-cls`), or an absolute path inside a root
              * @example neu-cls
              */
             path?: string;
+            /**
+             * @description With 'labelSet': the frozen label set
+             * @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1009
+             */
+            labelSetId?: string;
             /** @description With 'reviews': only these lines (default: all) */
             lineIds?: string[];
         };

@@ -14,7 +14,8 @@ import { api, unwrap } from '../api/client';
 import { formatDuration, type TrainingPresetDto } from './training-types';
 
 type Values = Record<string, string>;
-type DatasetChoice = { kind: 'folder'; name: string } | { kind: 'reviews' };
+type DatasetChoice =
+  { kind: 'folder'; name: string } | { kind: 'reviews' } | { kind: 'labelSet'; id: string; name: string };
 
 /** Shown above the advanced options: what most runs change. */
 const ESSENTIAL = ['model.arch', 'data.task', 'data.limitPerClass', 'epochs', 'batchSize', 'schedule.lr'];
@@ -156,7 +157,12 @@ export function NewTrainingPage() {
       return;
     }
     launch.mutate({
-      dataset: dataset.kind === 'folder' ? { kind: 'folder', path: dataset.name } : { kind: 'reviews' },
+      dataset:
+        dataset.kind === 'folder'
+          ? { kind: 'folder', path: dataset.name }
+          : dataset.kind === 'labelSet'
+            ? { kind: 'labelSet', labelSetId: dataset.id }
+            : { kind: 'reviews' },
       config,
       ...(teacherId ? { teacherId } : {}),
     });
@@ -269,6 +275,20 @@ export function NewTrainingPage() {
                 `: ${datasets.data.reviews.classes.map((c) => `${c.name} ${c.images}`).join(', ')}`}
             </label>
           )}
+          {datasets.data?.labelSets.map((set) => (
+            <label key={set.id} className="choice">
+              <input
+                type="radio"
+                name="dataset"
+                value={set.id}
+                checked={dataset?.kind === 'labelSet' && dataset.id === set.id}
+                onChange={() => setDataset({ kind: 'labelSet', id: set.id, name: set.name })}
+              />{' '}
+              <strong>Label set {set.name}</strong> (frozen {new Date(set.frozenAt).toLocaleString()}; the
+              same labels again) — {set.images} images:{' '}
+              {set.classes.map((c) => `${c.name} ${c.images}`).join(', ')}
+            </label>
+          ))}
         </fieldset>
 
         <fieldset className="presets" data-testid="presets">

@@ -12,7 +12,8 @@ import {
 /** Keeps the log column bounded: the most recent lines are kept. */
 const MAX_LOG_CHARS = 200_000;
 
-export type NewTrainingJob = Pick<TrainingJobEntity, 'config' | 'teacherId' | 'createdBy'>;
+export type NewTrainingJob = Pick<TrainingJobEntity, 'config' | 'teacherId' | 'createdBy'> &
+  Partial<Pick<TrainingJobEntity, 'labelSetId'>>;
 
 /** What a successful job records when its model versions are registered. */
 export interface TrainingSuccess {
