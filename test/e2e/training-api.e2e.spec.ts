@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import { Client } from 'pg';
 import { type ApiHarness, startApiHarness } from '../support/api-harness';
 import { CREATE_TRAINING_JOB_EXAMPLES } from '../../apps/api/src/dtos/training-job.dto';
@@ -183,7 +184,7 @@ describe('reviews and training jobs API', () => {
       });
       expect({ name, status: response.status, body: response.body }).toMatchObject({ name, status: 201 });
       if (example.value.dataset.kind === 'folder')
-        expect(response.body.config.dataset.path).toBe(`${DATASETS}/neu-cls`);
+        expect(response.body.config.dataset.path).toBe(`${realpathSync(DATASETS)}/neu-cls`);
       await api.call('POST', `/api/v1/training-jobs/${response.body.id}/cancel`, { token: engineer });
     }
   });
@@ -218,7 +219,7 @@ describe('reviews and training jobs API', () => {
       json: { dataset: { kind: 'folder', path: 'magnetic-tile' }, config: { model: { arch: 'resnet' } } },
     });
     expect(created.status).toBe(201);
-    expect(created.body.config.dataset.path).toBe(`${DATASETS}/magnetic-tile`);
+    expect(created.body.config.dataset.path).toBe(`${realpathSync(DATASETS)}/magnetic-tile`);
     await api.call('POST', `/api/v1/training-jobs/${created.body.id}/cancel`, { token: engineer });
     const escape = await api.call('POST', '/api/v1/training-jobs', {
       token: engineer,

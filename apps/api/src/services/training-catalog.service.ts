@@ -103,10 +103,15 @@ export class TrainingCatalogService {
         `"${given}" is outside the training data roots (${this.config.trainingDataRoots.join(', ')}); ` +
           'give a folder name listed by GET /api/v1/training/datasets',
       );
-    const inside = (real: string) => roots.some((root) => real === root || real.startsWith(root + path.sep));
+    const under = (dirs: string[], real: string) =>
+      dirs.some((root) => real === root || real.startsWith(root + path.sep));
+    const inside = (real: string) => under(roots, real);
     const candidates = path.isAbsolute(given) ? [given] : roots.map((root) => path.resolve(root, given));
-    // A relative name that climbs out of every root is refused before the file system is asked anything.
-    if (!candidates.some(inside)) throw outside();
+    // A name that climbs out of every root is refused before the file system is asked anything. An absolute path
+    // may name a root as configured (through a symbolic link); what it resolves to is checked below.
+    const configured = this.config.trainingDataRoots.map((root) => path.resolve(root));
+    if (!candidates.some((candidate) => inside(candidate) || under(configured, path.resolve(candidate))))
+      throw outside();
     for (const candidate of candidates) {
       let real: string;
       try {
