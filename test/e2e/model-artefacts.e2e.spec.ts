@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -103,7 +104,11 @@ describe('model artefacts of a real training', () => {
       optimizer: expect.any(Object),
       schedule: expect.any(Object),
     });
-    expect(config.body.dataset).toEqual({ kind: 'folder', path: path.join(DATASETS, 'magnetic-tile') });
+    // The server records the folder's real path (the datasets may be reached through a symbolic link).
+    expect(config.body.dataset).toEqual({
+      kind: 'folder',
+      path: path.join(realpathSync(DATASETS), 'magnetic-tile'),
+    });
 
     const evaluation = await api.call('GET', `/api/v1/models/${modelId}/evaluation`, { token: engineer });
     expect(evaluation.status).toBe(200);
