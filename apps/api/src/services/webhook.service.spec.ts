@@ -1,12 +1,11 @@
 import { createHmac } from 'node:crypto';
-import { type Server, type IncomingHttpHeaders, createServer } from 'node:http';
-import { type AddressInfo } from 'node:net';
 import { type UserPrincipal } from '../auth/principals';
 import {
   apiErrorOf,
   createServiceTestBed,
   type ServiceTestBed,
 } from '../../../../test/support/service-testing';
+import { type HttpStub, startHttpStub } from '../../../../test/support/http-stub';
 import { freePort } from '../../../../test/support/ports';
 import {
   seedCamera,
@@ -18,32 +17,17 @@ import {
 } from '../../../../test/support/seed';
 import { WebhookService } from './webhook.service';
 
-interface Delivery {
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
 describe('WebhookService (real PostgreSQL, a real HTTP receiver)', () => {
   let bed: ServiceTestBed;
   let service: WebhookService;
-  let receiver: Server;
+  let receiver: HttpStub;
   let hookUrl: string;
-  let answer = 200;
-  const deliveries: Delivery[] = [];
   let actor: UserPrincipal;
   let modelVersionId: string;
 
   beforeAll(async () => {
-    receiver = createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        deliveries.push({ headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
-        response.writeHead(answer, answer === 302 ? { Location: 'http://127.0.0.1:9/elsewhere' } : {}).end();
-      });
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    receiver = await startHttpStub();
+    hookUrl = `${receiver.url}/hook`;
     bed = await createServiceTestBed([WebhookService]);
     service = bed.get(WebhookService);
     actor = { kind: 'user', userId: await seedUser(bed.dataSource, 'admin'), role: 'admin' };
@@ -51,12 +35,13 @@ describe('WebhookService (real PostgreSQL, a real HTTP receiver)', () => {
   });
   afterAll(async () => {
     await bed.close();
-    await new Promise((resolve) => receiver.close(resolve));
+    await receiver.close();
   });
   beforeEach(() => {
-    deliveries.length = 0;
-    answer = 200;
+    receiver.requests.length = 0;
+    receiver.respond = () => ({ status: 200 });
   });
+  const deliveries = () => receiver.requests;
 
   const scoredOn = async (lineId: string) =>
     seedScoredInspection(bed.dataSource, {
@@ -76,8 +61,9 @@ describe('WebhookService (real PostgreSQL, a real HTTP receiver)', () => {
     const lineId = await seedLine(bed.dataSource, { webhookUrl: hookUrl });
     const inspectionId = await scoredOn(lineId);
     expect(await service.notify(inspectionId)).toEqual({ status: 'done', detail: { httpStatus: 200 } });
-    expect(deliveries).toHaveLength(1);
-    const [{ headers, body }] = deliveries;
+    expect(deliveries()).toHaveLength(1);
+    const [{ headers }] = deliveries();
+    const body = deliveries()[0].body.toString('utf8');
     expect(headers['x-linescope-event']).toBe('inspection.completed');
     expect(JSON.parse(body)).toMatchObject({ event: 'inspection.completed', inspection: { id: inspectionId } });
     const [, t, v1] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(String(headers['x-linescope-signature']))!;
@@ -96,12 +82,12 @@ describe('WebhookService (real PostgreSQL, a real HTTP receiver)', () => {
       status: 'skipped',
     });
     expect(await service.notify(await scoredOn(plain))).toMatchObject({ status: 'skipped' });
-    expect(deliveries).toEqual([]);
+    expect(deliveries()).toEqual([]);
   });
 
   it('throws on a non-2xx answer so the queue retries', async () => {
     const lineId = await seedLine(bed.dataSource, { webhookUrl: hookUrl });
-    answer = 500;
+    receiver.respond = () => ({ status: 500 });
     await expect(service.notify(await scoredOn(lineId))).rejects.toThrow(/answered 500/);
   });
 
@@ -109,11 +95,11 @@ describe('WebhookService (real PostgreSQL, a real HTTP receiver)', () => {
     const lineId = await seedLine(bed.dataSource, { webhookUrl: hookUrl });
     const ok = await service.sendTest(lineId, actor);
     expect(ok).toMatchObject({ delivered: true, httpStatus: 200, error: null });
-    expect(deliveries[0].headers['x-linescope-event']).toBe('test');
-    answer = 302;
+    expect(deliveries()[0].headers['x-linescope-event']).toBe('test');
+    receiver.respond = () => ({ status: 302, headers: { Location: `${receiver.url}/elsewhere` } });
     const redirected = await service.sendTest(lineId, actor);
     expect(redirected).toMatchObject({ delivered: false, httpStatus: null });
-    expect(deliveries).toHaveLength(2); // the redirect target was never called
+    expect(deliveries().map((request) => request.url)).toEqual(['/hook', '/hook']); // never /elsewhere
     expect(await audited(lineId)).toEqual([
       { action: 'line.webhook.test', delivered: 'true' },
       { action: 'line.webhook.test', delivered: 'false' },
