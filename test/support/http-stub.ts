@@ -1,3 +1,4 @@
+import { type Express } from 'express';
 import { type IncomingHttpHeaders, createServer } from 'node:http';
 import { type AddressInfo } from 'node:net';
 
@@ -41,9 +42,7 @@ export async function startHttpStub(
       stub.requests.push(recorded);
       const answer = stub.respond(recorded);
       const body = answer.json === undefined ? '' : JSON.stringify(answer.json);
-      response
-        .writeHead(answer.status, { 'Content-Type': 'application/json', ...answer.headers })
-        .end(body);
+      response.writeHead(answer.status, { 'Content-Type': 'application/json', ...answer.headers }).end(body);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -54,4 +53,17 @@ export async function startHttpStub(
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
   return stub;
+}
+
+/** Serves an express app (a controller's shape around a service under test) on a free loopback port. */
+export async function serveApp(app: Express): Promise<{ url: string; close(): Promise<void> }> {
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }

@@ -93,3 +93,9 @@ export async function apiErrorOf(call: Promise<unknown>): Promise<{ status: numb
   }
   throw new Error('expected the call to be refused, but it succeeded');
 }
+
+/** Waits until `condition` holds (for work a service starts without awaiting it), at most `timeoutMs`. */
+export async function waitUntil(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  for (let waited = 0; !condition() && waited < timeoutMs; waited += 20)
+    await new Promise((resolve) => setTimeout(resolve, 20));
+}

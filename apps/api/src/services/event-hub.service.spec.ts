@@ -1,7 +1,11 @@
 import { type UserRole } from '@linescope/db';
 import { EventListenerRepository } from '../repositories/event-listener.repository';
 import { EventRepository, type StoredEvent } from '../repositories/event.repository';
-import { createServiceTestBed, type ServiceTestBed } from '../../../../test/support/service-testing';
+import {
+  createServiceTestBed,
+  type ServiceTestBed,
+  waitUntil,
+} from '../../../../test/support/service-testing';
 import { EventHubService } from './event-hub.service';
 
 /** A stream as the hub sees it, recording what it is sent. */
@@ -26,7 +30,7 @@ describe('EventHubService (real PostgreSQL LISTEN/NOTIFY and event log)', () => 
     hub = bed.get(EventHubService);
     hub.onApplicationBootstrap();
     const listener = bed.get(EventListenerRepository);
-    while (!listener.listening) await new Promise((resolve) => setTimeout(resolve, 20));
+    await waitUntil(() => listener.listening);
   });
   afterAll(async () => {
     await hub.onApplicationShutdown();
@@ -42,10 +46,6 @@ describe('EventHubService (real PostgreSQL LISTEN/NOTIFY and event log)', () => 
     return (await bed.get(EventRepository).latestId()) as string;
   };
   const labels = (sink: { sent: StoredEvent[] }) => sink.sent.map((event) => event.data.label);
-  const until = async (condition: () => boolean) => {
-    for (let waited = 0; !condition() && waited < 5_000; waited += 20)
-      await new Promise((resolve) => setTimeout(resolve, 20));
-  };
 
   it('sends live events to every stream, training events only to the people who run training', async () => {
     const qa = recordingSink('qa');
@@ -55,7 +55,7 @@ describe('EventHubService (real PostgreSQL LISTEN/NOTIFY and event log)', () => 
     await emit('live-1');
     await emit('progress', 'training');
     await emit('live-2');
-    await until(() => engineer.sent.length === 3 && qa.sent.length === 2);
+    await waitUntil(() => engineer.sent.length === 3 && qa.sent.length === 2);
     expect(labels(engineer)).toEqual(['live-1', 'progress', 'live-2']);
     expect(labels(qa)).toEqual(['live-1', 'live-2']);
     detachQa();
@@ -71,7 +71,7 @@ describe('EventHubService (real PostgreSQL LISTEN/NOTIFY and event log)', () => 
     const qa = recordingSink('qa');
     const detach = await hub.open(qa, since);
     await emit('after');
-    await until(() => labels(qa).includes('after'));
+    await waitUntil(() => labels(qa).includes('after'));
     await new Promise((resolve) => setTimeout(resolve, 100)); // a late duplicate would have come by now
     expect(labels(qa)).toEqual(['missed-1', 'missed-3', 'after']);
     detach();
@@ -83,7 +83,7 @@ describe('EventHubService (real PostgreSQL LISTEN/NOTIFY and event log)', () => 
     (await hub.open(gone, undefined))();
     await hub.open(open, undefined);
     await emit('after-detach');
-    await until(() => open.sent.length === 1);
+    await waitUntil(() => open.sent.length === 1);
     expect(gone.sent).toEqual([]);
     expect(hub.streams).toBe(1);
     hub.closeStreams();

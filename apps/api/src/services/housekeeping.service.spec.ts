@@ -10,7 +10,12 @@ describe('HousekeepingService (real PostgreSQL)', () => {
   let service: HousekeepingService;
 
   beforeAll(async () => {
-    bed = await createServiceTestBed([EventRepository, SessionRepository, LoginFailureRepository, HousekeepingService]);
+    bed = await createServiceTestBed([
+      EventRepository,
+      SessionRepository,
+      LoginFailureRepository,
+      HousekeepingService,
+    ]);
     // Not bootstrapped: no timer runs; the test calls run() itself.
     service = bed.get(HousekeepingService);
   });

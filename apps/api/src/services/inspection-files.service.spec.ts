@@ -1,8 +1,7 @@
 import { type InspectionEntity } from '@linescope/db';
 import { FILE_CSP } from '@linescope/platform';
 import express from 'express';
-import { type Server } from 'node:http';
-import { type AddressInfo } from 'node:net';
+import { serveApp } from '../../../../test/support/http-stub';
 import { HttpException } from '@nestjs/common';
 import { datasetImages } from '../../../../test/support/datasets';
 import { createServiceTestBed, type ServiceTestBed } from '../../../../test/support/service-testing';
@@ -14,7 +13,7 @@ const IMAGE = datasetImages('magnetic-tile', 'crack', 1)[0].bytes;
 describe('InspectionFilesService (real S3 server, a real HTTP response)', () => {
   let bed: ServiceTestBed;
   let service: InspectionFilesService;
-  let server: Server;
+  let server: { url: string; close(): Promise<void> };
   let base: string;
 
   beforeAll(async () => {
@@ -31,13 +30,11 @@ describe('InspectionFilesService (real S3 server, a real HTTP response)', () => 
         response.status(status).json(error instanceof HttpException ? error.getResponse() : {});
       });
     });
-    server = app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await serveApp(app);
+    base = server.url;
   });
   afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    await server.close();
     await bed.close();
   });
 
@@ -57,7 +54,9 @@ describe('InspectionFilesService (real S3 server, a real HTTP response)', () => 
 
   it('takes the type from the key when the store kept none, and never sniffs it from the bytes', async () => {
     await bed.store!.put('heatmaps/files/two.png', IMAGE);
-    expect((await fetch(`${base}/files/heatmaps/files/two.png`)).headers.get('content-type')).toBe('image/png');
+    expect((await fetch(`${base}/files/heatmaps/files/two.png`)).headers.get('content-type')).toBe(
+      'image/png',
+    );
   });
 
   it('answers 404 object_not_found for a key that is gone', async () => {

@@ -15,7 +15,10 @@ import { seedCamera, seedLine, seedModelVersion } from '../../../../test/support
 import { CameraLastSeen } from './camera-last-seen';
 import { InspectionIntakeService, type Upload } from './inspection-intake.service';
 
-const [CRACK, OK] = [datasetImages('magnetic-tile', 'crack', 1)[0], datasetImages('magnetic-tile', 'ok', 1)[0]];
+const [CRACK, OK] = [
+  datasetImages('magnetic-tile', 'crack', 1)[0],
+  datasetImages('magnetic-tile', 'ok', 1)[0],
+];
 
 describe('InspectionIntakeService (real PostgreSQL, queue, S3 and images)', () => {
   let bed: ServiceTestBed;
@@ -89,7 +92,9 @@ describe('InspectionIntakeService (real PostgreSQL, queue, S3 and images)', () =
     const refusals = [
       await apiErrorOf(service.ingest(cam, upload(CRACK.bytes.subarray(0, 4_000)))),
       await apiErrorOf(service.ingest(cam, upload(CRACK.bytes, { contentType: 'image/png' }))),
-      await apiErrorOf(service.ingest(cam, upload(Buffer.concat([CRACK.bytes, Buffer.from('PK\x03\x04zip')])))),
+      await apiErrorOf(
+        service.ingest(cam, upload(Buffer.concat([CRACK.bytes, Buffer.from('PK\x03\x04zip')]))),
+      ),
     ];
     expect(refusals).toEqual([
       { status: 422, error: 'corrupt_image' },
@@ -139,14 +144,22 @@ describe('InspectionIntakeService (real PostgreSQL, queue, S3 and images)', () =
     const cam = await camera('sync');
     const result = await service.ingest(cam, upload(CRACK.bytes));
     expect(result.httpStatus).toBe(201);
-    expect(result.inspection).toMatchObject({ status: 'scored', verdict: 'defect', score: 0.93, modelVersionId });
+    expect(result.inspection).toMatchObject({
+      status: 'scored',
+      verdict: 'defect',
+      score: 0.93,
+      modelVersionId,
+    });
     const [row] = await rowsOf(cam.cameraId);
     expect(row.status).toBe('scored');
     expect(await scoringJobs(row.id)).toBe(0);
   });
 
   it('when no model serves the line, answers 202 pending with the reason and queues the scoring', async () => {
-    inference.respond = () => ({ status: 503, json: { error: 'no_model', message: 'no model serves the line' } });
+    inference.respond = () => ({
+      status: 503,
+      json: { error: 'no_model', message: 'no model serves the line' },
+    });
     const cam = await camera('sync');
     const result = await service.ingest(cam, upload(CRACK.bytes));
     expect(result.httpStatus).toBe(202);

@@ -55,7 +55,10 @@ describe('InspectionQueryService (real PostgreSQL)', () => {
 
   it("answers 404 to a camera asking for another camera's inspection, as for one that does not exist", async () => {
     expect((await service.get(newest[0], mine)).id).toBe(newest[0]);
-    expect(await apiErrorOf(service.get(theirs, mine))).toEqual({ status: 404, error: 'inspection_not_found' });
+    expect(await apiErrorOf(service.get(theirs, mine))).toEqual({
+      status: 404,
+      error: 'inspection_not_found',
+    });
     expect((await service.get(theirs, person)).id).toBe(theirs);
   });
 
@@ -73,6 +76,8 @@ describe('InspectionQueryService (real PostgreSQL)', () => {
     const rest = await service.list({ limit: 2, cursor: first.nextCursor! }, mine);
     expect([...first.items, ...rest.items].map((item) => item.id)).toEqual(newest);
     expect(rest.nextCursor).toBeNull();
-    expect((await service.list({ verdict: 'defect' }, mine)).items.map((item) => item.id)).toEqual([newest[1]]);
+    expect((await service.list({ verdict: 'defect' }, mine)).items.map((item) => item.id)).toEqual([
+      newest[1],
+    ]);
   });
 });

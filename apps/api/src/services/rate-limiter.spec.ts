@@ -3,7 +3,10 @@ import { RateLimiter } from './rate-limiter';
 
 function limiter(defaultRate = '50'): RateLimiter {
   return new RateLimiter(
-    loadConfig({ DATABASE_URL: 'postgresql://unused@127.0.0.1/unused', DEFAULT_CAMERA_RATE_LIMIT: defaultRate }),
+    loadConfig({
+      DATABASE_URL: 'postgresql://unused@127.0.0.1/unused',
+      DEFAULT_CAMERA_RATE_LIMIT: defaultRate,
+    }),
   );
 }
 

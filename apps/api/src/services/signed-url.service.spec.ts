@@ -60,14 +60,19 @@ describe('SignedUrlService', () => {
     const one = signer({});
     const link = one.sign(key, now);
     expect(one.verify(...partsOf(link.url), now)).toBe(key);
-    expect(await apiErrorOf(Promise.resolve().then(() => signer({}).verify(...partsOf(link.url), now)))).toEqual({
+    expect(
+      await apiErrorOf(Promise.resolve().then(() => signer({}).verify(...partsOf(link.url), now))),
+    ).toEqual({
       status: 403,
       error: 'invalid_link',
     });
   });
 
   it('builds absolute links under PUBLIC_URL, never from a request', () => {
-    const link = signer({ URL_SIGNING_SECRET: SECRET, PUBLIC_URL: 'https://scope.example.com/' }).sign(key, now);
+    const link = signer({ URL_SIGNING_SECRET: SECRET, PUBLIC_URL: 'https://scope.example.com/' }).sign(
+      key,
+      now,
+    );
     expect(link.url.startsWith('https://scope.example.com/api/v1/files/')).toBe(true);
   });
 });

@@ -60,10 +60,7 @@ describe('UserService (real PostgreSQL)', () => {
     );
 
   it('creates a person with a token; a second person of the same email is refused, writing nothing', async () => {
-    const issued = await service.create(
-      { email: 'dana@test.local', displayName: 'Dana', role: 'qa' },
-      null,
-    );
+    const issued = await service.create({ email: 'dana@test.local', displayName: 'Dana', role: 'qa' }, null);
     expect(issued.token).toBeTruthy();
     expect(issued).not.toHaveProperty('temporaryPassword');
     const users = await bed.dataSource.query(`SELECT count(*)::int AS n FROM users`);

@@ -65,7 +65,10 @@ describe('WebhookService (real PostgreSQL, a real HTTP receiver)', () => {
     const [{ headers }] = deliveries();
     const body = deliveries()[0].body.toString('utf8');
     expect(headers['x-linescope-event']).toBe('inspection.completed');
-    expect(JSON.parse(body)).toMatchObject({ event: 'inspection.completed', inspection: { id: inspectionId } });
+    expect(JSON.parse(body)).toMatchObject({
+      event: 'inspection.completed',
+      inspection: { id: inspectionId },
+    });
     const [, t, v1] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(String(headers['x-linescope-signature']))!;
     expect(Math.abs(Number(t) - Date.now() / 1000)).toBeLessThan(60);
     // The seed's line secret is 'secret'; a replayed body with another timestamp must not verify.
