@@ -139,12 +139,15 @@ export class TrainingCatalogService {
       const root = await realpath(given).catch(() => null);
       if (!root) continue;
       for (const child of await subfolders(root)) {
+        // Only folders resolveFolder accepts: a link that leads out of the root is not offered.
+        if (!(await staysUnder(root, path.join(root, child)))) continue;
         const classes = await classCounts(path.join(root, child));
         if (classes) {
           found.push({ name: child, root: given, images: total(classes), classes });
           continue;
         }
         for (const grandchild of await subfolders(path.join(root, child))) {
+          if (!(await staysUnder(root, path.join(root, child, grandchild)))) continue;
           const nested = await classCounts(path.join(root, child, grandchild));
           if (nested)
             found.push({
@@ -189,6 +192,11 @@ async function subfolders(dir: string): Promise<string[]> {
       names.push(entry.name);
   }
   return names.sort();
+}
+
+async function staysUnder(root: string, dir: string): Promise<boolean> {
+  const real = await realpath(dir).catch(() => null);
+  return real !== null && (real === root || real.startsWith(root + path.sep));
 }
 
 async function isDirectory(target: string): Promise<boolean> {
