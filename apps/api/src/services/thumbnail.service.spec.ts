@@ -35,10 +35,10 @@ describe('ThumbnailService (real S3 server, real images)', () => {
     const source = await sharp(IMAGE).metadata();
     const thumbnail = await sharp(await bed.store!.get(key)).metadata();
     expect(thumbnail.format).toBe('webp');
-    expect(Math.max(thumbnail.width!, thumbnail.height!)).toBe(
-      Math.min(THUMBNAIL_SIDE, Math.max(source.width!, source.height!)),
+    expect(Math.max(thumbnail.width, thumbnail.height)).toBe(
+      Math.min(THUMBNAIL_SIDE, Math.max(source.width, source.height)),
     );
-    expect(Math.abs(thumbnail.width! / thumbnail.height! - source.width! / source.height!)).toBeLessThan(
+    expect(Math.abs(thumbnail.width / thumbnail.height - source.width / source.height)).toBeLessThan(
       0.05,
     );
   });
