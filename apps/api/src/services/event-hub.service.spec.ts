@@ -43,7 +43,7 @@ describe('EventHubService (real PostgreSQL LISTEN/NOTIFY and event log)', () => 
       label,
       audience,
     ]);
-    return (await bed.get(EventRepository).latestId());
+    return await bed.get(EventRepository).latestId();
   };
   const labels = (sink: { sent: StoredEvent[] }) => sink.sent.map((event) => event.data.label);
 

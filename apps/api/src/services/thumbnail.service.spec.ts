@@ -38,9 +38,7 @@ describe('ThumbnailService (real S3 server, real images)', () => {
     expect(Math.max(thumbnail.width, thumbnail.height)).toBe(
       Math.min(THUMBNAIL_SIDE, Math.max(source.width, source.height)),
     );
-    expect(Math.abs(thumbnail.width / thumbnail.height - source.width / source.height)).toBeLessThan(
-      0.05,
-    );
+    expect(Math.abs(thumbnail.width / thumbnail.height - source.width / source.height)).toBeLessThan(0.05);
   });
 
   it('renders once: a thumbnail made before is answered without reading the image again', async () => {
