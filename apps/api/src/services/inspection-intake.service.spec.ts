@@ -1,11 +1,14 @@
-import { AWAITING_MODEL_REASON } from '@linescope/db';
+import { AWAITING_MODEL_REASON, DatabaseTransactions, InspectionRepository } from '@linescope/db';
 import { VerdictRecorder } from '@linescope/inspections';
+import { S3ObjectStore } from '@linescope/storage';
+import pino from 'pino';
 import { randomUUID } from 'node:crypto';
 import { type CameraPrincipal } from '../auth/principals';
 import { InferenceClient } from '../inference/inference.client';
 import { CameraRepository } from '../repositories/camera.repository';
 import { datasetImages } from '../../../../test/support/datasets';
 import { type HttpStub, startHttpStub } from '../../../../test/support/http-stub';
+import { freePort } from '../../../../test/support/ports';
 import {
   apiErrorOf,
   createServiceTestBed,
@@ -127,6 +130,32 @@ describe('InspectionIntakeService (real PostgreSQL, queue, S3 and images)', () =
       error: 'database_unavailable',
     });
     expect(await stored()).toEqual(before);
+  });
+
+  it('answers 503 storage_unavailable when the object store does not answer, recording no row', async () => {
+    const unreachable = new S3ObjectStore({
+      endpoint: { endPoint: '127.0.0.1', port: await freePort(), useSSL: false },
+      bucket: 'linescope-test',
+      accessKey: 'S3RVER',
+      secretKey: 'S3RVER',
+    });
+    const withoutStorage = new InspectionIntakeService(
+      bed.get(InspectionRepository),
+      bed.get(DatabaseTransactions),
+      bed.get(VerdictRecorder),
+      bed.queue!,
+      bed.get(InferenceClient),
+      unreachable,
+      bed.config,
+      pino({ level: 'silent' }),
+      bed.get(CameraLastSeen),
+    );
+    const cam = await camera('async');
+    expect(await apiErrorOf(withoutStorage.ingest(cam, upload(CRACK.bytes)))).toEqual({
+      status: 503,
+      error: 'storage_unavailable',
+    });
+    expect(await rowsOf(cam.cameraId)).toEqual([]);
   });
 
   it('on a sync line answers 201 with the verdict the inference service gave, recorded on the row', async () => {
