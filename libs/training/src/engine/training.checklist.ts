@@ -6,6 +6,7 @@ import { type EpochRecord, type Finding } from '../checklist/finding.types';
 import { checkInitialLoss } from '../checklist/initial-loss.check';
 import { analyzeLrRange, lrRangeRates, type LrRangePoint } from '../checklist/lr-range.check';
 import { checkOverfit, type OverfitStep } from '../checklist/overfit.check';
+import { stratifiedSample } from '../checklist/stratified.sample';
 import { createRng, deriveSeed } from '../random/rng';
 import { createSchedule } from '../schedules/lr.schedule';
 import { chunkBatches, disposeBatch, makeBatch, stepsPerEpoch } from './batch.pipeline';
@@ -161,12 +162,20 @@ async function overfitFindings(ctx: RunContext, initial: tf.NamedTensorMap): Pro
   }
 }
 
-/** Accuracy of the memorising model on up to 128 validation images (batch statistics, as it was trained). */
+/** Validation images the held-out check scores: a seeded draw with every class in proportion (the split is ordered by label). */
+const HELD_OUT_SAMPLE = 128;
+
+/** Accuracy of the memorising model on a stratified sample of validation images (batch statistics, as it was trained). */
 async function heldOutAccuracy(
   ctx: RunContext,
   model: tfl.LayersModel,
 ): Promise<{ accuracy: number; labels: number[] }> {
-  const indices = ctx.dataset.split.validation.slice(0, 128);
+  const indices = stratifiedSample(
+    ctx.dataset.split.validation,
+    (index) => ctx.source.labels[index],
+    HELD_OUT_SAMPLE,
+    deriveSeed(ctx.config.seed, 'held-out-sample'),
+  );
   let correct = 0;
   for (const chunk of chunkBatches(indices, ctx.config.batchSize)) {
     const batch = makeBatch(ctx.source, chunk);
