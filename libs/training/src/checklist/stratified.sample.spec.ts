@@ -5,10 +5,13 @@ const ordered = [...Array<number>(300).fill(0), ...Array<number>(60).fill(1), ..
 const indices = ordered.map((_, i) => i);
 const labelOf = (index: number) => ordered[index];
 const countByClass = (picked: number[]) =>
-  picked.reduce((counts, index) => {
-    counts[labelOf(index)]++;
-    return counts;
-  }, [0, 0, 0]);
+  picked.reduce(
+    (counts, index) => {
+      counts[labelOf(index)]++;
+      return counts;
+    },
+    [0, 0, 0],
+  );
 
 describe('stratifiedSample', () => {
   it('draws every class in proportion where the first images of a label-ordered split are all one class', () => {

@@ -5,6 +5,7 @@ import { compareCandidates, type CandidateRun } from '../checklist/candidates.co
 import { type EpochRecord, type Finding } from '../checklist/finding.types';
 import { checkInitialLoss } from '../checklist/initial-loss.check';
 import { analyzeLrRange, lrRangeRates, type LrRangePoint } from '../checklist/lr-range.check';
+import { formatLoss, formatLr, formatPercent } from '../checklist/finding.format';
 import { checkOverfit, type OverfitStep } from '../checklist/overfit.check';
 import { stratifiedSample } from '../checklist/stratified.sample';
 import { createRng, deriveSeed } from '../random/rng';
@@ -251,7 +252,17 @@ async function lrRangeFinding(ctx: RunContext): Promise<Finding & { evidence: Fi
     optimizer.dispose();
   }
   const { check, status, message, evidence } = analyzeLrRange(points);
-  return { check, status, message, evidence: { ...evidence, applied: options.apply } };
+  const proposed = typeof evidence.suggestedLr === 'number';
+  const action =
+    options.apply && proposed
+      ? `applied: the run trains at ${formatLr(evidence.suggestedLr as number)}`
+      : `reported only: the run trains at schedule.lr ${formatLr(config.schedule.lr)}${proposed ? ' (checklist.lrRange.apply takes the proposal)' : ''}`;
+  return {
+    check,
+    status,
+    message: `${message}; ${action}`,
+    evidence: { ...evidence, applied: options.apply && proposed, configuredLr: config.schedule.lr },
+  };
 }
 
 function withLearningRate(config: TrainingConfig, lr: number): TrainingConfig {
@@ -341,10 +352,16 @@ async function candidatesFinding(
       check: 'candidates',
       status: best ? 'pass' : 'fail',
       message: best
-        ? `best of ${ranked.length} candidates after ${options.epochs} epoch(s): "${best.name}" (${options.metric} ${winner.score.toFixed(4)}); confirm with the full run`
-        : 'every candidate diverged: lower the learning rates',
+        ? `best of ${ranked.length} candidates after ${options.epochs} epoch(s): "${best.name}" (${ranked.map((r) => `${r.name} ${scoreText(options.metric, r.score)}`).join(', ')}), expected one clearly ahead; the run trains with "${best.name}"`
+        : 'every candidate diverged, expected at least one finite run: lower the learning rates; the run trains with its own settings',
       evidence,
     },
     best,
   };
+}
+
+function scoreText(metric: 'valAcc' | 'valLoss', score: number): string {
+  return metric === 'valAcc'
+    ? `validation accuracy ${formatPercent(score)}`
+    : `validation loss ${formatLoss(score)}`;
 }

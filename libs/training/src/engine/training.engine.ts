@@ -307,7 +307,9 @@ export async function train(configInput: unknown, deps: TrainDeps = {}): Promise
     }
 
     if (config.checklist.curves.enabled) {
-      for (const finding of readCurves(history.map(toEpochRecord))) {
+      // Read where the kept weights were: early stopping restored its best epoch.
+      const keptEpoch = config.earlyStopping.enabled && bestWeights ? earlyStopping.bestEpoch : null;
+      for (const finding of readCurves(history.map(toEpochRecord), { keptEpoch })) {
         findings = [...findings, finding];
         log(`checklist ${finding.check}: ${finding.status} - ${finding.message}`);
         await hooks.onFinding?.(finding);
