@@ -171,12 +171,15 @@ async function heldOutAccuracy(
   ctx: RunContext,
   model: tfl.LayersModel,
 ): Promise<{ accuracy: number; labels: number[] }> {
-  const indices = stratifiedSample(
+  const sample = stratifiedSample(
     ctx.dataset.split.validation,
     (index) => ctx.source.labels[index],
     HELD_OUT_SAMPLE,
     deriveSeed(ctx.config.seed, 'held-out-sample'),
   );
+  // Shuffled, so every batch mixes the classes: the model normalises with batch statistics, which would erase
+  // what tells the classes apart in a batch of one class.
+  const indices = createRng(deriveSeed(ctx.config.seed, 'held-out-order')).shuffle(sample);
   let correct = 0;
   for (const chunk of chunkBatches(indices, ctx.config.batchSize)) {
     const batch = makeBatch(ctx.source, chunk);
