@@ -320,6 +320,11 @@ describe('train', () => {
       }),
     );
     result.model.dispose();
+    // The run's split by image id: disjoint, covering every image given.
+    const ids = [...result.split.train, ...result.split.validation, ...result.split.test].map((m) => m.id);
+    expect(new Set(ids)).toEqual(new Set(two.map((s) => s.path)));
+    expect(ids).toHaveLength(300);
+    expect(result.split.validation).toHaveLength(270);
     const heldOut = result.findings.find((f) => f.check === 'overfit-held-out');
     expect(heldOut?.evidence).toMatchObject({ heldOutCount: 128, heldOutClasses: 2, majorityRate: 0.5 });
     expect(heldOut?.status).toBe('pass');
