@@ -348,5 +348,14 @@ describe('trainer app', () => {
     await waitFor(async () => (await job(id)).status === 'failed', 60_000, 'the job failed', trainer);
     expect((await job(id)).error).toMatch(/not enough reviewed inspections/);
     expect((await job(id)).attempt).toBe(1);
+
+    // A pretrained folder outside the training roots (a row written around the API) is refused by the trainer too.
+    const outside = await createJob(
+      { kind: 'folder', path: path.join(DATASETS, 'magnetic-tile') },
+      tinyTraining(1, { fineTune: { pretrained: { kind: 'folder', path: DATASETS } } }),
+    );
+    await waitFor(async () => (await job(outside)).status === 'failed', 60_000, 'the job failed', trainer);
+    expect((await job(outside)).error).toMatch(/^pretrained_outside_roots: /);
+    expect((await job(outside)).attempt).toBe(1);
   }, 90_000);
 });
