@@ -37,7 +37,7 @@ describe('analyzeLrRange', () => {
     expect(finding.evidence.diverged).toBe(true);
     expect(finding.smoothedLoss.length).toBeGreaterThan(80);
     expect(finding.message).toMatch(
-      /^suggested lr \d\.\de-\d, a decade below the minimum loss at \d\.\de-\d \(loss \d\.\d\d → /,
+      /^suggested lr \d\.\de-\d, a decade below the minimum loss at \d\.\de-\d \(loss [\d.]+ → [\d.]+; /,
     );
   });
 
