@@ -145,6 +145,18 @@ describe('trainer app', () => {
     }
     expect(await store.exists(`checkpoints/${id}/checkpoint.json`)).toBe(false);
 
+    // split.json names the images of each split: disjoint, together the whole (limited) dataset.
+    const split = JSON.parse((await store.get(`${model.artifact_key}split.json`)).toString()) as Record<
+      'train' | 'validation' | 'test',
+      { id: string; className: string }[]
+    > & { datasetSha256: string };
+    expect(split.datasetSha256).toBe(model.dataset_fingerprint);
+    const ids = [...split.train, ...split.validation, ...split.test].map((m) => m.id);
+    expect(ids).toHaveLength(60);
+    expect(new Set(ids).size).toBe(60);
+    expect(split.test.length).toBeGreaterThan(0);
+    for (const member of split.test) expect(member.id.startsWith(`${member.className}/`)).toBe(true);
+
     // The ONNX export sits beside the TensorFlow.js artifact, and an int8 variant carries its measured cost.
     expect(model.onnx_key).toBe(`${model.artifact_key}model.onnx`);
     expect(artifact.manifest.onnxKey).toBe(model.onnx_key);
@@ -336,5 +348,14 @@ describe('trainer app', () => {
     await waitFor(async () => (await job(id)).status === 'failed', 60_000, 'the job failed', trainer);
     expect((await job(id)).error).toMatch(/not enough reviewed inspections/);
     expect((await job(id)).attempt).toBe(1);
+
+    // A pretrained folder outside the training roots (a row written around the API) is refused by the trainer too.
+    const outside = await createJob(
+      { kind: 'folder', path: path.join(DATASETS, 'magnetic-tile') },
+      tinyTraining(1, { fineTune: { pretrained: { kind: 'folder', path: DATASETS } } }),
+    );
+    await waitFor(async () => (await job(outside)).status === 'failed', 60_000, 'the job failed', trainer);
+    expect((await job(outside)).error).toMatch(/^pretrained_outside_roots: /);
+    expect((await job(outside)).attempt).toBe(1);
   }, 90_000);
 });

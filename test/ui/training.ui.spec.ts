@@ -127,6 +127,8 @@ describe('training pages (browser)', () => {
     const first = await cards.first().textContent();
     for (const part of ['Measured', 'Expected', 'What it means', 'What to do', 'The run'])
       expect(first).toContain(part);
+    // Every number on the cards is rounded (percentages to 1 decimal, losses to 3 significant digits).
+    expect((await cards.allTextContents()).join('\n')).not.toMatch(/\d\.\d{5,}/);
     expect(await page.getByTestId('log-tail').textContent()).toContain('epoch 6/6');
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, '34-training-job-done');

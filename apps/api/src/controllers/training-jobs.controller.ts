@@ -43,7 +43,7 @@ export class TrainingJobsController {
   @ApiErrors([
     400,
     'invalid_config (details.fields: message per key path), invalid_dataset, dataset_not_found, ' +
-      'dataset_outside_roots, teacher_not_found, invalid_teacher, invalid_request',
+      'dataset_outside_roots, pretrained_outside_roots, pretrained_not_found, teacher_not_found, invalid_teacher, invalid_request',
   ])
   create(
     @Body() body: CreateTrainingJobDto,

@@ -93,15 +93,38 @@ export class TrainingCatalogService {
    * leaves the roots is refused (400), so is a missing folder.
    */
   async resolveFolder(given: string): Promise<string> {
+    return this.resolveInsideRoots(given, {
+      outside: 'dataset_outside_roots',
+      notFound: 'dataset_not_found',
+      what: 'dataset folder',
+      hint: 'give a folder name listed by GET /api/v1/training/datasets',
+      notFoundHint: 'GET /api/v1/training/datasets lists them',
+    });
+  }
+
+  /** `fineTune.pretrained`'s folder, confined like datasets: a saved model under the training roots. */
+  async resolvePretrained(given: string): Promise<string> {
+    return this.resolveInsideRoots(given, {
+      outside: 'pretrained_outside_roots',
+      notFound: 'pretrained_not_found',
+      what: 'pretrained model folder',
+      hint: 'put the saved model (model.json and its weights) in a folder under one of them',
+      notFoundHint: 'give the folder of a saved model (model.json and its weights) under one of them',
+    });
+  }
+
+  private async resolveInsideRoots(
+    given: string,
+    errors: { outside: string; notFound: string; what: string; hint: string; notFoundHint: string },
+  ): Promise<string> {
     const roots = await Promise.all(
       this.config.trainingDataRoots.map((root) => realpath(root).catch(() => path.resolve(root))),
     );
     const outside = () =>
       new ApiError(
         400,
-        'dataset_outside_roots',
-        `"${given}" is outside the training data roots (${this.config.trainingDataRoots.join(', ')}); ` +
-          'give a folder name listed by GET /api/v1/training/datasets',
+        errors.outside,
+        `"${given}" is outside the training data roots (${this.config.trainingDataRoots.join(', ')}); ${errors.hint}`,
       );
     const under = (dirs: string[], real: string) =>
       dirs.some((root) => real === root || real.startsWith(root + path.sep));
@@ -125,9 +148,9 @@ export class TrainingCatalogService {
     }
     throw new ApiError(
       400,
-      'dataset_not_found',
-      `no dataset folder "${given}" under the training data roots (${this.config.trainingDataRoots.join(', ')}); ` +
-        'GET /api/v1/training/datasets lists them',
+      errors.notFound,
+      `no ${errors.what} "${given}" under the training data roots (${this.config.trainingDataRoots.join(', ')}); ` +
+        errors.notFoundHint,
     );
   }
 

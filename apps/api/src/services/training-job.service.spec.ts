@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, realpath, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type UserPrincipal } from '../auth/principals';
@@ -25,6 +25,9 @@ describe('TrainingJobService (real PostgreSQL and job queue)', () => {
     root = await mkdtemp(path.join(tmpdir(), 'ls-training-root-'));
     outside = await mkdtemp(path.join(tmpdir(), 'ls-training-outside-'));
     await mkdir(path.join(root, 'tiles'));
+    await mkdir(path.join(root, 'backbones', 'mobilenet'), { recursive: true });
+    // A link inside a root that leads out of it.
+    await symlink(outside, path.join(root, 'escape'));
     bed = await createServiceTestBed([TrainingJobService, TrainingCatalogService, TrainingDataRepository], {
       env: { TRAINING_DATA_ROOTS: root },
       queue: true,
@@ -152,6 +155,38 @@ describe('TrainingJobService (real PostgreSQL and job queue)', () => {
         service.create({ dataset: { kind: 'folder', path: path.join(root, 'nope') }, config: VALID }, actor),
       ),
     ).toEqual({ status: 400, error: 'dataset_not_found' });
+  });
+
+  it('takes a fineTune.pretrained folder only under the training roots, and keeps its real path', async () => {
+    const withPretrained = (given: string) => ({
+      ...VALID,
+      fineTune: { pretrained: { kind: 'folder', path: given } },
+    });
+    const before = await counts();
+    for (const [given, error] of [
+      [outside, 'pretrained_outside_roots'],
+      [path.join(root, '..', path.basename(outside)), 'pretrained_outside_roots'],
+      [path.join(root, 'escape'), 'pretrained_outside_roots'],
+      ['escape', 'pretrained_outside_roots'],
+      [path.join(root, 'backbones', 'missing'), 'pretrained_not_found'],
+    ] as const) {
+      expect(
+        await apiErrorOf(
+          service.create({ dataset: { kind: 'reviews' }, config: withPretrained(given) }, actor),
+        ),
+      ).toEqual({ status: 400, error });
+    }
+    expect(await counts()).toEqual(before);
+
+    const created = await service.create(
+      { dataset: { kind: 'reviews' }, config: withPretrained('backbones/mobilenet') },
+      actor,
+    );
+    const [row]: { config: { training: { fineTune: { pretrained: { path: string } } } } }[] =
+      await bed.dataSource.query(`SELECT config FROM training_jobs WHERE id = $1`, [created.id]);
+    expect(row.config.training.fineTune.pretrained.path).toBe(
+      path.join(await realpath(root), 'backbones', 'mobilenet'),
+    );
   });
 
   it('cancels a queued job once; a finished or unknown job is refused', async () => {

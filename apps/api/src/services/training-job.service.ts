@@ -47,6 +47,7 @@ export class TrainingJobService {
   async create(input: CreateTrainingJobDto, actor: UserPrincipal): Promise<TrainingJobDto> {
     const dataset = await this.checkDataset(input.dataset);
     checkTrainingConfig(input.config);
+    const config = await this.confinePretrained(input.config);
     return this.transactions.run(async (tx) => {
       if (input.teacherId) {
         const teacher = await tx.get(ModelVersionRepository).findById(input.teacherId);
@@ -54,7 +55,7 @@ export class TrainingJobService {
         if (teacher.architecture === 'vit')
           throw new ApiError(400, 'invalid_teacher', 'the teacher must be a CNN (MobileNetV2 or ResNet)');
       }
-      const request: TrainingJobRequest = { dataset, training: input.config };
+      const request: TrainingJobRequest = { dataset, training: config };
       const job = await tx.get(TrainingJobRepository).create({
         config: request as unknown as Record<string, unknown>,
         labelSetId: dataset.kind === 'labelSet' ? (dataset.labelSetId ?? null) : null,
@@ -108,6 +109,15 @@ export class TrainingJobService {
       });
       return mapTrainingJob(job);
     });
+  }
+
+  /** A `fineTune.pretrained` folder must lie under the training roots, like a dataset; its real path is kept. */
+  private async confinePretrained(training: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const fineTune = training.fineTune as { pretrained?: { kind: string; path?: string } } | undefined;
+    const pretrained = fineTune?.pretrained;
+    if (pretrained?.kind !== 'folder' || pretrained.path === undefined) return training;
+    const real = await this.catalog.resolvePretrained(pretrained.path);
+    return { ...training, fineTune: { ...fineTune, pretrained: { ...pretrained, path: real } } };
   }
 
   private async checkDataset(dataset: DatasetSelectionDto): Promise<DatasetSelectionDto> {

@@ -150,6 +150,26 @@ describe('parseTrainArgs', () => {
     expect(() => parseTrainArgs(argv, {}, NOW)).toThrow(message);
   });
 
+  it('takes the test and validation shares as flags; train gets the rest, also over a config file', () => {
+    const split = (argv: string[], base = {}) =>
+      resolveTrainingConfig(parseTrainArgs(['--data', '/d', ...argv], base, NOW)!.config).data.split;
+    expect(split([])).toEqual({ train: 0.7, validation: 0.15, test: 0.15 });
+    expect(split(['--test-fraction', '0.2'])).toEqual({ train: 0.65, validation: 0.15, test: 0.2 });
+    expect(split(['--test-fraction', '0.25', '--validation-fraction', '0.1'])).toEqual({
+      train: 0.65,
+      validation: 0.1,
+      test: 0.25,
+    });
+    const base = { data: { split: { train: 0.8, validation: 0.1, test: 0.1 } } };
+    expect(split(['--test-fraction', '0.3'], base)).toEqual({ train: 0.6, validation: 0.1, test: 0.3 });
+    expect(() => parseTrainArgs(['--data', '/d', '--test-fraction', '1.5'], {}, NOW)).toThrow(
+      /--test-fraction must be between 0 and 1/,
+    );
+    expect(() =>
+      parseTrainArgs(['--data', '/d', '--test-fraction', '0.5', '--validation-fraction', '0.5'], {}, NOW),
+    ).toThrow(/leave nothing to train on/);
+  });
+
   it('refuses --pooling for a model without that choice', () => {
     expect(() => parseTrainArgs(['--data', '/d', '--arch', 'vit', '--pooling', 'max'], {}, NOW)).toThrow(
       /--pooling applies to --arch resnet/,

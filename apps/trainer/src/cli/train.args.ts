@@ -44,6 +44,8 @@ data
   --ok-classes <a,b>         classes meaning "good part" (default ok)
   --limit-per-class <n>      keep at most n images per class (seeded)
   --seed <n>                 seed of the split, order, augmentation (default 0)
+  --test-fraction <f>        share of each class held out for the final test (default 0.15)
+  --validation-fraction <f>  share for validation: early stopping, curves (default 0.15); train takes the rest
 model
   --arch <a>                 resnet10 | resnet18 | resnet34 | resnet50 | mobilenetv2 | vit (default resnet18)
   --width <n>                ResNet stem width (default 64)
@@ -165,6 +167,8 @@ const FLAGS = {
   'ok-classes': { type: 'string' },
   'limit-per-class': { type: 'string' },
   seed: { type: 'string' },
+  'test-fraction': { type: 'string' },
+  'validation-fraction': { type: 'string' },
   arch: { type: 'string' },
   width: { type: 'string' },
   pooling: { type: 'string' },
@@ -275,6 +279,28 @@ export function parseTrainArgs(
   set(data, 'okClassNames', str('ok-classes')?.split(',').filter(Boolean));
   set(data, 'limitPerClass', num('limit-per-class'));
   set(config, 'seed', num('seed'));
+  const test = num('test-fraction');
+  const validation = num('validation-fraction');
+  if (test !== undefined || validation !== undefined) {
+    for (const [flag, value] of [
+      ['test-fraction', test],
+      ['validation-fraction', validation],
+    ] as const) {
+      if (value !== undefined && !(value > 0 && value < 1))
+        throw new CliUsageError(`--${flag} must be between 0 and 1 (exclusive), got ${value}`);
+    }
+    // Train takes what the two leave (a share from --config would no longer add up).
+    const { train: _train, ...given } = (data.split ?? {}) as Json;
+    const split: Json = {
+      ...given,
+      ...(test === undefined ? {} : { test }),
+      ...(validation === undefined ? {} : { validation }),
+    };
+    data.split = split;
+    const left = 1 - Number(split.test ?? 0.15) - Number(split.validation ?? 0.15);
+    if (!(left > 1e-9))
+      throw new CliUsageError('--test-fraction and --validation-fraction leave nothing to train on');
+  }
 
   const arch = str('arch');
   if (arch !== undefined || config.model === undefined) config.model = modelFor(arch ?? 'resnet18');

@@ -48,7 +48,7 @@ describe('train CLI', () => {
     const stdout = capture();
     const stderr = capture();
     const code = await runTrainCli(
-      [...common, out, '--arch', 'resnet10', '--width', '8', '--name', 'teacher'],
+      [...common, out, '--arch', 'resnet10', '--width', '8', '--name', 'teacher', '--test-fraction', '0.25'],
       {
         stdout: stdout.stream,
         stderr: stderr.stream,
@@ -67,6 +67,14 @@ describe('train CLI', () => {
     };
     expect(config).toMatchObject({ epochs: 2, model: { arch: 'resnet' } });
     expect((await readFile(path.join(modelDir, 'charts', 'loss.png'))).subarray(1, 4).toString()).toBe('PNG');
+    const split = JSON.parse(await readFile(path.join(modelDir, 'split.json'), 'utf8')) as Record<
+      'train' | 'validation' | 'test',
+      { id: string }[]
+    >;
+    const ids = [...split.train, ...split.validation, ...split.test].map((m) => m.id);
+    expect(new Set(ids).size).toBe(48);
+    // --test-fraction 0.25 of 8 images per class, 6 classes.
+    expect(split.test).toHaveLength(12);
     const { manifest, model } = await loadModelArtifact(new FsObjectStore(out), 'models/teacher');
     expect(manifest.classNames).toHaveLength(6);
     model.dispose();

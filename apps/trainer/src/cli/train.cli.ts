@@ -83,6 +83,7 @@ export async function runTrainCli(argv: readonly string[], io: CliIo): Promise<n
     await store.put(`${prefix}evaluation.json`, json(result.evaluation), { contentType: 'application/json' });
     await store.put(`${prefix}findings.json`, json(result.findings), { contentType: 'application/json' });
     await store.put(`${prefix}history.json`, json(result.history), { contentType: 'application/json' });
+    await store.put(`${prefix}split.json`, json(result.split), { contentType: 'application/json' });
     for (const [name, png] of Object.entries(result.charts) as [string, Buffer | null][]) {
       if (png) await store.put(`${prefix}charts/${name}.png`, png, { contentType: 'image/png' });
     }

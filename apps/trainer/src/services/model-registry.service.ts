@@ -118,6 +118,10 @@ export class ModelRegistryService {
       metrics: { ...result.manifest.metrics, ...extraMetrics },
       ...(onnxKey ? { onnxKey } : {}),
     });
+    // Which images trained, validated and tested it: the provenance of every measured number.
+    await this.store.put(`${prefix}split.json`, Buffer.from(`${JSON.stringify(result.split, null, 2)}\n`), {
+      contentType: 'application/json',
+    });
     for (const chart of ['loss', 'accuracy', 'learningRate', 'roc'] as const) {
       const png = result.charts[chart];
       if (png) await this.store.put(`${prefix}charts/${chart}.png`, png, { contentType: 'image/png' });

@@ -20,6 +20,7 @@ import {
   train,
 } from '@linescope/training/engine';
 import { randomUUID } from 'node:crypto';
+import { realpath } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { type Logger } from 'pino';
@@ -140,6 +141,7 @@ export class TrainingRunnerService {
       data: { ...(training.data ?? {}), source },
       ...(await this.distillationFor(job, request)),
     };
+    await this.checkPretrainedInsideRoots(training);
     const { hooks, stop } = this.hooksFor(job.id);
     try {
       const result = await train(config, {
@@ -152,6 +154,26 @@ export class TrainingRunnerService {
     } finally {
       await stop();
     }
+  }
+
+  /**
+   * The API confined `fineTune.pretrained` to the training roots; a job row written another way (or a root moved
+   * since) is checked again here, by the folder's real path, before anything is read from it.
+   */
+  private async checkPretrainedInsideRoots(training: Record<string, unknown>): Promise<void> {
+    const pretrained = (training.fineTune as { pretrained?: { kind?: string; path?: string } } | undefined)
+      ?.pretrained;
+    if (pretrained?.kind !== 'folder' || typeof pretrained.path !== 'string') return;
+    const real = await realpath(pretrained.path).catch(() => null);
+    if (real === null)
+      throw new PermanentJobError(`pretrained_not_found: no pretrained model folder "${pretrained.path}"`);
+    const roots = await Promise.all(
+      this.config.trainingDataRoots.map((root) => realpath(root).catch(() => path.resolve(root))),
+    );
+    if (!roots.some((root) => real === root || real.startsWith(root + path.sep)))
+      throw new PermanentJobError(
+        `pretrained_outside_roots: "${pretrained.path}" is outside the training data roots (${this.config.trainingDataRoots.join(', ')})`,
+      );
   }
 
   private async resolveData(job: TrainingJobEntity, request: TrainingJobRequest) {

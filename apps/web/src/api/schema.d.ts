@@ -1888,18 +1888,20 @@ export interface components {
                     okClassNames: string[];
                     /**
                      * @description Shares of the images for training, validation (early stopping) and the final test; they sum to 1
-                     * @default {
-                     *       "train": 0.7,
-                     *       "validation": 0.15,
-                     *       "test": 0.15
-                     *     }
+                     * @default {}
                      */
                     split: {
-                        /** @description Share for training */
-                        train: number;
-                        /** @description Share for validation (early stopping, curves) */
+                        /** @description Share for training; default what validation and test leave */
+                        train?: number;
+                        /**
+                         * @description Share for validation (early stopping, curves)
+                         * @default 0.15
+                         */
                         validation: number;
-                        /** @description Share for the final test */
+                        /**
+                         * @description Share for the final test
+                         * @default 0.15
+                         */
                         test: number;
                     };
                     /** @description Keep at most this many images of each class (seeded draw), for quick runs; all when absent */
@@ -6782,7 +6784,7 @@ export interface operations {
                     "application/json": components["schemas"]["TrainingJobDto"];
                 };
             };
-            /** @description invalid_config (details.fields: message per key path), invalid_dataset, dataset_not_found, dataset_outside_roots, teacher_not_found, invalid_teacher, invalid_request */
+            /** @description invalid_config (details.fields: message per key path), invalid_dataset, dataset_not_found, dataset_outside_roots, pretrained_outside_roots, pretrained_not_found, teacher_not_found, invalid_teacher, invalid_request */
             400: {
                 headers: {
                     [name: string]: unknown;

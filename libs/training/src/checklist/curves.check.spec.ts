@@ -132,6 +132,40 @@ describe('readCurves', () => {
     expect(findings[0].message).toContain('train longer');
   });
 
+  it('reads the epoch early stopping kept, not the last one', () => {
+    const run = curves({
+      trainLoss: [2.0, 1.0, 0.4, 0.15, 0.06, 0.02],
+      valLoss: [2.1, 1.1, 0.45, 0.2, 0.35, 0.6],
+      trainAcc: [0.3, 0.7, 0.9, 0.96, 0.99, 1.0],
+      valAcc: [0.3, 0.68, 0.88, 0.95, 0.9, 0.85],
+      lr: [0.1, 0.08, 0.05, 0.03, 0.01, 0.005],
+    });
+    expect(readCurves(run).map((f) => f.check)).toEqual(['curves.overfitting']);
+    const kept = readCurves(run, { keptEpoch: 3 });
+    expect(kept.map((f) => f.check)).toEqual(['curves.healthy']);
+    expect(kept[0].evidence).toMatchObject({ trainAcc: 0.96, valAcc: 0.95, keptEpoch: 3, epochs: 6 });
+    expect(kept[0].message).toBe(
+      'train accuracy 96.0%, validation 95.0% at epoch 3, expected a falling loss, a gap under 10.0% and ≥ 90.0%: ' +
+        'the curves look healthy; read at epoch 3 of 5, whose weights early stopping kept',
+    );
+  });
+
+  it('rounds the numbers it prints', () => {
+    const findings = readCurves(
+      curves({
+        trainLoss: [1.8123456, 1.6, 1.45, 1.3, 1.2],
+        trainAcc: [0.3, 0.4, 0.5, 0.55, 0.6123456],
+        valAcc: [0.3, 0.39, 0.48, 0.54, 0.5812345],
+        lr: [0.003, 0.003, 0.003, 0.003, 0.003],
+      }),
+    );
+    const underfitting = findings.find((f) => f.check === 'curves.underfitting');
+    expect(underfitting?.message).toContain(
+      'train accuracy 61.2%, validation 58.1% at epoch 4, expected ≥ 90.0%',
+    );
+    expect(findings.map((f) => f.message).join(' ')).not.toMatch(/\d\.\d{4,}/);
+  });
+
   it('asks for more epochs when given fewer than two', () => {
     expect(readCurves(curves({ trainLoss: [2.3] }))[0]).toMatchObject({ check: 'curves', status: 'warn' });
   });

@@ -1,3 +1,4 @@
+import { formatLoss, formatLr, formatPercent } from './finding.format';
 import { evidenceNumber, type EpochRecord, type Finding } from './finding.types';
 
 export interface CurveReadingOptions {
@@ -19,9 +20,19 @@ export interface CurveReadingOptions {
   valLossRise?: number;
   /** Train accuracy below which a run without a gap is too weak. Default 0.9. */
   targetAccuracy?: number;
+  /**
+   * The epoch whose weights the run kept (early stopping restores the best one). The model is read there: the
+   * plateau, the gap and the accuracy come from the epochs up to it. Default the last epoch.
+   */
+  keptEpoch?: number | null;
 }
 
-const DEFAULTS: Required<CurveReadingOptions> = {
+type Reading = Required<Omit<CurveReadingOptions, 'keptEpoch'>> & {
+  /** What the recipe did, said at the end of every finding. */
+  outcome: string;
+};
+
+const DEFAULTS: Required<Omit<CurveReadingOptions, 'keptEpoch'>> = {
   explodeFactor: 1.5,
   spikeFactor: 3,
   flatTolerance: 0.02,
@@ -40,30 +51,47 @@ const DEFAULTS: Required<CurveReadingOptions> = {
  * finding per diagnosis, or a single "healthy" pass.
  */
 export function readCurves(epochs: readonly EpochRecord[], options: CurveReadingOptions = {}): Finding[] {
-  const o = { ...DEFAULTS, ...options };
   if (epochs.length < 2) {
     return [
       {
         check: 'curves',
         status: 'warn',
-        message: 'need at least 2 epochs to read curves',
+        message: `${epochs.length} epoch(s) logged, expected at least 2 to read curves; not judged`,
         evidence: { epochs: epochs.length },
       },
     ];
   }
+  const last = epochs[epochs.length - 1];
+  const keptIndex = epochs.findIndex((e) => e.epoch === options.keptEpoch);
+  const upToKept = keptIndex === -1 ? epochs : epochs.slice(0, keptIndex + 1);
+  const kept = upToKept[upToKept.length - 1];
+  const outcome =
+    kept === last
+      ? `read at the last epoch (${last.epoch}), whose weights the run kept`
+      : `read at epoch ${kept.epoch} of ${last.epoch}, whose weights early stopping kept`;
+  const o: Reading = { ...DEFAULTS, ...withoutUndefined(options), outcome };
   const exploding = detectExploding(epochs, o);
   if (exploding) return [exploding];
 
   const findings = [
     detectFlatStart(epochs, o),
-    detectPlateau(epochs, o),
-    detectOverfitting(epochs, o),
-    detectUnderfitting(epochs, o),
+    detectPlateau(upToKept, o),
+    detectOverfitting(upToKept, o),
+    detectUnderfitting(upToKept, o),
   ].filter((f): f is Finding => f !== null);
-  return findings.length > 0 ? findings : [healthy(epochs)];
+  const all = findings.length > 0 ? findings : [healthy(upToKept, o)];
+  return all.map((f) => ({
+    ...f,
+    evidence: { ...f.evidence, keptEpoch: kept.epoch, epochs: epochs.length },
+  }));
 }
 
-function detectExploding(epochs: readonly EpochRecord[], o: Required<CurveReadingOptions>): Finding | null {
+function withoutUndefined(options: CurveReadingOptions): Partial<Reading> {
+  const { keptEpoch: _kept, ...rest } = options;
+  return Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+}
+
+function detectExploding(epochs: readonly EpochRecord[], o: Reading): Finding | null {
   const first = epochs[0].trainLoss;
   let runningMin = Number.POSITIVE_INFINITY;
   for (const e of epochs) {
@@ -74,7 +102,7 @@ function detectExploding(epochs: readonly EpochRecord[], o: Required<CurveReadin
       return {
         check: 'curves.exploding',
         status: 'fail',
-        message: `loss ${nonFinite ? 'became non-finite' : 'exploded'} at epoch ${e.epoch} (lr ${e.lr}): the learning rate is too high; lower it 10x, add warm-up or gradient clipping`,
+        message: `train loss ${nonFinite ? 'became non-finite' : `exploded to ${formatLoss(e.trainLoss)}`} at epoch ${e.epoch} (lr ${formatLr(e.lr)}), expected to stay finite and near its minimum ${formatLoss(runningMin)}: the learning rate is too high; lower it 10x, add warm-up or gradient clipping; ${o.outcome}`,
         evidence: {
           epoch: e.epoch,
           lr: e.lr,
@@ -91,7 +119,7 @@ function detectExploding(epochs: readonly EpochRecord[], o: Required<CurveReadin
   return null;
 }
 
-function detectFlatStart(epochs: readonly EpochRecord[], o: Required<CurveReadingOptions>): Finding | null {
+function detectFlatStart(epochs: readonly EpochRecord[], o: Reading): Finding | null {
   const first = epochs[0].trainLoss;
   const flat = leadingCount(epochs, (e) => e.trainLoss >= (1 - o.flatTolerance) * first);
   if (flat < Math.min(o.flatEpochs, epochs.length)) return null;
@@ -101,13 +129,13 @@ function detectFlatStart(epochs: readonly EpochRecord[], o: Required<CurveReadin
     check: 'curves.flat-start',
     status: neverMoved ? 'fail' : 'warn',
     message: neverMoved
-      ? `train loss never moved in ${epochs.length} epochs: the rate may be far too low, weights frozen, or gradients not flowing`
-      : `train loss stayed flat for ${flat} epochs before falling: an initialisation problem (weight scale, saturated or dead units) or a too-timid warm-up`,
+      ? `train loss ${formatLoss(first)} → ${formatLoss(last)}, never moved in ${epochs.length} epochs, expected to fall from the first epochs: the rate may be far too low, weights frozen, or gradients not flowing; ${o.outcome}`
+      : `train loss ${formatLoss(first)} stayed flat for ${flat} epochs before falling, expected to fall from the first epochs: an initialisation problem (weight scale, saturated or dead units) or a too-timid warm-up; ${o.outcome}`,
     evidence: { flatEpochs: flat, firstTrainLoss: first, finalTrainLoss: last, lrAtStart: epochs[0].lr },
   };
 }
 
-function detectPlateau(epochs: readonly EpochRecord[], o: Required<CurveReadingOptions>): Finding | null {
+function detectPlateau(epochs: readonly EpochRecord[], o: Reading): Finding | null {
   if (epochs.length <= o.plateauWindow) return null;
   const window = epochs.slice(-o.plateauWindow);
   const before = epochs[epochs.length - 1 - o.plateauWindow].trainLoss;
@@ -122,7 +150,7 @@ function detectPlateau(epochs: readonly EpochRecord[], o: Required<CurveReadingO
   return {
     check: 'curves.plateau',
     status: 'warn',
-    message: `train loss improved only ${(improvement * 100).toFixed(2)}% over the last ${o.plateauWindow} epochs at a constant lr ${rates[0]}: decay the rate (step or cosine schedule, or reduce on plateau)`,
+    message: `train loss improved ${formatPercent(improvement)} over the ${o.plateauWindow} epochs to ${epochs[epochs.length - 1].epoch} at a constant lr ${formatLr(rates[0])}, expected ≥ ${formatPercent(o.plateauTolerance)} or a decaying rate: decay the rate (step or cosine schedule, or reduce on plateau); ${o.outcome}`,
     evidence: {
       window: o.plateauWindow,
       relativeImprovement: improvement,
@@ -133,7 +161,7 @@ function detectPlateau(epochs: readonly EpochRecord[], o: Required<CurveReadingO
   };
 }
 
-function detectOverfitting(epochs: readonly EpochRecord[], o: Required<CurveReadingOptions>): Finding | null {
+function detectOverfitting(epochs: readonly EpochRecord[], o: Reading): Finding | null {
   const last = epochs[epochs.length - 1];
   const gap = last.trainAcc - last.valAcc;
   const best = epochs.reduce((b, e) => (e.valLoss < b.valLoss ? e : b));
@@ -144,9 +172,9 @@ function detectOverfitting(epochs: readonly EpochRecord[], o: Required<CurveRead
   return {
     check: 'curves.overfitting',
     status: 'warn',
-    message: `train/validation gap: train accuracy ${last.trainAcc} vs validation ${last.valAcc}${
-      lossDiverging ? `, validation loss up ${(rise * 100).toFixed(1)}% since epoch ${best.epoch}` : ''
-    }: regularise (augmentation, weight decay, dropout), get more data, or stop at epoch ${best.epoch}`,
+    message: `train accuracy ${formatPercent(last.trainAcc)} vs validation ${formatPercent(last.valAcc)} at epoch ${last.epoch}${
+      lossDiverging ? `, validation loss up ${formatPercent(rise)} since epoch ${best.epoch}` : ''
+    }, expected a gap under ${formatPercent(o.gapThreshold)}: overfitting; regularise (augmentation, weight decay, dropout) or get more data; ${o.outcome}`,
     evidence: {
       accuracyGap: gap,
       trainAcc: last.trainAcc,
@@ -159,10 +187,7 @@ function detectOverfitting(epochs: readonly EpochRecord[], o: Required<CurveRead
   };
 }
 
-function detectUnderfitting(
-  epochs: readonly EpochRecord[],
-  o: Required<CurveReadingOptions>,
-): Finding | null {
+function detectUnderfitting(epochs: readonly EpochRecord[], o: Reading): Finding | null {
   const last = epochs[epochs.length - 1];
   const gap = last.trainAcc - last.valAcc;
   if (Math.abs(gap) >= o.gapThreshold || last.trainAcc >= o.targetAccuracy) return null;
@@ -171,9 +196,9 @@ function detectUnderfitting(
   return {
     check: 'curves.underfitting',
     status: 'warn',
-    message: `no gap but low accuracy (train ${last.trainAcc}, validation ${last.valAcc} < ${o.targetAccuracy}): the model is too weak or too briefly trained; ${
+    message: `train accuracy ${formatPercent(last.trainAcc)}, validation ${formatPercent(last.valAcc)} at epoch ${last.epoch}, expected ≥ ${formatPercent(o.targetAccuracy)}: no gap but low accuracy, the model is too weak or too briefly trained; ${
       stillImproving ? 'the loss is still falling, train longer' : 'try a bigger model'
-    }`,
+    }; ${o.outcome}`,
     evidence: {
       trainAcc: last.trainAcc,
       valAcc: last.valAcc,
@@ -184,13 +209,13 @@ function detectUnderfitting(
   };
 }
 
-function healthy(epochs: readonly EpochRecord[]): Finding {
+function healthy(epochs: readonly EpochRecord[], o: Reading): Finding {
   const last = epochs[epochs.length - 1];
   const best = epochs.reduce((b, e) => (e.valLoss < b.valLoss ? e : b));
   return {
     check: 'curves.healthy',
     status: 'pass',
-    message: `curves look healthy: train accuracy ${last.trainAcc}, validation ${last.valAcc}`,
+    message: `train accuracy ${formatPercent(last.trainAcc)}, validation ${formatPercent(last.valAcc)} at epoch ${last.epoch}, expected a falling loss, a gap under ${formatPercent(o.gapThreshold)} and ≥ ${formatPercent(o.targetAccuracy)}: the curves look healthy; ${o.outcome}`,
     evidence: {
       trainAcc: last.trainAcc,
       valAcc: last.valAcc,

@@ -23,6 +23,9 @@ describe('checkInitialLoss', () => {
     expect(high.evidence.expectedLoss).toBeCloseTo(ln6, 12);
     expect(high.evidence.relativeError).toBeCloseTo((9.2 - ln6) / ln6, 12);
     expect(checkInitialLoss(0.2, 6).message).toContain('label leakage');
+    expect(high.message).toMatch(
+      /^initial loss 9\.2, expected ln\(6\) = 1\.79 within 25\.0% \(off by 413\.5%\)/,
+    );
   });
 
   it('gives a weighted loss twice the tolerance', () => {

@@ -1,3 +1,4 @@
+import { formatLoss, formatPercent } from './finding.format';
 import { evidenceNumber, type Finding } from './finding.types';
 
 export interface InitialLossOptions {
@@ -43,14 +44,15 @@ export function checkInitialLoss(
   if (!Number.isFinite(initialLoss)) {
     return finding(
       'fail',
-      `initial loss is ${initialLoss}: check inputs for NaN, a log of 0 in the loss, or labels out of range`,
+      `initial loss is ${initialLoss}, expected ln(${numClasses}) = ${formatLoss(expected)}: check inputs for NaN, a log of 0 in the loss, or labels out of range; the run carried on`,
     );
   }
-  const summary = `initial loss ${initialLoss.toFixed(4)} vs ln(${numClasses}) = ${expected.toFixed(4)}`;
-  if (relativeError <= tolerance) return finding('pass', `${summary}: the model starts unbiased`);
+  const summary = `initial loss ${formatLoss(initialLoss)}, expected ln(${numClasses}) = ${formatLoss(expected)} within ${formatPercent(tolerance)} (off by ${formatPercent(relativeError)})`;
+  if (relativeError <= tolerance)
+    return finding('pass', `${summary}: the model starts unbiased, guessing every class alike`);
   const hint =
     initialLoss > expected
       ? 'the network starts confident and wrong: initialise the last layer so logits start near 0, normalise inputs, check the labels match the images'
       : 'the loss is lower than chance before training: look for label leakage, a loss computed on the wrong tensor, or a bias initialised to class priors (then expect the entropy of the priors)';
-  return finding(relativeError <= 2 * tolerance ? 'warn' : 'fail', `${summary}: ${hint}`);
+  return finding(relativeError <= 2 * tolerance ? 'warn' : 'fail', `${summary}: ${hint}; the run carried on`);
 }

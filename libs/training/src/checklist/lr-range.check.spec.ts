@@ -36,6 +36,9 @@ describe('analyzeLrRange', () => {
     expect(finding.divergedAtLr).toBeLessThanOrEqual(Math.sqrt(10));
     expect(finding.evidence.diverged).toBe(true);
     expect(finding.smoothedLoss.length).toBeGreaterThan(80);
+    expect(finding.message).toMatch(
+      /^suggested lr \d\.\de-\d, a decade below the minimum loss at \d\.\de-\d \(loss [\d.]+ → [\d.]+; /,
+    );
   });
 
   it('gives the same proposal for another noise draw', () => {

@@ -1,3 +1,4 @@
+import { formatLoss, formatLr } from './finding.format';
 import { evidenceNumber, type Finding } from './finding.types';
 
 export interface LrRangePoint {
@@ -100,8 +101,8 @@ export function analyzeLrRange(
   const status = divergedAtLr === null ? 'warn' : 'pass';
   const message =
     divergedAtLr === null
-      ? `loss still ${minIndex === finite.length - 1 ? 'falling' : 'bounded'} at the end of the range (max lr ${points[points.length - 1].lr}): extend the range; tentative lr ${suggestedLr}`
-      : `suggested lr ${suggestedLr} (minimum loss at ${minLossLr}, steepest descent at ${finite[steepestIndex].lr}, diverged at ${divergedAtLr})`;
+      ? `loss ${formatLoss(smoothed[0])} → ${formatLoss(smoothed[minIndex])}, still ${minIndex === finite.length - 1 ? 'falling' : 'bounded'} at the end of the range (max lr ${formatLr(points[points.length - 1].lr)}), expected to diverge within it: extend the range; tentative lr ${formatLr(suggestedLr)}`
+      : `suggested lr ${formatLr(suggestedLr)}, a decade below the minimum loss at ${formatLr(minLossLr)} (loss ${formatLoss(smoothed[0])} → ${formatLoss(smoothed[minIndex])}; steepest descent at ${formatLr(finite[steepestIndex].lr)}, diverged at ${formatLr(divergedAtLr)})`;
   return {
     check: 'lr-range-test',
     status,

@@ -1,3 +1,4 @@
+import { formatLoss, formatPercent } from './finding.format';
 import { evidenceNumber, type Finding } from './finding.types';
 
 export interface OverfitStep {
@@ -52,31 +53,31 @@ export function checkOverfit(history: readonly OverfitStep[], options: OverfitOp
     evidence,
   });
 
+  const expected = `expected accuracy ≥ ${formatPercent(targetAccuracy)} and loss ≤ ${formatLoss(targetLoss)}`;
+  const measured = `accuracy ${formatPercent(last.accuracy)}, loss ${formatLoss(last.loss)} after ${history.length - 1} steps`;
+  const carriedOn = 'the run carried on (the checklist reports, it does not stop a training)';
   if (firstNonFinite) {
     return finding(
       'fail',
-      `loss became ${firstNonFinite.loss} at step ${firstNonFinite.step}: the learning rate is too high (try 10x lower) or the loss takes log(0)`,
+      `loss became ${firstNonFinite.loss} at step ${firstNonFinite.step}, ${expected}: the learning rate is too high (try 10x lower) or the loss takes log(0); ${carriedOn}`,
     );
   }
   const accuracyReached = last.accuracy >= targetAccuracy;
   if (accuracyReached && last.loss <= targetLoss) {
     return finding(
       'pass',
-      `memorised the sample: accuracy ${last.accuracy} and loss ${last.loss.toFixed(4)}`,
+      `memorised the sample: ${measured}, ${expected}: the model, optimiser and labels fit data`,
     );
   }
   if (accuracyReached) {
     return finding(
       'warn',
-      `accuracy ${last.accuracy} reached but loss stayed at ${last.loss.toFixed(4)}: turn off dropout, weight decay, label smoothing and augmentation for this test, or give it more steps`,
+      `${measured}, ${expected}: the accuracy was reached but the loss stayed up; turn off dropout, weight decay, label smoothing and augmentation for this test, or give it more steps; ${carriedOn}`,
     );
   }
   const lossBarelyMoved = last.loss >= 0.9 * first.loss;
   const hint = lossBarelyMoved
     ? 'the loss barely moved: raise the learning rate (10x), check the optimiser updates the trainable weights and that gradients reach them (code)'
     : 'the loss fell but stalled: check the images and labels stay paired, try a lower learning rate if it oscillates, a better initialisation, or a bigger architecture';
-  return finding(
-    'fail',
-    `could not memorise the sample: accuracy ${last.accuracy} < ${targetAccuracy} after ${history.length} steps; ${hint}`,
-  );
+  return finding('fail', `could not memorise the sample: ${measured}, ${expected}; ${hint}; ${carriedOn}`);
 }

@@ -55,6 +55,7 @@ export {
 } from './model.predict';
 export { ProgressThrottle } from './progress.throttle';
 export { train, type TrainDeps, type TrainResult } from './training.engine';
+export { splitMembersOf, type SplitMember, type SplitMembers } from './split.members';
 export { renderTrainingCharts, type TrainingCharts } from './training.charts';
 export { runChecklist, type ChecklistOutcome } from './training.checklist';
 export {

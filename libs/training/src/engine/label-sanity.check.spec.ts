@@ -23,6 +23,20 @@ describe('checkHeldOutAfterOverfit', () => {
     expect(checkHeldOutAfterOverfit(0.95, imbalanced).status).toBe('pass');
   });
 
+  it('warns, without accusing the labels, when every held-out image is of one class', () => {
+    const finding = checkHeldOutAfterOverfit(0.453, Array<number>(128).fill(0));
+    expect(finding.status).toBe('warn');
+    expect(finding.message).toContain('all of one class');
+    expect(finding.message).not.toContain('labels belong');
+    expect(finding.evidence.heldOutClasses).toBe(1);
+  });
+
+  it('states the measured value and the expected bound rounded', () => {
+    const finding = checkHeldOutAfterOverfit(0.44444444, balanced);
+    expect(finding.message).toContain('held-out accuracy 44.4% on 60 images');
+    expect(finding.message).toContain('above 27.9% (majority class 16.7%');
+  });
+
   it('warns when there is nothing held out', () => {
     expect(checkHeldOutAfterOverfit(Number.NaN, []).status).toBe('warn');
   });

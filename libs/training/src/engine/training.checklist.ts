@@ -5,7 +5,9 @@ import { compareCandidates, type CandidateRun } from '../checklist/candidates.co
 import { type EpochRecord, type Finding } from '../checklist/finding.types';
 import { checkInitialLoss } from '../checklist/initial-loss.check';
 import { analyzeLrRange, lrRangeRates, type LrRangePoint } from '../checklist/lr-range.check';
+import { formatLoss, formatLr, formatPercent } from '../checklist/finding.format';
 import { checkOverfit, type OverfitStep } from '../checklist/overfit.check';
+import { stratifiedSample } from '../checklist/stratified.sample';
 import { createRng, deriveSeed } from '../random/rng';
 import { createSchedule } from '../schedules/lr.schedule';
 import { chunkBatches, disposeBatch, makeBatch, stepsPerEpoch } from './batch.pipeline';
@@ -161,12 +163,23 @@ async function overfitFindings(ctx: RunContext, initial: tf.NamedTensorMap): Pro
   }
 }
 
-/** Accuracy of the memorising model on up to 128 validation images (batch statistics, as it was trained). */
+/** Validation images the held-out check scores: a seeded draw with every class in proportion (the split is ordered by label). */
+const HELD_OUT_SAMPLE = 128;
+
+/** Accuracy of the memorising model on a stratified sample of validation images (batch statistics, as it was trained). */
 async function heldOutAccuracy(
   ctx: RunContext,
   model: tfl.LayersModel,
 ): Promise<{ accuracy: number; labels: number[] }> {
-  const indices = ctx.dataset.split.validation.slice(0, 128);
+  const sample = stratifiedSample(
+    ctx.dataset.split.validation,
+    (index) => ctx.source.labels[index],
+    HELD_OUT_SAMPLE,
+    deriveSeed(ctx.config.seed, 'held-out-sample'),
+  );
+  // Shuffled, so every batch mixes the classes: the model normalises with batch statistics, which would erase
+  // what tells the classes apart in a batch of one class.
+  const indices = createRng(deriveSeed(ctx.config.seed, 'held-out-order')).shuffle(sample);
   let correct = 0;
   for (const chunk of chunkBatches(indices, ctx.config.batchSize)) {
     const batch = makeBatch(ctx.source, chunk);
@@ -242,7 +255,17 @@ async function lrRangeFinding(ctx: RunContext): Promise<Finding & { evidence: Fi
     optimizer.dispose();
   }
   const { check, status, message, evidence } = analyzeLrRange(points);
-  return { check, status, message, evidence: { ...evidence, applied: options.apply } };
+  const proposed = typeof evidence.suggestedLr === 'number';
+  const action =
+    options.apply && proposed
+      ? `applied: the run trains at ${formatLr(evidence.suggestedLr as number)}`
+      : `reported only: the run trains at schedule.lr ${formatLr(config.schedule.lr)}${proposed ? ' (checklist.lrRange.apply takes the proposal)' : ''}`;
+  return {
+    check,
+    status,
+    message: `${message}; ${action}`,
+    evidence: { ...evidence, applied: options.apply && proposed, configuredLr: config.schedule.lr },
+  };
 }
 
 function withLearningRate(config: TrainingConfig, lr: number): TrainingConfig {
@@ -332,10 +355,16 @@ async function candidatesFinding(
       check: 'candidates',
       status: best ? 'pass' : 'fail',
       message: best
-        ? `best of ${ranked.length} candidates after ${options.epochs} epoch(s): "${best.name}" (${options.metric} ${winner.score.toFixed(4)}); confirm with the full run`
-        : 'every candidate diverged: lower the learning rates',
+        ? `best of ${ranked.length} candidates after ${options.epochs} epoch(s): "${best.name}" (${ranked.map((r) => `${r.name} ${scoreText(options.metric, r.score)}`).join(', ')}), expected one clearly ahead; the run trains with "${best.name}"`
+        : 'every candidate diverged, expected at least one finite run: lower the learning rates; the run trains with its own settings',
       evidence,
     },
     best,
   };
+}
+
+function scoreText(metric: 'valAcc' | 'valLoss', score: number): string {
+  return metric === 'valAcc'
+    ? `validation accuracy ${formatPercent(score)}`
+    : `validation loss ${formatLoss(score)}`;
 }

@@ -56,12 +56,18 @@ const dataSchema = z
       .describe('Classes that mean "good part"; every other class is a defect'),
     split: z
       .object({
-        train: fraction.describe('Share for training'),
-        validation: fraction.describe('Share for validation (early stopping, curves)'),
-        test: fraction.describe('Share for the final test'),
+        train: fraction.optional().describe('Share for training; default what validation and test leave'),
+        validation: fraction.default(0.15).describe('Share for validation (early stopping, curves)'),
+        test: fraction.default(0.15).describe('Share for the final test'),
       })
       .strict()
-      .default({ train: 0.7, validation: 0.15, test: 0.15 })
+      // Rounded to 12 digits so 1 - 0.15 - 0.15 is 0.7, not 0.7000000000000001.
+      .transform((split) => ({
+        train: split.train ?? Number((1 - split.validation - split.test).toFixed(12)),
+        validation: split.validation,
+        test: split.test,
+      }))
+      .default({})
       .describe(
         'Shares of the images for training, validation (early stopping) and the final test; they sum to 1',
       ),

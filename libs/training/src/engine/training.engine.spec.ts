@@ -294,6 +294,43 @@ describe('train', () => {
     result.model.dispose();
   });
 
+  it('checks the labels on a stratified held-out sample where the validation split is ordered by label', async () => {
+    const all = await listSamples(
+      resolveTrainingConfig(
+        neuConfig({
+          data: { source: { kind: 'folder', path: NEU_CLS }, task: 'multiclass', limitPerClass: 150 },
+        }),
+      ),
+    );
+    const two = all.samples.filter((s) => s.className === 'crazing' || s.className === 'scratches');
+    const result = await train(
+      neuConfig({
+        epochs: 1,
+        data: {
+          source: {
+            kind: 'samples',
+            classNames: ['crazing', 'scratches'],
+            samples: two.map((s) => ({ key: s.path, className: s.className })),
+          },
+          task: 'multiclass',
+          // 135 validation images per class, listed crazing first: the first 128 are all crazing.
+          split: { train: 0.05, validation: 0.9, test: 0.05 },
+        },
+        checklist: { ...NO_CHECKLIST, overfit: { enabled: true, samples: 16, steps: 40 } },
+      }),
+    );
+    result.model.dispose();
+    // The run's split by image id: disjoint, covering every image given.
+    const ids = [...result.split.train, ...result.split.validation, ...result.split.test].map((m) => m.id);
+    expect(new Set(ids)).toEqual(new Set(two.map((s) => s.path)));
+    expect(ids).toHaveLength(300);
+    expect(result.split.validation).toHaveLength(270);
+    const heldOut = result.findings.find((f) => f.check === 'overfit-held-out');
+    expect(heldOut?.evidence).toMatchObject({ heldOutCount: 128, heldOutClasses: 2, majorityRate: 0.5 });
+    expect(heldOut?.status).toBe('pass');
+    expect(heldOut?.message).toMatch(/^held-out accuracy \d+\.\d% on 128 images, expected above 60\.3%/);
+  });
+
   it('trips the checklist on labels shuffled against their images', async () => {
     const base = resolveTrainingConfig(
       neuConfig({

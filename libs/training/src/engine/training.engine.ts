@@ -44,6 +44,7 @@ import {
   testTimeViewsFor,
   type TrainingConfig,
 } from './training.config';
+import { splitMembersOf, type SplitMembers } from './split.members';
 import { type RunContext } from './training.context';
 import { prepareDataset, type ImageReader, type PreparedDataset } from './training.dataset';
 import { type EpochSummary, type TrainingHooks } from './training.hooks';
@@ -74,6 +75,8 @@ export interface TrainResult {
   preprocessing: PreprocessSpec;
   fingerprint: DatasetFingerprint;
   splitStats: SplitStats;
+  /** The image ids of train, validation and test: save it as `split.json` beside the model. */
+  split: SplitMembers;
   history: EpochSummary[];
   findings: Finding[];
   evaluation: Evaluation;
@@ -307,7 +310,9 @@ export async function train(configInput: unknown, deps: TrainDeps = {}): Promise
     }
 
     if (config.checklist.curves.enabled) {
-      for (const finding of readCurves(history.map(toEpochRecord))) {
+      // Read where the kept weights were: early stopping restored its best epoch.
+      const keptEpoch = config.earlyStopping.enabled && bestWeights ? earlyStopping.bestEpoch : null;
+      for (const finding of readCurves(history.map(toEpochRecord), { keptEpoch })) {
         findings = [...findings, finding];
         log(`checklist ${finding.check}: ${finding.status} - ${finding.message}`);
         await hooks.onFinding?.(finding);
@@ -348,6 +353,7 @@ export async function train(configInput: unknown, deps: TrainDeps = {}): Promise
       preprocessing,
       fingerprint: dataset.fingerprint,
       splitStats: dataset.stats,
+      split: splitMembersOf(dataset),
       history,
       findings,
       evaluation,
