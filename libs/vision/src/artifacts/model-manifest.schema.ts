@@ -142,11 +142,18 @@ function checkConsistency(body: CrossCheckedFields, context: z.RefinementCtx): v
 
 const manifestInputSchema = manifestBodySchema.partial({ createdAt: true }).superRefine(checkConsistency);
 
+const filesSchema = z
+  .object({ modelJson: artifactFileSchema, weights: z.array(artifactFileSchema).min(1) })
+  .strict();
+
 const manifestSchema = manifestBodySchema
-  .extend({
-    schemaVersion: z.literal(MODEL_MANIFEST_SCHEMA_VERSION),
-    files: z.object({ modelJson: artifactFileSchema, weights: z.array(artifactFileSchema).min(1) }).strict(),
-  })
+  .extend({ schemaVersion: z.literal(MODEL_MANIFEST_SCHEMA_VERSION), files: filesSchema })
+  .strict()
+  .superRefine(checkConsistency);
+
+/** A manifest written by hand for a folder to import (e.g. a converted Keras model) may leave `files` out. */
+const manifestWithoutFilesSchema = manifestBodySchema
+  .extend({ schemaVersion: z.literal(MODEL_MANIFEST_SCHEMA_VERSION), files: filesSchema.optional() })
   .strict()
   .superRefine(checkConsistency);
 
@@ -156,8 +163,20 @@ function describeIssues(error: z.ZodError): string {
     .join('; ');
 }
 
+/** A manifest whose `files` (names, sizes and sha256 of the model's files) may still have to be computed. */
+export type ModelManifestWithoutFiles = Omit<ModelManifest, 'files'> & { files?: ModelManifest['files'] };
+
 /** Validates a manifest read from storage (already JSON-parsed). */
-export function parseModelManifest(value: unknown): ModelManifest {
+export function parseModelManifest(value: unknown): ModelManifest;
+/** With `filesOptional`, `files` may be absent (a folder to import whose digests are computed on import). */
+export function parseModelManifest(
+  value: unknown,
+  options: { filesOptional: true },
+): ModelManifestWithoutFiles;
+export function parseModelManifest(
+  value: unknown,
+  options: { filesOptional?: boolean } = {},
+): ModelManifestWithoutFiles {
   const version =
     typeof value === 'object' && value !== null
       ? (value as { schemaVersion?: unknown }).schemaVersion
@@ -170,7 +189,8 @@ export function parseModelManifest(value: unknown): ModelManifest {
         : `model manifest schemaVersion ${JSON.stringify(version)} is not supported (this build reads ${MODEL_MANIFEST_SCHEMA_VERSION})`,
     );
   }
-  const result = manifestSchema.safeParse(value);
+  const schema = options.filesOptional ? manifestWithoutFilesSchema : manifestSchema;
+  const result = schema.safeParse(value);
   if (!result.success) {
     throw new ModelArtifactError(
       'invalid_manifest',
