@@ -93,15 +93,39 @@ export class TrainingCatalogService {
    * leaves the roots is refused (400), so is a missing folder.
    */
   async resolveFolder(given: string): Promise<string> {
+    return this.resolveInsideRoots(given, {
+      outside: 'dataset_outside_roots',
+      notFound: 'dataset_not_found',
+      what: 'dataset folder',
+      outsideHint: 'give a folder name listed by GET /api/v1/training/datasets',
+      notFoundHint: 'GET /api/v1/training/datasets lists them',
+    });
+  }
+
+  /** A model folder to import, confined to the training roots like a dataset (symbolic links resolved first). */
+  async resolveModelFolder(given: string): Promise<string> {
+    return this.resolveInsideRoots(given, {
+      outside: 'model_outside_roots',
+      notFound: 'model_not_found',
+      what: 'model folder',
+      outsideHint: 'put the folder `npm run train` wrote under one of them',
+      notFoundHint: 'give the folder that holds manifest.json, model.json and the weights',
+    });
+  }
+
+  private async resolveInsideRoots(
+    given: string,
+    errors: { outside: string; notFound: string; what: string; outsideHint: string; notFoundHint: string },
+  ): Promise<string> {
     const roots = await Promise.all(
       this.config.trainingDataRoots.map((root) => realpath(root).catch(() => path.resolve(root))),
     );
+    const listed = this.config.trainingDataRoots.join(', ');
     const outside = () =>
       new ApiError(
         400,
-        'dataset_outside_roots',
-        `"${given}" is outside the training data roots (${this.config.trainingDataRoots.join(', ')}); ` +
-          'give a folder name listed by GET /api/v1/training/datasets',
+        errors.outside,
+        `"${given}" is outside the training data roots (${listed}); ${errors.outsideHint}`,
       );
     const under = (dirs: string[], real: string) =>
       dirs.some((root) => real === root || real.startsWith(root + path.sep));
@@ -125,9 +149,8 @@ export class TrainingCatalogService {
     }
     throw new ApiError(
       400,
-      'dataset_not_found',
-      `no dataset folder "${given}" under the training data roots (${this.config.trainingDataRoots.join(', ')}); ` +
-        'GET /api/v1/training/datasets lists them',
+      errors.notFound,
+      `no ${errors.what} "${given}" under the training data roots (${listed}); ${errors.notFoundHint}`,
     );
   }
 
