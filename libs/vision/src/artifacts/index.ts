@@ -14,7 +14,7 @@ export {
 } from './fine-tune.layers';
 export { ModelArtifactError, type ModelArtifactErrorCode } from './model-artifact.error';
 export { loadFolderForImport, type ImportedFolder } from './model-folder.import';
-export { readFolderManifest } from './model-folder.manifest';
+export { readFolderManifest, readInsideFolder } from './model-folder.manifest';
 export {
   checkModelMatchesManifest,
   loadModelArtifact,

@@ -4,10 +4,9 @@ import * as tfl from '@tensorflow/tfjs-layers';
 // Registers the zoo's custom layers (FastBatchNorm, the ViT's token layers) so imported models deserialize.
 import '../models';
 import { describeFile, verifyFile } from './artifact-file.check';
-import { resolveInsideFolder } from './disk-folder.io-handler';
 import { ModelArtifactError } from './model-artifact.error';
 import { checkModelMatchesManifest } from './model-artifact.store';
-import { readFolderManifest, readOrMissing } from './model-folder.manifest';
+import { readFolderManifest, readInsideFolder } from './model-folder.manifest';
 import { decodeModelArtifacts, MODEL_JSON_FILE, parseModelJson, weightPaths } from './model-json.codec';
 import { type ArtifactFile, type ModelManifest } from './model-manifest.schema';
 
@@ -27,7 +26,7 @@ export interface ImportedFolder {
 export async function loadFolderForImport(folder: string): Promise<ImportedFolder> {
   const manifest = await readFolderManifest(folder);
   const where = `${folder}${path.sep}`;
-  const modelJsonBytes = await readOrMissing(path.join(folder, MODEL_JSON_FILE), MODEL_JSON_FILE);
+  const modelJsonBytes = await readInsideFolder(folder, MODEL_JSON_FILE);
   if (manifest.files) verifyFile(manifest.files.modelJson, modelJsonBytes, where);
   const modelJson = parseModelJson(modelJsonBytes, where);
   const paths = weightPaths(modelJson);
@@ -43,7 +42,7 @@ export async function loadFolderForImport(folder: string): Promise<ImportedFolde
   const checked = new Map<string, Buffer>();
   const weights: ArtifactFile[] = [];
   for (const name of paths) {
-    const bytes = await readOrMissing(resolveInsideFolder(folder, name), `weight file ${name}`);
+    const bytes = await readInsideFolder(folder, name);
     const expected = recorded.get(name);
     if (expected) verifyFile(expected, bytes, where);
     checked.set(name, bytes);

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { ModelArtifactError } from './model-artifact.error';
 import { type ModelManifestWithoutFiles, parseModelManifest } from './model-manifest.schema';
@@ -19,12 +19,27 @@ export async function readOrMissing(file: string, what: string): Promise<Buffer>
 }
 
 /**
+ * Reads `name` (relative) from a folder to import; a missing file is a `missing_object`, and a file that lies
+ * outside the folder, by its name or through a symbolic link, is refused (`invalid_model_json`).
+ */
+export async function readInsideFolder(folder: string, name: string): Promise<Buffer> {
+  const root = await realpath(folder).catch(() => path.resolve(folder));
+  const lexical = path.resolve(root, name);
+  if (path.isAbsolute(name) || !lexical.startsWith(root + path.sep))
+    throw new ModelArtifactError('invalid_model_json', `${JSON.stringify(name)} leaves the folder`);
+  const real = await realpath(lexical).catch(() => lexical);
+  if (!real.startsWith(root + path.sep))
+    throw new ModelArtifactError('invalid_model_json', `${name} is a link that leads out of the folder`);
+  return readOrMissing(real, name);
+}
+
+/**
  * Reads and validates `manifest.json` of a model folder to import (one `npm run train` wrote, or one written by
  * hand beside a converted tfjs LayersModel). `files` may be absent: the import then computes the digests.
  * Throws a `ModelArtifactError` that says what is wrong.
  */
 export async function readFolderManifest(folder: string): Promise<ModelManifestWithoutFiles> {
-  const bytes = await readOrMissing(path.join(folder, FOLDER_MANIFEST_FILE), FOLDER_MANIFEST_FILE);
+  const bytes = await readInsideFolder(folder, FOLDER_MANIFEST_FILE);
   let parsed: unknown;
   try {
     parsed = JSON.parse(bytes.toString('utf8'));

@@ -1,0 +1,153 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { type AppConfig } from '@linescope/config';
+import { APP_CONFIG } from '@linescope/platform';
+import { type Finding } from '@linescope/training/checklist';
+import { type EpochSummary, type Evaluation, type TrainingConfig } from '@linescope/training/engine';
+import { loadFolderForImport, ModelArtifactError, readInsideFolder } from '@linescope/vision/artifacts';
+import { realpath } from 'node:fs/promises';
+import path from 'node:path';
+import { type RegistrableResult } from './model-registry.service';
+
+/** An import that cannot succeed as it stands (a file that does not match, a folder outside the roots). */
+export class ModelImportError extends Error {}
+
+/** What an import job's row holds in `config` (written by the API's ModelImportService). */
+export interface ModelImportRequest {
+  import: { path: string };
+  training: { name: string };
+}
+
+export function isImportRequest(
+  config: Record<string, unknown>,
+): config is Record<string, unknown> & ModelImportRequest {
+  const given = config.import as { path?: unknown } | undefined;
+  return typeof given === 'object' && given !== null && typeof given.path === 'string';
+}
+
+const CHARTS = ['loss', 'accuracy', 'learningRate', 'roc'] as const;
+
+/**
+ * Turns a model folder trained elsewhere (`npm run train`) into what a finished training hands the registry:
+ * every file checked against the manifest (or its digests computed), the model loaded and its shapes checked,
+ * the folder's evaluation, history, findings and charts when it has them. Says what it did through `log`.
+ */
+@Injectable()
+export class ModelImportService {
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  async load(request: ModelImportRequest, log: (line: string) => void): Promise<RegistrableResult> {
+    const folder = await this.insideRoots(request.import.path);
+    let imported;
+    try {
+      imported = await loadFolderForImport(folder);
+    } catch (error) {
+      if (error instanceof ModelArtifactError) throw new ModelImportError(`${folder}: ${error.message}`);
+      throw error;
+    }
+    const { model, manifest, filesRecorded } = imported;
+    try {
+      const files = [manifest.files.modelJson, ...manifest.files.weights];
+      log(
+        filesRecorded
+          ? `import: ${folder}: ${files.length} files match the manifest's sha256`
+          : `import: ${folder}: the manifest records no digests; computed from the files as found (${files.length} files)`,
+      );
+      log(
+        `import: the model builds; input [${manifest.inputSize.join(', ')}, 3] and ${manifest.classNames.length} outputs (${manifest.classNames.join(', ')}) match the manifest`,
+      );
+      const evaluation = await readJson<Evaluation>(folder, 'evaluation.json', isEvaluation);
+      log(
+        evaluation
+          ? `import: evaluation.json: ${evaluation.testCount} test images`
+          : 'import: no evaluation.json in the folder: registered without test metrics',
+      );
+      const history = (await readJson<EpochSummary[]>(folder, 'history.json', Array.isArray)) ?? [];
+      const findings = (await readJson<Finding[]>(folder, 'findings.json', Array.isArray)) ?? [];
+      const trainingConfig = manifest.trainingConfig as Partial<TrainingConfig>;
+      const arch = trainingConfig.model?.arch ?? String(manifest.architecture.arch ?? 'imported');
+      const config = {
+        ...trainingConfig,
+        model: { ...(trainingConfig.model ?? {}), arch },
+        epochs: trainingConfig.epochs ?? history.length,
+      } as TrainingConfig;
+      const datasetSha256 = manifest.metrics.datasetSha256;
+      const { schemaVersion: _version, files: _files, onnxKey: _onnxKey, ...input } = manifest;
+      return {
+        model,
+        config,
+        classNames: manifest.classNames,
+        preprocessing: manifest.preprocessing,
+        fingerprint: { sha256: typeof datasetSha256 === 'string' ? datasetSha256 : null },
+        history,
+        findings,
+        evaluation,
+        charts: await readCharts(folder),
+        manifest: {
+          ...input,
+          metrics: {
+            ...manifest.metrics,
+            imported: { from: folder, digestsRecorded: filesRecorded, evaluated: evaluation !== null },
+          },
+        },
+      };
+    } catch (error) {
+      model.dispose();
+      throw error;
+    }
+  }
+
+  /** The API confined the path when the job was created; the folder is checked again where it is read. */
+  private async insideRoots(given: string): Promise<string> {
+    const real = await realpath(given).catch(() => {
+      throw new ModelImportError(`${given} does not exist (any more)`);
+    });
+    const roots = await Promise.all(
+      this.config.trainingDataRoots.map((root) => realpath(root).catch(() => path.resolve(root))),
+    );
+    if (!roots.some((root) => real === root || real.startsWith(root + path.sep)))
+      throw new ModelImportError(`${given} is outside the training data roots`);
+    return real;
+  }
+}
+
+async function readJson<T>(
+  folder: string,
+  file: string,
+  valid: (value: unknown) => boolean,
+): Promise<T | null> {
+  let text: string;
+  try {
+    text = (await readInsideFolder(folder, file)).toString('utf8');
+  } catch (error) {
+    if (error instanceof ModelArtifactError && error.code === 'missing_object') return null;
+    throw error instanceof ModelArtifactError ? new ModelImportError(error.message) : error;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ModelImportError(`${file} is not valid JSON`);
+  }
+  if (!valid(value)) throw new ModelImportError(`${file} is not what \`npm run train\` writes`);
+  return value as T;
+}
+
+function isEvaluation(value: unknown): boolean {
+  const candidate = value as Partial<Evaluation> | null;
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.testCount === 'number' &&
+    typeof candidate.report === 'object' &&
+    Array.isArray(candidate.views)
+  );
+}
+
+async function readCharts(folder: string): Promise<RegistrableResult['charts']> {
+  const charts: RegistrableResult['charts'] = {};
+  for (const chart of CHARTS) {
+    // A chart is decoration: one that is missing or leads out of the folder is left out.
+    charts[chart] = await readInsideFolder(folder, `charts/${chart}.png`).catch(() => null);
+  }
+  return charts;
+}
