@@ -69,7 +69,9 @@ describe('model import', () => {
     });
     folder = path.join(root, 'runs', 'objects', 'models', 'tiles');
 
-    api = await startApiHarness({ TRAINING_DATA_ROOTS: root });
+    // The shared datasets are a root too, so a folder without evaluation.json can be evaluated on its recorded split.
+    const roots = `${root},${DATASETS}`;
+    api = await startApiHarness({ TRAINING_DATA_ROOTS: roots });
     sql = new Client({ connectionString: api.db.url });
     await sql.connect();
     engineer = (
@@ -81,7 +83,7 @@ describe('model import', () => {
     trainer = runNode(builtEntry('trainer'), {
       DATABASE_URL: api.db.url,
       DATA_DIR: trainerData,
-      TRAINING_DATA_ROOTS: root,
+      TRAINING_DATA_ROOTS: roots,
       TRAINER_PORT: '0',
       LOG_LEVEL: 'warn',
     });
@@ -126,7 +128,7 @@ describe('model import', () => {
     });
     expect(model.metrics).toMatchObject({
       accuracy: manifest.metrics.accuracy,
-      imported: { from: folder, digestsRecorded: true, evaluated: true },
+      imported: { from: folder, digestsRecorded: true, evaluation: 'evaluation.json' },
     });
     expect(model.evaluation).toMatchObject({
       testCount: expect.any(Number),
@@ -149,6 +151,45 @@ describe('model import', () => {
       { action: 'model.register', actor_type: 'system' },
     ]);
   }, 180_000);
+
+  it('evaluates a folder without evaluation.json on its recorded test split, or registers it without metrics', async () => {
+    const importCopy = async (name: string, edit: (copy: string) => Promise<void>) => {
+      const copy = path.join(root, name);
+      await cp(folder, copy, { recursive: true });
+      await rm(path.join(copy, 'evaluation.json'));
+      await edit(copy);
+      const created = await api.call('POST', '/api/v1/models/import', {
+        token: engineer,
+        json: { path: name, name },
+      });
+      expect(created.status).toBe(201);
+      const done = await finished(created.body.id);
+      expect({ status: done.status, error: done.error }).toEqual({ status: 'succeeded', error: null });
+      const model = (await sql.query(`SELECT * FROM model_versions WHERE id = $1`, [done.model_version_id]))
+        .rows[0];
+      return { done, model };
+    };
+    const [first] = (await sql.query(`SELECT evaluation FROM model_versions WHERE name = 'tiles-cli'`)).rows;
+
+    const resplit = await importCopy('no-evaluation', async () => undefined);
+    expect(resplit.done.log).toContain('no evaluation.json: evaluated on the recorded test split of');
+    expect(resplit.model.metrics.imported.evaluation).toBe('recorded test split');
+    // The same images, the same seed, the same weights: the same test split and the same figures.
+    expect(resplit.model.evaluation.testCount).toBe(first.evaluation.testCount);
+    expect(resplit.model.evaluation.confusion).toEqual(first.evaluation.confusion);
+    expect(resplit.model.evaluation.accuracy).toBeCloseTo(first.evaluation.accuracy, 6);
+
+    const unreachable = await importCopy('no-data', async (copy) => {
+      const file = path.join(copy, 'manifest.json');
+      const manifest = JSON.parse(await readFile(file, 'utf8'));
+      manifest.trainingConfig.data.source.path = '/nonexistent/tiles';
+      await writeFile(file, JSON.stringify(manifest));
+    });
+    expect(unreachable.done.log).toContain('is not inside the training data roots');
+    expect(unreachable.done.log).toContain('registered without test metrics');
+    expect(unreachable.model.evaluation).toBeNull();
+    expect(unreachable.model.metrics.imported.evaluation).toBe('none');
+  }, 240_000);
 
   it('fails a tampered folder once, with the reason, and registers nothing', async () => {
     const tampered = path.join(root, 'tampered');

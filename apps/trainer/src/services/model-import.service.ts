@@ -2,8 +2,22 @@ import { Inject, Injectable } from '@nestjs/common';
 import { type AppConfig } from '@linescope/config';
 import { APP_CONFIG } from '@linescope/platform';
 import { type Finding } from '@linescope/training/checklist';
-import { type EpochSummary, type Evaluation, type TrainingConfig } from '@linescope/training/engine';
-import { loadFolderForImport, ModelArtifactError, readInsideFolder } from '@linescope/vision/artifacts';
+import {
+  type EpochSummary,
+  type Evaluation,
+  evaluate,
+  evaluationSummary,
+  prepareDataset,
+  resolveTrainingConfig,
+  type TrainingConfig,
+} from '@linescope/training/engine';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import {
+  loadFolderForImport,
+  ModelArtifactError,
+  type ModelManifest,
+  readInsideFolder,
+} from '@linescope/vision/artifacts';
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { type RegistrableResult } from './model-registry.service';
@@ -55,12 +69,10 @@ export class ModelImportService {
       log(
         `import: the model builds; input [${manifest.inputSize.join(', ')}, 3] and ${manifest.classNames.length} outputs (${manifest.classNames.join(', ')}) match the manifest`,
       );
-      const evaluation = await readJson<Evaluation>(folder, 'evaluation.json', isEvaluation);
-      log(
-        evaluation
-          ? `import: evaluation.json: ${evaluation.testCount} test images`
-          : 'import: no evaluation.json in the folder: registered without test metrics',
-      );
+      const recorded = await readJson<Evaluation>(folder, 'evaluation.json', isEvaluation);
+      if (recorded) log(`import: evaluation.json: ${recorded.testCount} test images`);
+      const evaluation = recorded ?? (await this.evaluateOnRecordedSplit(model, manifest, log));
+      if (!evaluation) log('import: registered without test metrics');
       const history = (await readJson<EpochSummary[]>(folder, 'history.json', Array.isArray)) ?? [];
       const findings = (await readJson<Finding[]>(folder, 'findings.json', Array.isArray)) ?? [];
       const trainingConfig = manifest.trainingConfig as Partial<TrainingConfig>;
@@ -86,7 +98,13 @@ export class ModelImportService {
           ...input,
           metrics: {
             ...manifest.metrics,
-            imported: { from: folder, digestsRecorded: filesRecorded, evaluated: evaluation !== null },
+            // Measured here: the figures the list and the comparison show come from this evaluation.
+            ...(evaluation && !recorded ? evaluationSummary(evaluation) : {}),
+            imported: {
+              from: folder,
+              digestsRecorded: filesRecorded,
+              evaluation: recorded ? 'evaluation.json' : evaluation ? 'recorded test split' : 'none',
+            },
           },
         },
       };
@@ -94,6 +112,73 @@ export class ModelImportService {
       model.dispose();
       throw error;
     }
+  }
+
+  /**
+   * A folder without evaluation.json is evaluated on the test split its training recorded: the configuration's
+   * data folder (inside the training roots), split again with its seed, used only if the images are exactly those
+   * it was trained on (the manifest's dataset sha256). Null, and the log says why, when that cannot be done.
+   */
+  private async evaluateOnRecordedSplit(
+    model: tfl.LayersModel,
+    manifest: ModelManifest,
+    log: (line: string) => void,
+  ): Promise<Evaluation | null> {
+    const recordedSha256 = manifest.metrics.datasetSha256;
+    let config: TrainingConfig;
+    try {
+      config = resolveTrainingConfig(manifest.trainingConfig);
+    } catch {
+      log('import: no evaluation.json, and the manifest records no complete training configuration to split');
+      return null;
+    }
+    const source = config.data.source;
+    if (source.kind !== 'folder' || typeof recordedSha256 !== 'string') {
+      log('import: no evaluation.json, and the manifest records no dataset folder and sha256 to split again');
+      return null;
+    }
+    const candidates = path.isAbsolute(source.path)
+      ? [source.path]
+      : this.config.trainingDataRoots.map((root) => path.resolve(root, source.path));
+    for (const candidate of candidates) {
+      const folder = await this.insideRoots(candidate).catch(() => null);
+      if (!folder) continue;
+      const resolved = {
+        ...config,
+        data: { ...config.data, source: { kind: 'folder' as const, path: folder } },
+      };
+      const dataset = await prepareDataset(resolved, manifest.preprocessing);
+      if (dataset.fingerprint.sha256 !== recordedSha256) {
+        log(`import: ${folder} no longer holds the images the model was trained on (dataset sha256 differs)`);
+        continue;
+      }
+      const evaluation = await evaluate(
+        model,
+        {
+          cache: dataset.cache,
+          labels: dataset.samples.map((sample) => sample.label),
+          normalization: manifest.preprocessing.normalization,
+        },
+        dataset.split,
+        {
+          classNames: manifest.classNames,
+          positiveClasses: manifest.positiveClasses,
+          targetRecall: config.evaluation.targetRecall,
+          band: config.evaluation.band,
+          calibrationBins: config.evaluation.calibrationBins,
+          batchSize: config.batchSize,
+          views: manifest.testTimeViews ?? ['identity'],
+        },
+      );
+      log(
+        `import: no evaluation.json: evaluated on the recorded test split of ${folder} (${evaluation.testCount} images)`,
+      );
+      return evaluation;
+    }
+    log(
+      `import: no evaluation.json, and the training data ${source.path} is not inside the training data roots`,
+    );
+    return null;
   }
 
   /** The API confined the path when the job was created; the folder is checked again where it is read. */
