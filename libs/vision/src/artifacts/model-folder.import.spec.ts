@@ -1,9 +1,10 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { FsObjectStore } from '@linescope/storage';
 import { manifestInput, predictValues, randomImages, tinyConvNet, withTempDir } from './artifacts.fixture';
+import { DiskFolderModelHandler } from './disk-folder.io-handler';
 import { ModelArtifactError } from './model-artifact.error';
 import { saveModelArtifact } from './model-artifact.store';
 import { loadFolderForImport } from './model-folder.import';
@@ -68,6 +69,12 @@ describe('loadFolderForImport', () => {
       expect(tampered.code).toBe('checksum_mismatch');
       expect(tampered.message).toMatch(/weights\.bin has sha256 [0-9a-f]{64}, the manifest recorded/);
 
+      // The same bytes, reached through a link that leads out of the folder, are refused too.
+      await writeFile(path.join(dir, 'outside.bin'), weights);
+      await rm(path.join(folder, 'weights.bin'));
+      await symlink(path.join(dir, 'outside.bin'), path.join(folder, 'weights.bin'));
+      expect((await failure(folder)).message).toBe('weights.bin is a link that leads out of the folder');
+
       await writeFile(path.join(folder, 'model.json'), '{}');
       expect((await failure(folder)).message).toContain('model.json is 2 bytes');
     });
@@ -92,6 +99,28 @@ describe('loadFolderForImport', () => {
       const mismatch = await failure(folder);
       expect(mismatch.code).toBe('model_mismatch');
       expect(mismatch.message).toContain('one unit per class (2)');
+    });
+  });
+
+  it('imports a plain tfjs LayersModel folder beside a manifest written by hand, without digests', async () => {
+    await withTempDir(async (dir) => {
+      const model = tinyConvNet({ seed: 6 });
+      await model.save(new DiskFolderModelHandler(dir));
+      const input = manifestInput();
+      await writeFile(
+        path.join(dir, 'manifest.json'),
+        JSON.stringify({ schemaVersion: 1, ...input, createdAt: '2026-01-05T10:00:00.000Z' }),
+      );
+      const imported = await loadFolderForImport(dir);
+      expect(imported.filesRecorded).toBe(false);
+      expect(imported.manifest.files.weights.map((file) => file.path)).toEqual(['weights.bin']);
+      const images = randomImages(2);
+      expect(Array.from(predictValues(imported.model, images))).toEqual(
+        Array.from(predictValues(model, images)),
+      );
+      tf.dispose([images]);
+      imported.model.dispose();
+      model.dispose();
     });
   });
 
