@@ -76,7 +76,8 @@ export class ModelImportService {
       const history = (await readJson<EpochSummary[]>(folder, 'history.json', Array.isArray)) ?? [];
       const findings = (await readJson<Finding[]>(folder, 'findings.json', Array.isArray)) ?? [];
       const trainingConfig = manifest.trainingConfig as Partial<TrainingConfig>;
-      const arch = trainingConfig.model?.arch ?? String(manifest.architecture.arch ?? 'imported');
+      const specArch = manifest.architecture.arch;
+      const arch = trainingConfig.model?.arch ?? (typeof specArch === 'string' ? specArch : 'imported');
       const config = {
         ...trainingConfig,
         model: { ...(trainingConfig.model ?? {}), arch },
