@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { preprocessSpecSchema, type PreprocessSpec } from '../preprocess';
-import { checkViews, TEST_TIME_VIEWS, type TestTimeView } from '../test-time';
+// Deep imports: the API reads manifests and must not load TensorFlow.js (the preprocess index does).
+import { preprocessSpecSchema, type PreprocessSpec } from '../preprocess/preprocess-spec.schema';
+import { checkViews, TEST_TIME_VIEWS, type TestTimeView } from '../test-time/test-time.views';
 import { ModelArtifactError } from './model-artifact.error';
 
 export const MODEL_MANIFEST_SCHEMA_VERSION = 1;
