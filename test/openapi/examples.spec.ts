@@ -1,11 +1,15 @@
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { type Server, createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { type AddressInfo } from 'node:net';
 import { EXAMPLE_IDS } from '../../apps/api/src/openapi/example-ids';
 import { type ApiHarness, startApiHarness } from '../support/api-harness';
 import { sessionCookieOf } from '../support/console-users';
 import { DATASETS } from '../support/datasets';
+import { writeManifestFolder } from '../support/model-folder';
 import { EXAMPLE_CAMERA_KEY, EXAMPLE_USER, ExampleSeed, examplePng } from './example-seed';
 
 /**
@@ -114,6 +118,7 @@ describe('OpenAPI examples, sent to the running API', () => {
   let png: Buffer;
   /** The seeded line's webhook receiver: answers 200 and keeps each event's X-Linescope-Event. */
   let receiver: Server;
+  let runsRoot: string | undefined;
   const receivedEvents: string[] = [];
 
   beforeAll(async () => {
@@ -124,8 +129,11 @@ describe('OpenAPI examples, sent to the running API', () => {
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     const webhookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/linescope`;
-    // Training examples name folders of ../shared/datasets (read-only), as a deployment's training roots.
-    api = await startApiHarness({ TRAINING_DATA_ROOTS: DATASETS });
+    // Training examples name folders of ../shared/datasets (read-only), as a deployment's training roots; the
+    // import example a model folder the training CLI would have written under a second root.
+    runsRoot = await mkdtemp(path.join(tmpdir(), 'ls-examples-runs-'));
+    await writeManifestFolder(path.join(runsRoot, 'runs', 'objects', 'models', 'tiles-resnet10'));
+    api = await startApiHarness({ TRAINING_DATA_ROOTS: `${DATASETS},${runsRoot}` });
     const docs = await api.call('GET', '/api/docs.json');
     expect(docs.status).toBe(200);
     doc = docs.body;
@@ -142,6 +150,7 @@ describe('OpenAPI examples, sent to the running API', () => {
     await seed?.close();
     await api?.stop();
     await new Promise((resolve) => receiver?.close(resolve));
+    if (runsRoot) await rm(runsRoot, { recursive: true, force: true });
   });
 
   function validator(schema: Json): ValidateFunction {

@@ -1,4 +1,6 @@
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import path from 'node:path';
+import { writeManifestFolder } from '../support/model-folder';
 import { waitFor } from '../support/processes';
 import { CONTEXT_OPTIONS, launchBrowser, screenshot, seriousViolations, signIn } from './support/browser';
 import { type Product, startProduct } from './support/product';
@@ -139,6 +141,29 @@ describe('model pages (browser)', () => {
     expect(await servingModel(page)).toContain('tiles-tiny v2');
   }, 90_000);
 
+  it('an ML engineer imports a model folder from the models page and follows the import job', async () => {
+    const folder = await writeManifestFolder(
+      path.join(product.runsRoot, 'objects', 'models', 'manifest-only'),
+    );
+    const page = await newPage();
+    await signIn(page, product.url, product.people.engineer, '/models');
+    await page.getByText('Import a model trained with the CLI').click();
+    await page.getByRole('textbox', { name: 'Model folder' }).fill('/etc');
+    await page.getByRole('textbox', { name: 'Name', exact: true }).fill('from-cli');
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: 'outside the training data roots' }).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+
+    // Only a manifest: the API accepts the folder, the trainer fails the job and the page says why.
+    await page.getByRole('textbox', { name: 'Model folder' }).fill(folder);
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.waitForURL(/\/training\/[0-9a-f-]{36}$/);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toContain('import of manifest-only');
+    await page.getByRole('alert').filter({ hasText: 'model.json is missing' }).waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('job-status').textContent()).toBe('failed');
+    await screenshot(page, '24-model-import-failed');
+  }, 60_000);
+
   it('a QA reviewer sees no promotion, rollback, shadow or override action, and the server refuses them', async () => {
     const page = await newPage();
     await signIn(page, product.url, product.people.qa1, '/review');
@@ -167,8 +192,12 @@ describe('model pages (browser)', () => {
         await post('/api/v1/models/rollback', { reason: 'qa tries' }),
         await post('/api/v1/models/${product.modelVersionId}/shadow', { enabled: true }),
         await post('/api/v1/models/line-override', { lineId: '${product.lineId}', modelVersionId: null }),
+        await post('/api/v1/models/import', { path: 'x', name: 'x' }),
       ];
     })()`);
-    expect(statuses).toEqual([403, 403, 403, 403]);
+    expect(statuses).toEqual([403, 403, 403, 403, 403]);
+    await page.goto(`${product.url}/models`);
+    await page.getByRole('heading', { name: 'Models' }).waitFor();
+    expect(await page.getByText('Import a model trained with the CLI').count()).toBe(0);
   }, 60_000);
 });

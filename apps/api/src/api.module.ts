@@ -54,6 +54,7 @@ import { ReviewService } from './services/review.service';
 import { HeatmapOnDemandService } from './services/heatmap-on-demand.service';
 import { ThumbnailService } from './services/thumbnail.service';
 import { TrainingJobService } from './services/training-job.service';
+import { ModelImportService } from './services/model-import.service';
 import { TrainingCatalogService } from './services/training-catalog.service';
 import { SignedUrlService } from './services/signed-url.service';
 import { UserService } from './services/user.service';
@@ -134,6 +135,7 @@ export class ApiModule {
         ReviewService,
         ReviewQueueService,
         TrainingJobService,
+        ModelImportService,
         TrainingCatalogService,
         ThumbnailService,
         HeatmapOnDemandService,

@@ -5,6 +5,7 @@ import { LabelSetRepository } from './repositories/label-set.repository';
 import { LabelSetService } from './services/label-set.service';
 import { ModelEvaluationService } from './services/model-evaluation.service';
 import { ModelExportService } from './services/model-export.service';
+import { ModelImportService } from './services/model-import.service';
 import { ModelRegistryService } from './services/model-registry.service';
 import { StaleJobMonitor } from './services/stale-job.monitor';
 import { TrainingRunnerService } from './services/training-runner.service';
@@ -20,6 +21,7 @@ export class TrainerModule {
         LabelSetService,
         ModelExportService,
         ModelRegistryService,
+        ModelImportService,
         ModelEvaluationService,
         TrainingRunnerService,
         StaleJobMonitor,

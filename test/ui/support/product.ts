@@ -3,7 +3,7 @@ import { createUserWithToken } from '@linescope/accounts';
 import { FsObjectStore } from '@linescope/storage';
 import { evaluationRecord, evaluationSummary, type TrainResult, train } from '@linescope/training/engine';
 import { initBackend } from '@linescope/vision/backend';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -36,6 +36,8 @@ export interface Product {
   candidateVersionId: string | null;
   /** The trainer process (its CPU time is read from /proc). */
   trainerPid: number;
+  /** A writable training root beside the shared datasets (model folders to import go here). */
+  runsRoot: string;
   people: { admin: Person; qa1: Person; qa2: Person; engineer: Person };
   /** Posts a real magnetic-tile image through the camera API, as a camera does. */
   upload(serial: string, imageIndex: number): Promise<{ status: number; body: any }>;
@@ -149,7 +151,16 @@ export async function startProduct(options: { candidate?: boolean } = {}): Promi
   await dataSource.destroy();
 
   const [apiPort, inferencePort, trainerPort] = [await freePort(), await freePort(), await freePort()];
-  const common = { DATABASE_URL: db.url, DATA_DIR: dataDir, LOG_LEVEL: 'warn', TF_BACKEND: 'wasm' };
+  const runsRoot = path.join(dataDir, 'runs');
+  await mkdir(runsRoot);
+  // The API confines paths to the roots and the trainer checks them again: both are given the same roots.
+  const common = {
+    DATABASE_URL: db.url,
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    TF_BACKEND: 'wasm',
+    TRAINING_DATA_ROOTS: `${DATASETS},${runsRoot}`,
+  };
   const processes: Running[] = [];
   const start = (app: string, env: Record<string, string>) => {
     const running = runNode(builtEntry(app), { ...common, ...env });
@@ -167,7 +178,6 @@ export async function startProduct(options: { candidate?: boolean } = {}): Promi
     const trainer = start('trainer', { TRAINER_PORT: String(trainerPort) });
     const api = start('api', {
       API_PORT: String(apiPort),
-      TRAINING_DATA_ROOTS: DATASETS,
       INFERENCE_URLS: `http://127.0.0.1:${inferencePort}`,
     });
     const url = `http://127.0.0.1:${apiPort}`;
@@ -242,6 +252,7 @@ export async function startProduct(options: { candidate?: boolean } = {}): Promi
       modelVersionId: version.id,
       candidateVersionId,
       trainerPid: trainer.child.pid!,
+      runsRoot,
       people,
       call,
       upload: async (serial, imageIndex) => {

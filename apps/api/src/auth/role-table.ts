@@ -71,6 +71,7 @@ export const ROLE_TABLE: RoleTableRow[] = [
   { method: 'POST', path: '/api/v1/models/:id/promote', allowed: ENGINEERS },
   { method: 'POST', path: '/api/v1/models/rollback', allowed: ENGINEERS },
   { method: 'POST', path: '/api/v1/models/line-override', allowed: ENGINEERS },
+  { method: 'POST', path: '/api/v1/models/import', allowed: ENGINEERS },
   { method: 'POST', path: '/api/v1/models/:id/shadow', allowed: ENGINEERS },
   { method: 'GET', path: '/api/v1/models/:id/shadow-report', allowed: PEOPLE },
   { method: 'GET', path: '/api/v1/audit-events', allowed: ADMIN },

@@ -1,8 +1,9 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Allow, CurrentPrincipal } from '../auth/auth.decorators';
 import { type UserPrincipal } from '../auth/principals';
 import {
+  ImportModelDto,
   LineOverrideDto,
   ModelChangeReasonDto,
   ModelConfigDto,
@@ -14,10 +15,12 @@ import {
   ShadowReportDto,
 } from '../dtos/model.dto';
 import { LineDto, type UpdateLineDto } from '../dtos/line.dto';
+import { TrainingJobDto } from '../dtos/training-job.dto';
 import { ApiErrors, ApiJsonBody, type ErrorSpec } from '../openapi/api-docs';
 import { EXAMPLE_IDS } from '../openapi/example-ids';
 import { EXAMPLES } from '../openapi/examples';
 import { LineService } from '../services/line.service';
+import { ModelImportService } from '../services/model-import.service';
 import { ModelLifecycleService } from '../services/model-lifecycle.service';
 
 const MODEL_ID = { name: 'id', description: 'Model version id', example: EXAMPLE_IDS.model };
@@ -41,6 +44,7 @@ export class ModelsController {
   constructor(
     private readonly models: ModelLifecycleService,
     private readonly lines: LineService,
+    private readonly imports: ModelImportService,
   ) {}
 
   @Get()
@@ -119,6 +123,54 @@ export class ModelsController {
       actor,
     );
     return line;
+  }
+
+  @Post('import')
+  @Allow('admin', 'ml_engineer')
+  @ApiOperation({
+    summary: 'Import a model folder trained with the CLI as a candidate version',
+    description:
+      'The folder (`npm run train` output: manifest.json, model.json, weights) must be inside TRAINING_DATA_ROOTS ' +
+      '(symbolic links resolved first) and hold a valid manifest. The answer is the queued import job (GET ' +
+      '/api/v1/training-jobs/:id follows it): a trainer checks every file against the manifest (sha256, or computed ' +
+      'when the manifest records none), loads the model, checks its input and output shapes, and registers it as ' +
+      'a finished training is registered, with the evaluation the folder holds. A file that does not match fails ' +
+      'the job with the reason. Audited as `model.import`.',
+  })
+  @ApiJsonBody(
+    ImportModelDto,
+    { path: 'runs/objects/models/tiles-resnet10', name: 'tiles-resnet10-cli' },
+    'A folder the training CLI wrote under a training root',
+  )
+  @ApiCreatedResponse({
+    type: TrainingJobDto,
+    description: 'The import job, queued; a trainer picks it up',
+    example: {
+      ...EXAMPLES.trainingJob,
+      status: 'queued',
+      config: {
+        import: { path: '/srv/linescope/datasets/runs/objects/models/tiles-resnet10' },
+        training: { name: 'tiles-resnet10-cli' },
+      },
+      progress: {},
+      checklist: [],
+      labelSetId: null,
+      modelVersionId: null,
+      startedAt: null,
+      finishedAt: null,
+      checkpointKey: null,
+    },
+  })
+  @ApiErrors([
+    400,
+    'model_outside_roots, model_not_found (no such folder under the roots), invalid_model_folder (manifest.json ' +
+      'missing or invalid: the reason is in the message), validation_failed',
+  ])
+  importModel(
+    @Body() body: ImportModelDto,
+    @CurrentPrincipal() actor: UserPrincipal,
+  ): Promise<TrainingJobDto> {
+    return this.imports.importModel(body, actor);
   }
 
   @Get(':id')

@@ -337,3 +337,31 @@ export class ModelEvaluationDto {
   })
   quantization!: QuantizationDto | null;
 }
+
+/** A model folder trained elsewhere (the `npm run train` CLI) to register as a candidate. */
+export class ImportModelDto {
+  @ApiProperty({
+    description:
+      'The model folder (manifest.json, model.json, weights): a path relative to one of TRAINING_DATA_ROOTS, or ' +
+      'an absolute path inside one. `npm run train -- --out <root>/runs --name x` writes `<root>/runs/objects/models/x`.',
+    example: 'runs/objects/models/tiles-resnet10',
+    minLength: 1,
+    maxLength: 4096,
+  })
+  @IsText()
+  @IsNotEmpty({ message: 'path must not be empty' })
+  @MaxLength(4096)
+  path!: string;
+
+  @ApiProperty({
+    description: 'The name of the model version it becomes (versions of one name are numbered)',
+    example: 'tiles-resnet10-cli',
+    minLength: 1,
+    maxLength: 100,
+  })
+  @IsText()
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
+  @IsNotEmpty({ message: 'name must not be empty' })
+  @MaxLength(100)
+  name!: string;
+}

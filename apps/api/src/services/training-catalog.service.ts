@@ -97,7 +97,7 @@ export class TrainingCatalogService {
       outside: 'dataset_outside_roots',
       notFound: 'dataset_not_found',
       what: 'dataset folder',
-      hint: 'give a folder name listed by GET /api/v1/training/datasets',
+      outsideHint: 'give a folder name listed by GET /api/v1/training/datasets',
       notFoundHint: 'GET /api/v1/training/datasets lists them',
     });
   }
@@ -108,23 +108,35 @@ export class TrainingCatalogService {
       outside: 'pretrained_outside_roots',
       notFound: 'pretrained_not_found',
       what: 'pretrained model folder',
-      hint: 'put the saved model (model.json and its weights) in a folder under one of them',
+      outsideHint: 'put the saved model (model.json and its weights) in a folder under one of them',
       notFoundHint: 'give the folder of a saved model (model.json and its weights) under one of them',
+    });
+  }
+
+  /** A model folder to import, confined to the training roots like a dataset (symbolic links resolved first). */
+  async resolveModelFolder(given: string): Promise<string> {
+    return this.resolveInsideRoots(given, {
+      outside: 'model_outside_roots',
+      notFound: 'model_not_found',
+      what: 'model folder',
+      outsideHint: 'put the folder `npm run train` wrote under one of them',
+      notFoundHint: 'give the folder that holds manifest.json, model.json and the weights',
     });
   }
 
   private async resolveInsideRoots(
     given: string,
-    errors: { outside: string; notFound: string; what: string; hint: string; notFoundHint: string },
+    errors: { outside: string; notFound: string; what: string; outsideHint: string; notFoundHint: string },
   ): Promise<string> {
     const roots = await Promise.all(
       this.config.trainingDataRoots.map((root) => realpath(root).catch(() => path.resolve(root))),
     );
+    const listed = this.config.trainingDataRoots.join(', ');
     const outside = () =>
       new ApiError(
         400,
         errors.outside,
-        `"${given}" is outside the training data roots (${this.config.trainingDataRoots.join(', ')}); ${errors.hint}`,
+        `"${given}" is outside the training data roots (${listed}); ${errors.outsideHint}`,
       );
     const under = (dirs: string[], real: string) =>
       dirs.some((root) => real === root || real.startsWith(root + path.sep));
@@ -149,8 +161,7 @@ export class TrainingCatalogService {
     throw new ApiError(
       400,
       errors.notFound,
-      `no ${errors.what} "${given}" under the training data roots (${this.config.trainingDataRoots.join(', ')}); ` +
-        errors.notFoundHint,
+      `no ${errors.what} "${given}" under the training data roots (${listed}); ${errors.notFoundHint}`,
     );
   }
 

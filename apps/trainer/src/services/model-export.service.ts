@@ -43,7 +43,7 @@ export class ModelExportService {
   constructor(@Inject(LOGGER) private readonly logger: Logger) {}
 
   /** Null when the model cannot be exported (the version is still registered, served by TensorFlow.js). */
-  exportFp32(result: TrainResult): Uint8Array | null {
+  exportFp32(result: Pick<TrainResult, 'model'>): Uint8Array | null {
     try {
       return exportToOnnx(result.model).bytes;
     } catch (error) {
@@ -53,7 +53,7 @@ export class ModelExportService {
   }
 
   async quantize(
-    result: TrainResult,
+    result: Pick<TrainResult, 'config' | 'preprocessing' | 'manifest'>,
     fp32: Uint8Array,
     readImage: ImageReader | undefined,
   ): Promise<QuantizedVariant | null> {

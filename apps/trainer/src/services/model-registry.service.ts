@@ -10,17 +10,42 @@ import {
 } from '@linescope/db';
 import { LOGGER, OBJECT_STORE } from '@linescope/platform';
 import { type ObjectStore } from '@linescope/storage';
+import { type Finding } from '@linescope/training/checklist';
 import {
+  type EpochSummary,
+  type Evaluation,
   type EvaluationRecord,
   evaluationRecord,
   type ImageReader,
-  type TrainResult,
+  type TrainingConfig,
 } from '@linescope/training/engine';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { type ModelManifestInput } from '@linescope/vision/artifacts';
+import { type PreprocessSpec } from '@linescope/vision/preprocess';
 import { modelVersionPrefix, saveModelArtifact } from '@linescope/vision/artifacts';
 import { saveOnnxArtifact } from '@linescope/vision/onnx';
 import { randomUUID } from 'node:crypto';
 import { type Logger } from 'pino';
 import { ModelExportService, type QuantizedVariant } from './model-export.service';
+
+/**
+ * What registration needs of a run: a finished training's `TrainResult`, or an imported folder, which may come
+ * without an evaluation (then the version has no test metrics) or a dataset fingerprint.
+ */
+export interface RegistrableResult {
+  model: tfl.LayersModel;
+  config: TrainingConfig;
+  classNames: string[];
+  preprocessing: PreprocessSpec;
+  fingerprint: { sha256: string | null };
+  history: EpochSummary[];
+  findings: Finding[];
+  evaluation: Evaluation | null;
+  charts: Partial<Record<ChartName, Buffer | null>>;
+  manifest: ModelManifestInput;
+}
+
+type ChartName = 'loss' | 'accuracy' | 'learningRate' | 'roc';
 
 interface StoredArtifact {
   id: string;
@@ -45,16 +70,17 @@ export class ModelRegistryService {
 
   async register(
     job: TrainingJobEntity,
-    result: TrainResult,
+    result: RegistrableResult,
     name: string,
-    readImage?: ImageReader,
+    options: { readImage?: ImageReader; quantize?: boolean } = {},
   ): Promise<ModelVersionEntity> {
+    const { readImage, quantize = true } = options;
     const fp32 = this.exporter.exportFp32(result);
     const main = await this.storeArtifact(result, fp32, {});
     const stored = [main];
     try {
       let variant: QuantizedVariant | null = null;
-      if (fp32) {
+      if (fp32 && quantize) {
         variant = await this.exporter.quantize(result, fp32, readImage).catch((error: unknown) => {
           this.logger.warn({ err: error, trainingJobId: job.id }, 'int8 variant not made');
           return null;
@@ -74,7 +100,7 @@ export class ModelRegistryService {
       if (int8) stored.push(int8);
       return await this.transactions.run(async (tx) => {
         // The detailed evaluation was measured on the fp32 model; the int8 variant carries only its own accuracy.
-        const evaluation = evaluationRecord(result.evaluation, result.classNames);
+        const evaluation = result.evaluation ? evaluationRecord(result.evaluation, result.classNames) : null;
         const model = await insertVersion(tx, job, result, name, main, {}, evaluation);
         if (int8 && quantization)
           await insertVersion(tx, job, result, `${name}-int8`, int8, { quantization }, null);
@@ -105,7 +131,7 @@ export class ModelRegistryService {
 
   /** The TensorFlow.js artifact (also what heatmaps use), the ONNX file when there is one, and the charts. */
   private async storeArtifact(
-    result: TrainResult,
+    result: RegistrableResult,
     onnx: Uint8Array | null,
     extraMetrics: Record<string, unknown>,
   ): Promise<StoredArtifact> {
@@ -118,11 +144,14 @@ export class ModelRegistryService {
       metrics: { ...result.manifest.metrics, ...extraMetrics },
       ...(onnxKey ? { onnxKey } : {}),
     });
-    // Which images trained, validated and tested it: the provenance of every measured number.
-    await this.store.put(`${prefix}split.json`, Buffer.from(`${JSON.stringify(result.split, null, 2)}\n`), {
-      contentType: 'application/json',
-    });
-    for (const chart of ['loss', 'accuracy', 'learningRate', 'roc'] as const) {
+    // Which images trained, validated and tested it: the provenance of every measured number (an imported folder
+    // may have none).
+    if (result.split) {
+      await this.store.put(`${prefix}split.json`, Buffer.from(`${JSON.stringify(result.split, null, 2)}\n`), {
+        contentType: 'application/json',
+      });
+    }
+    for (const chart of ['loss', 'accuracy', 'learningRate', 'roc'] satisfies ChartName[]) {
       const png = result.charts[chart];
       if (png) await this.store.put(`${prefix}charts/${chart}.png`, png, { contentType: 'image/png' });
     }
@@ -133,7 +162,7 @@ export class ModelRegistryService {
 async function insertVersion(
   tx: Transaction,
   job: TrainingJobEntity,
-  result: TrainResult,
+  result: RegistrableResult,
   name: string,
   artifact: StoredArtifact,
   extraMetrics: Record<string, unknown>,

@@ -25,7 +25,13 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { type Logger } from 'pino';
 import { LabelSetService } from './label-set.service';
-import { ModelRegistryService } from './model-registry.service';
+import {
+  isImportRequest,
+  type ModelImportRequest,
+  ModelImportError,
+  ModelImportService,
+} from './model-import.service';
+import { ModelRegistryService, type RegistrableResult } from './model-registry.service';
 
 /** The dataset choice and training configuration a job was created with (see the API's TrainingJobService). */
 interface TrainingJobRequest {
@@ -58,6 +64,7 @@ export class TrainingRunnerService {
     private readonly models: ModelVersionRepository,
     private readonly labelSets: LabelSetService,
     private readonly registry: ModelRegistryService,
+    private readonly importer: ModelImportService,
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -75,9 +82,17 @@ export class TrainingRunnerService {
       };
     }
     try {
-      const { result, readImage } = await this.train(job);
+      const request = job.config;
+      const imported = isImportRequest(request);
+      const { result, readImage } = imported
+        ? { result: await this.importFolder(job.id, request), readImage: undefined }
+        : await this.train(job);
       try {
-        const model = await this.registry.register(job, result, nameOf(job), readImage);
+        // An imported model's int8 variant would need its training data, which the folder does not carry.
+        const model = await this.registry.register(job, result, nameOf(job), {
+          readImage,
+          quantize: !imported,
+        });
         await this.removeCheckpoints(job.id);
         this.logger.info({ trainingJobId: job.id, modelVersionId: model.id }, 'training job finished');
         return { status: 'done', detail: { modelVersionId: model.id, epochs: result.history.length } };
@@ -97,6 +112,7 @@ export class TrainingRunnerService {
       const message = error instanceof Error ? error.message : String(error);
       const permanent =
         error instanceof PermanentJobError ||
+        error instanceof ModelImportError ||
         error instanceof InvalidTrainingConfigError ||
         error instanceof EmptyClassFolderError;
       const lastAttempt = context.retryCount >= JOB_KINDS['train-model'].retry.retryLimit;
@@ -127,6 +143,16 @@ export class TrainingRunnerService {
       'training stopped by shutdown; it resumes from its last checkpoint',
     );
     return { status: 'skipped', reason: 'stopped by shutdown; queued again to resume from its checkpoint' };
+  }
+
+  /** An import job: the folder checked and loaded as a finished training would hand it to the registry. */
+  private async importFolder(jobId: string, request: ModelImportRequest): Promise<RegistrableResult> {
+    const lines: string[] = [];
+    try {
+      return await this.importer.load(request, (line) => lines.push(line));
+    } finally {
+      if (lines.length > 0) await this.jobs.appendLog(jobId, `${lines.join('\n')}\n`);
+    }
   }
 
   private async train(

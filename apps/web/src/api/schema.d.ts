@@ -462,6 +462,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/models/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import a model folder trained with the CLI as a candidate version
+         * @description The folder (`npm run train` output: manifest.json, model.json, weights) must be inside TRAINING_DATA_ROOTS (symbolic links resolved first) and hold a valid manifest. The answer is the queued import job (GET /api/v1/training-jobs/:id follows it): a trainer checks every file against the manifest (sha256, or computed when the manifest records none), loads the model, checks its input and output shapes, and registers it as a finished training is registered, with the evaluation the folder holds. A file that does not match fails the job with the reason. Audited as `model.import`.
+         */
+        post: operations["ModelsController_importModel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/models/{id}": {
         parameters: {
             query?: never;
@@ -1295,6 +1315,93 @@ export interface components {
              * @example 0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1007
              */
             modelVersionId: string | null;
+        };
+        ImportModelDto: {
+            /**
+             * @description The model folder (manifest.json, model.json, weights): a path relative to one of TRAINING_DATA_ROOTS, or an absolute path inside one. `npm run train -- --out <root>/runs --name x` writes `<root>/runs/objects/models/x`.
+             * @example runs/objects/models/tiles-resnet10
+             */
+            path: string;
+            /**
+             * @description The name of the model version it becomes (versions of one name are numbered)
+             * @example tiles-resnet10-cli
+             */
+            name: string;
+        };
+        TrainingProgressDto: {
+            /**
+             * @example training
+             * @enum {string}
+             */
+            phase?: "loading-data" | "checklist:initial-loss" | "checklist:overfit" | "checklist:lr-range" | "checklist:candidates" | "training" | "evaluating" | "done";
+            /**
+             * @description 1-based
+             * @example 3
+             */
+            epoch?: number;
+            /** @example 30 */
+            epochs?: number;
+            /**
+             * @description Step within the epoch (or the phase)
+             * @example 12
+             */
+            step?: number;
+            /** @example 40 */
+            stepsPerEpoch?: number;
+            /**
+             * @description Steps taken in the training phase
+             * @example 92
+             */
+            globalStep?: number;
+            /** @example 1200 */
+            totalSteps?: number;
+            /**
+             * @description Running training loss of the epoch
+             * @example 0.41
+             */
+            loss?: number;
+            /** @example 0.86 */
+            accuracy?: number;
+            /** @example 0.0019 */
+            learningRate?: number;
+            /**
+             * @description Training images per second so far
+             * @example 61.5
+             */
+            imagesPerSecond?: number;
+            /**
+             * @description Of the whole job, 0-100
+             * @example 21.3
+             */
+            percent?: number;
+            /**
+             * @description Estimated seconds left (training phase)
+             * @example 540
+             */
+            etaSeconds?: number;
+            /**
+             * @description Seconds since this attempt started
+             * @example 130.2
+             */
+            elapsedSeconds?: number;
+        };
+        TrainingJobDto: {
+            id: string;
+            /** @enum {string} */
+            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            config: Record<string, never>;
+            progress: components["schemas"]["TrainingProgressDto"];
+            /** @description The last complete checkpoint (one per epoch); a cancelled job keeps it for a resume */
+            checkpointKey: string | null;
+            checklist: Record<string, never>[];
+            labelSetId: string | null;
+            teacherId: string | null;
+            modelVersionId: string | null;
+            error: string | null;
+            attempt: number;
+            createdAt: string;
+            startedAt: string | null;
+            finishedAt: string | null;
         };
         EpochCurvePointDto: {
             /** @example 1 */
@@ -2457,81 +2564,6 @@ export interface components {
             };
             /** @description A registered CNN model version to distil into a ViT student (needs model.distillationToken) */
             teacherId?: string;
-        };
-        TrainingProgressDto: {
-            /**
-             * @example training
-             * @enum {string}
-             */
-            phase?: "loading-data" | "checklist:initial-loss" | "checklist:overfit" | "checklist:lr-range" | "checklist:candidates" | "training" | "evaluating" | "done";
-            /**
-             * @description 1-based
-             * @example 3
-             */
-            epoch?: number;
-            /** @example 30 */
-            epochs?: number;
-            /**
-             * @description Step within the epoch (or the phase)
-             * @example 12
-             */
-            step?: number;
-            /** @example 40 */
-            stepsPerEpoch?: number;
-            /**
-             * @description Steps taken in the training phase
-             * @example 92
-             */
-            globalStep?: number;
-            /** @example 1200 */
-            totalSteps?: number;
-            /**
-             * @description Running training loss of the epoch
-             * @example 0.41
-             */
-            loss?: number;
-            /** @example 0.86 */
-            accuracy?: number;
-            /** @example 0.0019 */
-            learningRate?: number;
-            /**
-             * @description Training images per second so far
-             * @example 61.5
-             */
-            imagesPerSecond?: number;
-            /**
-             * @description Of the whole job, 0-100
-             * @example 21.3
-             */
-            percent?: number;
-            /**
-             * @description Estimated seconds left (training phase)
-             * @example 540
-             */
-            etaSeconds?: number;
-            /**
-             * @description Seconds since this attempt started
-             * @example 130.2
-             */
-            elapsedSeconds?: number;
-        };
-        TrainingJobDto: {
-            id: string;
-            /** @enum {string} */
-            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
-            config: Record<string, never>;
-            progress: components["schemas"]["TrainingProgressDto"];
-            /** @description The last complete checkpoint (one per epoch); a cancelled job keeps it for a resume */
-            checkpointKey: string | null;
-            checklist: Record<string, never>[];
-            labelSetId: string | null;
-            teacherId: string | null;
-            modelVersionId: string | null;
-            error: string | null;
-            attempt: number;
-            createdAt: string;
-            startedAt: string | null;
-            finishedAt: string | null;
         };
         TrainingEpochDto: {
             epoch: number;
@@ -5221,6 +5253,82 @@ export interface operations {
             };
             /** @description No line has this id (line_not_found) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+        };
+    };
+    ModelsController_importModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImportModelDto"];
+            };
+        };
+        responses: {
+            /** @description The import job, queued; a trainer picks it up */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1008",
+                     *       "status": "queued",
+                     *       "config": {
+                     *         "import": {
+                     *           "path": "/srv/linescope/datasets/runs/objects/models/tiles-resnet10"
+                     *         },
+                     *         "training": {
+                     *           "name": "tiles-resnet10-cli"
+                     *         }
+                     *       },
+                     *       "progress": {},
+                     *       "checkpointKey": null,
+                     *       "checklist": [],
+                     *       "labelSetId": null,
+                     *       "teacherId": null,
+                     *       "modelVersionId": null,
+                     *       "error": null,
+                     *       "attempt": 0,
+                     *       "createdAt": "2026-11-29T08:15:00.000Z",
+                     *       "startedAt": null,
+                     *       "finishedAt": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TrainingJobDto"];
+                };
+            };
+            /** @description model_outside_roots, model_not_found (no such folder under the roots), invalid_model_folder (manifest.json missing or invalid: the reason is in the message), validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,12 +1,15 @@
-import { useState } from 'react';
+import { type FormEvent, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
+import { canManageModels, useSession } from '../app/session';
 import { formatTime } from '../components/format';
-import { decimal, metricOf, modelLabel, percent, useModels } from './queries';
+import { decimal, metricOf, modelLabel, percent, useImportModel, useModels } from './queries';
 
 /** Every model version: architecture, data, key metrics, stage; two can be picked for a comparison. */
 export function ModelsPage() {
   const models = useModels();
   const navigate = useNavigate();
+  const session = useSession();
+  const role = session.data?.user.role;
   const [picked, setPicked] = useState<string[]>([]);
   if (models.isPending) return <p>Loading…</p>;
   if (models.isError)
@@ -35,6 +38,7 @@ export function ModelsPage() {
           Compare selected ({picked.length}/2)
         </button>
       </p>
+      {role && canManageModels(role) && <ImportModelForm />}
       {models.data.length === 0 ? (
         <p className="empty">No model version yet: launch a training to register one.</p>
       ) : (
@@ -103,5 +107,54 @@ export function ModelsPage() {
         </table>
       )}
     </section>
+  );
+}
+
+/** A model folder trained with `npm run train`, inside the training roots, registered as a candidate by a job. */
+function ImportModelForm() {
+  const navigate = useNavigate();
+  const importModel = useImportModel();
+  const [folder, setFolder] = useState('');
+  const [name, setName] = useState('');
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    importModel.mutate(
+      { path: folder.trim(), name: name.trim() },
+      { onSuccess: (job) => void navigate(`/training/${job.id}`) },
+    );
+  };
+  return (
+    <details className="import-model">
+      <summary>Import a model trained with the CLI…</summary>
+      <form onSubmit={submit} aria-label="Import a model folder">
+        <p className="muted">
+          The folder <code>npm run train</code> wrote (<code>&lt;out&gt;/objects/models/&lt;name&gt;</code>),
+          inside the training data roots. A trainer checks every file against its manifest, then registers a
+          candidate.
+        </p>
+        <label htmlFor="import-path">Model folder</label>
+        <input
+          id="import-path"
+          value={folder}
+          required
+          placeholder="runs/objects/models/tiles-resnet10"
+          onChange={(event) => setFolder(event.target.value)}
+        />
+        <label htmlFor="import-name">Name</label>
+        <input id="import-name" value={name} required onChange={(event) => setName(event.target.value)} />
+        <button
+          type="submit"
+          className="primary"
+          disabled={importModel.isPending || !folder.trim() || !name.trim()}
+        >
+          Import
+        </button>
+        {importModel.isError && (
+          <p role="alert" className="error">
+            {importModel.error.message}
+          </p>
+        )}
+      </form>
+    </details>
   );
 }

@@ -112,6 +112,15 @@ export function useLineOverride() {
   });
 }
 
+/** Queues the import of a model folder trained with the CLI; the answer is the import job. */
+export function useImportModel() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (body: { path: string; name: string }) => unwrap(api.POST('/api/v1/models/import', { body })),
+    onSuccess: () => client.invalidateQueries({ queryKey: ['training-jobs'] }),
+  });
+}
+
 export function modelLabel(model: Pick<ModelVersionDto, 'name' | 'version'>): string {
   return `${model.name} v${model.version}`;
 }

@@ -11,6 +11,8 @@ export type TrainingDatasetsDto = Schemas['TrainingDatasetsDto'];
 /** What a job row's `config` holds: the dataset picked and the training configuration given. */
 export interface JobRequest {
   dataset?: { kind: 'folder' | 'reviews'; path?: string };
+  /** An import job: a model folder trained with the CLI. */
+  import?: { path: string };
   training?: { model?: { arch?: string; depth?: number }; epochs?: number };
 }
 
@@ -19,13 +21,15 @@ export function requestOf(job: { config: unknown }): JobRequest {
 }
 
 export function datasetLabel(job: { config: unknown }): string {
-  const { dataset } = requestOf(job);
+  const { dataset, import: imported } = requestOf(job);
+  if (imported) return `import of ${imported.path.split('/').slice(-1)[0]}`;
   if (!dataset) return '—';
   if (dataset.kind === 'reviews') return 'QA reviews';
   return dataset.path?.split('/').slice(-1)[0] ?? 'folder';
 }
 
 export function modelLabel(job: { config: unknown }): string {
+  if (requestOf(job).import) return 'CLI-trained model';
   const model = requestOf(job).training?.model;
   if (!model?.arch) return '—';
   return model.arch === 'resnet'

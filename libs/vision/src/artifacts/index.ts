@@ -13,6 +13,8 @@ export {
   type TransferSkipReason,
 } from './fine-tune.layers';
 export { ModelArtifactError, type ModelArtifactErrorCode } from './model-artifact.error';
+export { loadFolderForImport, type ImportedFolder } from './model-folder.import';
+export { readFolderManifest, readInsideFolder } from './model-folder.manifest';
 export {
   checkModelMatchesManifest,
   loadModelArtifact,
@@ -38,6 +40,7 @@ export {
   type ArtifactFile,
   type ModelManifest,
   type ModelManifestInput,
+  type ModelManifestWithoutFiles,
   type OperatingPoint,
 } from './model-manifest.schema';
 export { normalizeModelPrefix, ObjectStoreModelHandler, type ModelFiles } from './object-store.io-handler';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { preprocessSpecSchema, type PreprocessSpec } from '../preprocess';
-import { checkViews, TEST_TIME_VIEWS, type TestTimeView } from '../test-time';
+// Deep imports: the API reads manifests and must not load TensorFlow.js (the preprocess index does).
+import { preprocessSpecSchema, type PreprocessSpec } from '../preprocess/preprocess-spec.schema';
+import { checkViews, TEST_TIME_VIEWS, type TestTimeView } from '../test-time/test-time.views';
 import { ModelArtifactError } from './model-artifact.error';
 
 export const MODEL_MANIFEST_SCHEMA_VERSION = 1;
@@ -142,11 +143,18 @@ function checkConsistency(body: CrossCheckedFields, context: z.RefinementCtx): v
 
 const manifestInputSchema = manifestBodySchema.partial({ createdAt: true }).superRefine(checkConsistency);
 
+const filesSchema = z
+  .object({ modelJson: artifactFileSchema, weights: z.array(artifactFileSchema).min(1) })
+  .strict();
+
 const manifestSchema = manifestBodySchema
-  .extend({
-    schemaVersion: z.literal(MODEL_MANIFEST_SCHEMA_VERSION),
-    files: z.object({ modelJson: artifactFileSchema, weights: z.array(artifactFileSchema).min(1) }).strict(),
-  })
+  .extend({ schemaVersion: z.literal(MODEL_MANIFEST_SCHEMA_VERSION), files: filesSchema })
+  .strict()
+  .superRefine(checkConsistency);
+
+/** A manifest written by hand for a folder to import (e.g. a converted Keras model) may leave `files` out. */
+const manifestWithoutFilesSchema = manifestBodySchema
+  .extend({ schemaVersion: z.literal(MODEL_MANIFEST_SCHEMA_VERSION), files: filesSchema.optional() })
   .strict()
   .superRefine(checkConsistency);
 
@@ -156,8 +164,20 @@ function describeIssues(error: z.ZodError): string {
     .join('; ');
 }
 
+/** A manifest whose `files` (names, sizes and sha256 of the model's files) may still have to be computed. */
+export type ModelManifestWithoutFiles = Omit<ModelManifest, 'files'> & { files?: ModelManifest['files'] };
+
 /** Validates a manifest read from storage (already JSON-parsed). */
-export function parseModelManifest(value: unknown): ModelManifest {
+export function parseModelManifest(value: unknown): ModelManifest;
+/** With `filesOptional`, `files` may be absent (a folder to import whose digests are computed on import). */
+export function parseModelManifest(
+  value: unknown,
+  options: { filesOptional: true },
+): ModelManifestWithoutFiles;
+export function parseModelManifest(
+  value: unknown,
+  options: { filesOptional?: boolean } = {},
+): ModelManifestWithoutFiles {
   const version =
     typeof value === 'object' && value !== null
       ? (value as { schemaVersion?: unknown }).schemaVersion
@@ -170,7 +190,8 @@ export function parseModelManifest(value: unknown): ModelManifest {
         : `model manifest schemaVersion ${JSON.stringify(version)} is not supported (this build reads ${MODEL_MANIFEST_SCHEMA_VERSION})`,
     );
   }
-  const result = manifestSchema.safeParse(value);
+  const schema = options.filesOptional ? manifestWithoutFilesSchema : manifestSchema;
+  const result = schema.safeParse(value);
   if (!result.success) {
     throw new ModelArtifactError(
       'invalid_manifest',
