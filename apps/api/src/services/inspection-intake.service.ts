@@ -194,6 +194,7 @@ export class InspectionIntakeService {
         failureReason: null,
         scoredAt: null,
         reviewCount: 0,
+        imagePurgedAt: null,
       });
       if (enqueue) await this.queue.send('score-inspection', { inspectionId: id }, { db: tx.jobs });
       return row;
