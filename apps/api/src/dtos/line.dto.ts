@@ -108,7 +108,8 @@ export class CreateLineDto {
   webhookUrl?: string | null;
 
   @ApiPropertyOptional({
-    description: 'Days to keep images judged ok, never reviewed; null: the product-wide default (RETENTION_OK_DAYS, 30)',
+    description:
+      'Days to keep images judged ok, never reviewed; null: the product-wide default (RETENTION_OK_DAYS, 30)',
     nullable: true,
     type: Number,
     example: null,
@@ -121,7 +122,8 @@ export class CreateLineDto {
   retainOkDays?: number | null;
 
   @ApiPropertyOptional({
-    description: 'Days to keep images judged defect or uncertain (or failed), never reviewed; null: the product-wide default (RETENTION_FLAGGED_DAYS, 180)',
+    description:
+      'Days to keep images judged defect or uncertain (or failed), never reviewed; null: the product-wide default (RETENTION_FLAGGED_DAYS, 180)',
     nullable: true,
     type: Number,
     example: null,
@@ -134,7 +136,8 @@ export class CreateLineDto {
   retainFlaggedDays?: number | null;
 
   @ApiPropertyOptional({
-    description: 'Days to keep images reviewed by a person; null: the product-wide default (RETENTION_REVIEWED_DAYS, 730)',
+    description:
+      'Days to keep images reviewed by a person; null: the product-wide default (RETENTION_REVIEWED_DAYS, 730)',
     nullable: true,
     type: Number,
     example: null,
@@ -167,7 +170,8 @@ export class LineDto {
   @ApiProperty({ nullable: true, type: String }) modelVersionId!: string | null;
   @ApiProperty({ type: [String] }) defectTypes!: string[];
   @ApiProperty({ nullable: true, type: String }) webhookUrl!: string | null;
-  @ApiProperty({ nullable: true, type: Number, description: 'null: RETENTION_OK_DAYS' }) retainOkDays!: number | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'null: RETENTION_OK_DAYS' }) retainOkDays!:
+    number | null;
   @ApiProperty({ nullable: true, type: Number, description: 'null: RETENTION_FLAGGED_DAYS' })
   retainFlaggedDays!: number | null;
   @ApiProperty({ nullable: true, type: Number, description: 'null: RETENTION_REVIEWED_DAYS' })

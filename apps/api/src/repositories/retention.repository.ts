@@ -139,6 +139,10 @@ export class RetentionRepository {
         Math.min(line.days.okDays, line.days.flaggedDays, line.days.reviewedDays),
       ],
     );
-    return { images: Number(row.images), imageBytes: Number(row.image_bytes), heldByLabelSets: Number(row.held) };
+    return {
+      images: Number(row.images),
+      imageBytes: Number(row.image_bytes),
+      heldByLabelSets: Number(row.held),
+    };
   }
 }

@@ -63,7 +63,12 @@ export class RetentionService {
     const lines = await this.retention.lines(this.config.retention);
     const previews: RetentionPreviewLine[] = [];
     for (const line of lines)
-      previews.push({ lineId: line.id, name: line.name, ...line.days, ...(await this.retention.preview(line)) });
+      previews.push({
+        lineId: line.id,
+        name: line.name,
+        ...line.days,
+        ...(await this.retention.preview(line)),
+      });
     return previews;
   }
 
