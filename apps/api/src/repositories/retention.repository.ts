@@ -114,12 +114,14 @@ export class RetentionRepository {
   }
 
   async markPurged(ids: string[]): Promise<number> {
-    const rows: unknown[] = await this.db.query(
-      `UPDATE inspections SET image_purged_at = now() WHERE id = ANY($1::uuid[]) AND image_purged_at IS NULL
-       RETURNING id`,
+    const [row]: { marked: number }[] = await this.db.query(
+      `WITH marked AS (
+         UPDATE inspections SET image_purged_at = now() WHERE id = ANY($1::uuid[]) AND image_purged_at IS NULL
+         RETURNING id)
+       SELECT count(*)::int AS marked FROM marked`,
       [ids],
     );
-    return rows.length;
+    return row.marked;
   }
 
   async preview(line: RetentionLine): Promise<LinePreview> {
