@@ -21,6 +21,7 @@ export class StorageUsageService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     metrics: Metrics,
   ) {
+    const report = () => this.report(true);
     const lineFigure = (name: string, help: string, pick: (line: StorageDto['lines'][number]) => number) =>
       new Gauge({
         name,
@@ -29,10 +30,9 @@ export class StorageUsageService {
         registers: [metrics.registry],
         collect: async function (this: Gauge<'line'>) {
           this.reset();
-          for (const line of (await service.report(true)).lines) this.set({ line: line.name }, pick(line));
+          for (const line of (await report()).lines) this.set({ line: line.name }, pick(line));
         },
       });
-    const service = this;
     lineFigure('linescope_line_inspection_rows', 'Inspection rows per line', (line) => line.rows);
     lineFigure(
       'linescope_line_images_stored',
@@ -50,7 +50,7 @@ export class StorageUsageService {
       help: "Used share of the data folder's disk",
       registers: [metrics.registry],
       collect: async function (this: Gauge) {
-        this.set((await service.report(true)).disk.usedRatio);
+        this.set((await report()).disk.usedRatio);
       },
     });
   }
