@@ -10,6 +10,7 @@ import { FilesController } from '../../apps/api/src/controllers/files.controller
 import { InspectionsController } from '../../apps/api/src/controllers/inspections.controller';
 import { LinesController } from '../../apps/api/src/controllers/lines.controller';
 import { ModelsController } from '../../apps/api/src/controllers/models.controller';
+import { RetentionController } from '../../apps/api/src/controllers/retention.controller';
 import { ReviewQueueController } from '../../apps/api/src/controllers/review-queue.controller';
 import { ReviewsController } from '../../apps/api/src/controllers/reviews.controller';
 import { TrainingJobsController } from '../../apps/api/src/controllers/training-jobs.controller';
@@ -33,6 +34,7 @@ const CONTROLLER_CLASSES: object[] = [
   InspectionsController,
   LinesController,
   ModelsController,
+  RetentionController,
   ReviewQueueController,
   ReviewsController,
   TrainingJobsController,

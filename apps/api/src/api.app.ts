@@ -6,6 +6,8 @@ import { EventHubService } from './services/event-hub.service';
 
 /** Hourly: objects older than the grace period with no row are removed. */
 const ORPHAN_SWEEP_CRON = '17 * * * *';
+/** Daily at 02:40 (UTC, pg-boss's default): images the retention policy no longer keeps are deleted. */
+const RETENTION_CRON = '40 2 * * *';
 
 export const apiApp: AppDefinition = {
   role: 'api',
@@ -16,6 +18,7 @@ export const apiApp: AppDefinition = {
   startWorkers: async (app, infra) => {
     await infra.queue.work('api', app.get(ApiJobHandlers).handlers());
     await infra.queue.schedule('sweep-orphans', ORPHAN_SWEEP_CRON, {});
+    await infra.queue.schedule('apply-retention', RETENTION_CRON, {});
   },
   openApi: describeApi,
   completeOpenApi: completeApiDocument,

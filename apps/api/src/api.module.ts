@@ -12,6 +12,7 @@ import { InspectionsController } from './controllers/inspections.controller';
 import { LinesController } from './controllers/lines.controller';
 import { ModelsController } from './controllers/models.controller';
 import { ReviewQueueController } from './controllers/review-queue.controller';
+import { RetentionController } from './controllers/retention.controller';
 import { ReviewsController } from './controllers/reviews.controller';
 import { TrainingJobsController } from './controllers/training-jobs.controller';
 import { TrainingController } from './controllers/training.controller';
@@ -29,7 +30,9 @@ import { EventRepository } from './repositories/event.repository';
 import { LoginFailureRepository } from './repositories/login-failure.repository';
 import { PeopleRepository } from './repositories/people.repository';
 import { ReviewQueueRepository } from './repositories/review-queue.repository';
+import { RetentionRepository } from './repositories/retention.repository';
 import { ReviewRepository } from './repositories/review.repository';
+import { StorageUsageRepository } from './repositories/storage-usage.repository';
 import { SessionRepository } from './repositories/session.repository';
 import { AuditLogService } from './services/audit-log.service';
 import { TrainingDataRepository } from './repositories/training-data.repository';
@@ -50,7 +53,9 @@ import { OrphanSweepService } from './services/orphan-sweep.service';
 import { PendingRescueService } from './services/pending-rescue.service';
 import { RateLimiter } from './services/rate-limiter';
 import { ReviewQueueService } from './services/review-queue.service';
+import { RetentionService } from './services/retention.service';
 import { ReviewService } from './services/review.service';
+import { StorageUsageService } from './services/storage-usage.service';
 import { HeatmapOnDemandService } from './services/heatmap-on-demand.service';
 import { ThumbnailService } from './services/thumbnail.service';
 import { TrainingJobService } from './services/training-job.service';
@@ -84,6 +89,7 @@ export class ApiModule {
         TrainingJobsController,
         AuditEventsController,
         TrainingController,
+        RetentionController,
       ],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
@@ -115,7 +121,9 @@ export class ApiModule {
         LoginFailureRepository,
         PeopleRepository,
         ReviewQueueRepository,
+        RetentionRepository,
         ReviewRepository,
+        StorageUsageRepository,
         SessionRepository,
         AuditLogService,
         TrainingDataRepository,
@@ -132,8 +140,10 @@ export class ApiModule {
         OrphanSweepService,
         PendingRescueService,
         RateLimiter,
+        RetentionService,
         ReviewService,
         ReviewQueueService,
+        StorageUsageService,
         TrainingJobService,
         ModelImportService,
         TrainingCatalogService,

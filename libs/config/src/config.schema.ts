@@ -36,6 +36,12 @@ export const environmentSchema = z
     WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
     /** Most render-heatmap jobs kept waiting; the oldest beyond it are dropped (rendered on demand when opened). */
     HEATMAP_BACKLOG_MAX: z.coerce.number().int().min(1).default(500),
+    /** Days an image is kept after capture, by what became of it; a line may override each (see Retention). */
+    RETENTION_OK_DAYS: z.coerce.number().int().min(1).default(30),
+    RETENTION_FLAGGED_DAYS: z.coerce.number().int().min(1).default(180),
+    RETENTION_REVIEWED_DAYS: z.coerce.number().int().min(1).default(730),
+    /** Share of the data folder's disk past which the logs and the health details warn. */
+    DISK_WARN_RATIO: z.coerce.number().gt(0).max(1).default(0.8),
     /** First port the launcher's embedded PostgreSQL tries at first start (later starts reuse the recorded one). */
     EMBEDDED_DATABASE_PORT: port.default(54329),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
@@ -161,6 +167,9 @@ export interface AppConfig {
   inferenceTimeoutMs: number;
   webhookTimeoutMs: number;
   heatmapBacklogMax: number;
+  /** Product-wide image retention in days (ok, defect or uncertain, reviewed); lines may override each. */
+  retention: { okDays: number; flaggedDays: number; reviewedDays: number };
+  diskWarnRatio: number;
   storage: StorageConfig;
   /** Bound on one object-store call (inactivity for transfers); see STORAGE_TIMEOUT_MS. */
   storageTimeoutMs: number;
@@ -211,6 +220,12 @@ export function toAppConfig(env: Environment): AppConfig {
     inferenceTimeoutMs: env.INFERENCE_TIMEOUT_MS,
     webhookTimeoutMs: env.WEBHOOK_TIMEOUT_MS,
     heatmapBacklogMax: env.HEATMAP_BACKLOG_MAX,
+    retention: {
+      okDays: env.RETENTION_OK_DAYS,
+      flaggedDays: env.RETENTION_FLAGGED_DAYS,
+      reviewedDays: env.RETENTION_REVIEWED_DAYS,
+    },
+    diskWarnRatio: env.DISK_WARN_RATIO,
     storage,
     storageTimeoutMs: env.STORAGE_TIMEOUT_MS,
     host: env.HOST,

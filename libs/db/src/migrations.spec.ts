@@ -10,6 +10,7 @@ const ALL = [
   'TrainingProgressEvents1764903600000',
   'ModelArtefacts1764907200000',
   'Administration1764910800000',
+  'Retention1764918000000',
 ];
 
 const TABLES = [

@@ -1,5 +1,6 @@
 export * from './bootstrap/run-app';
 export * from './health/health.service';
+export * from './health/disk-watch';
 export * from './infrastructure/infrastructure';
 export * from './infrastructure/infrastructure.module';
 export * from './infrastructure/startup-error';

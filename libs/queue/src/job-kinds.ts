@@ -57,6 +57,13 @@ export const JOB_KINDS = {
     payload: z.object({ olderThanSeconds: z.number().int().positive().optional() }).strict(),
     retry: { retryLimit: 1, retryDelay: 60, retryBackoff: false, expireInSeconds: 900 },
   },
+  'apply-retention': {
+    // 'short': at most one run waits, however often it is asked for; runs on many instances share the rows.
+    policy: 'short',
+    role: 'api',
+    payload: z.object({ requestedBy: uuid.optional() }).strict(),
+    retry: { retryLimit: 2, retryDelay: 300, retryBackoff: false, expireInSeconds: 6 * 3600 },
+  },
 } as const satisfies Record<
   string,
   {

@@ -10,6 +10,8 @@ import {
   ObjectNotFoundError,
   type ObjectStore,
   type PutOptions,
+  isStorageFull,
+  StorageFullError,
 } from './object-store';
 
 const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
@@ -56,17 +58,23 @@ export class FsObjectStore implements ObjectStore {
     await mkdir(path.dirname(file), { recursive: true });
     const contentType = options.contentType ?? DEFAULT_CONTENT_TYPE;
     const tmp = path.join(this.root, TMP_DIR, randomUUID());
-    const handle = await open(tmp, 'w');
     try {
-      await handle.writeFile(body);
-      await handle.sync();
-    } finally {
-      await handle.close();
+      const handle = await open(tmp, 'w');
+      try {
+        await handle.writeFile(body);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      // Most keys say their type by extension; a sidecar is written only when the type differs from that.
+      if (contentType === impliedContentType(key)) await rm(file + META_SUFFIX, { force: true });
+      else await writeFile(file + META_SUFFIX, JSON.stringify({ contentType }));
+      await rename(tmp, file);
+    } catch (error) {
+      // A full disk leaves a partial temporary file: remove it at once, so nothing half-written stays.
+      await rm(tmp, { force: true }).catch(() => undefined);
+      throw isStorageFull(error) ? new StorageFullError(key, error) : error;
     }
-    // Most keys say their type by extension; a sidecar is written only when the type differs from that.
-    if (contentType === impliedContentType(key)) await rm(file + META_SUFFIX, { force: true });
-    else await writeFile(file + META_SUFFIX, JSON.stringify({ contentType }));
-    await rename(tmp, file);
     return { key, size: body.length, contentType, lastModified: new Date() };
   }
 

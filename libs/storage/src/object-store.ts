@@ -46,6 +46,25 @@ export class ObjectNotFoundError extends Error {
   }
 }
 
+/** The disk or the bucket has no room for the write; nothing of it was kept. Retry once space returns. */
+export class StorageFullError extends Error {
+  constructor(
+    readonly key: string,
+    cause: unknown,
+  ) {
+    super(`no room to store ${key}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'StorageFullError';
+  }
+}
+
+/** Filesystem out of space or quota; S3 servers' "storage full" answers (MinIO's, and HTTP 507). */
+const FULL_CODES = new Set(['ENOSPC', 'EDQUOT', 'XMinioStorageFull', 'StorageFull', 'InsufficientStorage']);
+
+export function isStorageFull(error: unknown): boolean {
+  const { code, statusCode } = (error ?? {}) as { code?: unknown; statusCode?: unknown };
+  return (typeof code === 'string' && FULL_CODES.has(code)) || statusCode === 507;
+}
+
 export class InvalidObjectKeyError extends Error {
   constructor(
     readonly key: string,

@@ -10,6 +10,8 @@ import {
   ObjectNotFoundError,
   type ObjectStore,
   type PutOptions,
+  isStorageFull,
+  StorageFullError,
 } from './object-store';
 
 /** Where the S3 server listens (the configuration parses it from a URL such as http://127.0.0.1:9000). */
@@ -60,7 +62,11 @@ export class S3ObjectStore implements ObjectStore {
   async put(key: string, body: Buffer, options: PutOptions = {}): Promise<ObjectInfo> {
     assertValidKey(key);
     const contentType = options.contentType ?? DEFAULT_CONTENT_TYPE;
-    await this.client.putObject(this.bucket, key, body, body.length, { 'Content-Type': contentType });
+    try {
+      await this.client.putObject(this.bucket, key, body, body.length, { 'Content-Type': contentType });
+    } catch (error) {
+      throw isStorageFull(error) ? new StorageFullError(key, error) : error;
+    }
     return { key, size: body.length, contentType, lastModified: new Date() };
   }
 

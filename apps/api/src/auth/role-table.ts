@@ -75,6 +75,9 @@ export const ROLE_TABLE: RoleTableRow[] = [
   { method: 'POST', path: '/api/v1/models/:id/shadow', allowed: ENGINEERS },
   { method: 'GET', path: '/api/v1/models/:id/shadow-report', allowed: PEOPLE },
   { method: 'GET', path: '/api/v1/audit-events', allowed: ADMIN },
+  { method: 'GET', path: '/api/v1/retention/preview', allowed: ENGINEERS },
+  { method: 'POST', path: '/api/v1/retention/run', allowed: ADMIN },
+  { method: 'GET', path: '/api/v1/storage', allowed: ENGINEERS },
 ];
 
 const WHO: Record<Allowed, string> = {

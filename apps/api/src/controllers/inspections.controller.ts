@@ -35,6 +35,7 @@ import {
   mapInspection,
 } from '../dtos/inspection.dto';
 import { hasControlCharacters } from '../dtos/text.validators';
+import { type InspectionEntity } from '@linescope/db';
 import { ApiError } from '../errors/api-error';
 import { HeatmapOnDemandService } from '../services/heatmap-on-demand.service';
 import { ApiErrors } from '../openapi/api-docs';
@@ -131,7 +132,11 @@ export class InspectionsController {
     [415, 'Not an image type this API takes'],
     [422, 'The image cannot be decoded, or its dimensions are out of bounds'],
     [429, 'The camera is over its upload rate (rate_limited); retry after Retry-After seconds'],
-    [503, 'Storage or the database does not answer; retry later'],
+    [
+      503,
+      'Storage or the database does not answer, or the disk or bucket is full (storage_full, with ' +
+        'Retry-After: 60); retry later',
+    ],
   )
   async upload(
     @Req() request: UploadRequest,
@@ -211,12 +216,12 @@ export class InspectionsController {
       expiresAt: '2026-11-29T08:20:00.000Z',
     },
   })
-  @ApiErrors(400, NO_INSPECTION)
+  @ApiErrors(400, NO_INSPECTION, 410)
   async links(
     @Param('id', ParseUUIDPipe) id: string,
     @CurrentPrincipal() principal: Principal,
   ): Promise<InspectionLinksDto> {
-    return this.files.links(await this.queries.get(id, principal));
+    return this.files.links(keptImage(await this.queries.get(id, principal)));
   }
 
   @Get(':id/image')
@@ -230,6 +235,7 @@ export class InspectionsController {
   @ApiErrors(
     400,
     [404, 'No such inspection, or its file is gone (inspection_not_found, object_not_found)'],
+    410,
     503,
   )
   async image(
@@ -237,7 +243,7 @@ export class InspectionsController {
     @CurrentPrincipal() principal: Principal,
     @Res() response: Response,
   ): Promise<void> {
-    const row = await this.queries.get(id, principal);
+    const row = keptImage(await this.queries.get(id, principal));
     await this.files.stream(row.imageKey, response);
   }
 
@@ -252,6 +258,7 @@ export class InspectionsController {
   @ApiErrors(
     400,
     [404, 'No such inspection, or its image is gone (inspection_not_found, object_not_found)'],
+    410,
     503,
   )
   async thumbnail(
@@ -259,7 +266,7 @@ export class InspectionsController {
     @CurrentPrincipal() principal: Principal,
     @Res() response: Response,
   ): Promise<void> {
-    const key = await this.thumbnails.ensure(await this.queries.get(id, principal));
+    const key = await this.thumbnails.ensure(keptImage(await this.queries.get(id, principal)));
     await this.files.stream(key, response, 86_400);
   }
 
@@ -280,6 +287,7 @@ export class InspectionsController {
   @ApiErrors(
     400,
     [404, 'No such inspection, or no heatmap for its verdict (inspection_not_found, heatmap_not_found)'],
+    410,
     [503, 'The heatmap could not be rendered in time (inference_unavailable)'],
   )
   async heatmap(
@@ -287,9 +295,20 @@ export class InspectionsController {
     @CurrentPrincipal() principal: Principal,
     @Res() response: Response,
   ): Promise<void> {
-    const row = await this.queries.get(id, principal);
+    const row = keptImage(await this.queries.get(id, principal));
     await this.files.stream(await this.heatmaps.ensure(row), response);
   }
+}
+
+/** A row whose image retention deleted answers 410 for the image, its heatmap, thumbnail and links. */
+function keptImage(row: InspectionEntity): InspectionEntity {
+  if (row.imagePurgedAt)
+    throw new ApiError(
+      410,
+      'image_purged',
+      `the image was deleted by the retention policy on ${row.imagePurgedAt.toISOString()}; the verdict stays`,
+    );
+  return row;
 }
 
 /** Multipart fields and headers bypass the DTO pipe: the same rule as every JSON string, checked here. */

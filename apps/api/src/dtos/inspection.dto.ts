@@ -51,6 +51,14 @@ export class InspectionDto {
   })
   heatmapUrl!: string | null;
   @ApiProperty({ description: 'How many reviews the inspection has' }) reviewCount!: number;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description:
+      'When retention deleted the image, its heatmap and thumbnail (their URLs then answer 410 image_purged); ' +
+      'the verdict, score and reviews stay',
+  })
+  imagePurgedAt!: string | null;
 }
 
 export class InspectionPageDto {
@@ -158,6 +166,7 @@ export function mapInspection(row: InspectionEntity): InspectionDto {
     heatmapUrl:
       row.heatmapKey !== null || heatmapExpected(row) ? `/api/v1/inspections/${row.id}/heatmap` : null,
     reviewCount: row.reviewCount,
+    imagePurgedAt: row.imagePurgedAt?.toISOString() ?? null,
   };
 }
 

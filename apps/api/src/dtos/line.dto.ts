@@ -106,6 +106,48 @@ export class CreateLineDto {
   @ValidateIf((_, value) => value !== null)
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
   webhookUrl?: string | null;
+
+  @ApiPropertyOptional({
+    description:
+      'Days to keep images judged ok, never reviewed; null: the product-wide default (RETENTION_OK_DAYS, 30)',
+    nullable: true,
+    type: Number,
+    example: null,
+  })
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsInt()
+  @Min(1)
+  @Max(36_500)
+  retainOkDays?: number | null;
+
+  @ApiPropertyOptional({
+    description:
+      'Days to keep images judged defect or uncertain (or failed), never reviewed; null: the product-wide default (RETENTION_FLAGGED_DAYS, 180)',
+    nullable: true,
+    type: Number,
+    example: null,
+  })
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsInt()
+  @Min(1)
+  @Max(36_500)
+  retainFlaggedDays?: number | null;
+
+  @ApiPropertyOptional({
+    description:
+      'Days to keep images reviewed by a person; null: the product-wide default (RETENTION_REVIEWED_DAYS, 730)',
+    nullable: true,
+    type: Number,
+    example: null,
+  })
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsInt()
+  @Min(1)
+  @Max(36_500)
+  retainReviewedDays?: number | null;
 }
 
 export class UpdateLineDto extends CreateLineDto {
@@ -128,6 +170,12 @@ export class LineDto {
   @ApiProperty({ nullable: true, type: String }) modelVersionId!: string | null;
   @ApiProperty({ type: [String] }) defectTypes!: string[];
   @ApiProperty({ nullable: true, type: String }) webhookUrl!: string | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'null: RETENTION_OK_DAYS' }) retainOkDays!:
+    number | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'null: RETENTION_FLAGGED_DAYS' })
+  retainFlaggedDays!: number | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'null: RETENTION_REVIEWED_DAYS' })
+  retainReviewedDays!: number | null;
   @ApiProperty() createdAt!: string;
 }
 
@@ -151,6 +199,9 @@ export function mapLine(line: ProductionLineEntity): LineDto {
     modelVersionId: line.modelVersionId,
     defectTypes: line.defectTypes,
     webhookUrl: line.webhookUrl,
+    retainOkDays: line.retainOkDays,
+    retainFlaggedDays: line.retainFlaggedDays,
+    retainReviewedDays: line.retainReviewedDays,
     createdAt: line.createdAt.toISOString(),
   };
 }

@@ -32,7 +32,11 @@ export class ErrorFilter implements ExceptionFilter {
       this.logger.error({ err: exception }, 'unhandled error');
     if (response.headersSent) return;
     const retryAfter = body.details?.retryAfterSeconds;
-    if (body.statusCode === 429 && typeof retryAfter === 'number' && !response.getHeader('Retry-After'))
+    if (
+      [429, 503].includes(body.statusCode) &&
+      typeof retryAfter === 'number' &&
+      !response.getHeader('Retry-After')
+    )
       response.setHeader('Retry-After', String(Math.ceil(retryAfter)));
     response.status(body.statusCode).json(body);
   }

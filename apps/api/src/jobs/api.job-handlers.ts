@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { type JobHandlerMap } from '@linescope/queue';
 import { OrphanSweepService } from '../services/orphan-sweep.service';
+import { RetentionService } from '../services/retention.service';
 import { WebhookService } from '../services/webhook.service';
 
 /** Every job kind the API works, in one place. */
@@ -9,6 +10,7 @@ export class ApiJobHandlers {
   constructor(
     private readonly orphans: OrphanSweepService,
     private readonly webhooks: WebhookService,
+    private readonly retention: RetentionService,
   ) {}
 
   handlers(): JobHandlerMap<'api'> {
@@ -22,6 +24,10 @@ export class ApiJobHandlers {
         };
       },
       'notify-webhook': ({ inspectionId }) => this.webhooks.notify(inspectionId),
+      'apply-retention': async ({ requestedBy }) => {
+        const { lines: _perLine, ...report } = await this.retention.run({ actorId: requestedBy ?? null });
+        return { status: 'done', detail: report };
+      },
     };
   }
 }

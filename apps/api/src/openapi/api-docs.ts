@@ -19,6 +19,7 @@ const DESCRIPTIONS: Record<number, string> = {
   403: 'The credential may not call this (role, camera key or CSRF token)',
   404: 'Not found',
   409: 'The current state does not allow it',
+  410: 'Gone: retention deleted the image (image_purged); the inspection row stays',
   413: 'The body is too large',
   415: 'The body has a type this operation does not take',
   429: 'Too many requests; retry after Retry-After seconds',

@@ -113,6 +113,9 @@ export const EXAMPLES = {
     modelVersionId: null,
     defectTypes: ['crack', 'blowhole'],
     webhookUrl: 'https://mes.example.com/linescope',
+    retainOkDays: null,
+    retainFlaggedDays: null,
+    retainReviewedDays: 3650,
     createdAt: AT,
   },
   camera: {
@@ -150,6 +153,7 @@ export const EXAMPLES = {
     imageUrl: `${inspectionPath}/image`,
     heatmapUrl: `${inspectionPath}/heatmap`,
     reviewCount: 1,
+    imagePurgedAt: null,
   },
   review: {
     id: EXAMPLE_IDS.review,

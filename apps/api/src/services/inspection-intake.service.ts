@@ -9,7 +9,7 @@ import {
 import { VerdictRecorder } from '@linescope/inspections';
 import { APP_CONFIG, LOGGER, OBJECT_STORE } from '@linescope/platform';
 import { JobQueue } from '@linescope/queue';
-import { type ObjectStore } from '@linescope/storage';
+import { type ObjectStore, StorageFullError } from '@linescope/storage';
 import { createHash, randomUUID } from 'node:crypto';
 import { type Logger } from 'pino';
 import { type CameraPrincipal } from '../auth/principals';
@@ -38,6 +38,8 @@ export interface IntakeResult {
 }
 
 const IDEMPOTENCY_INDEX = 'inspections_idempotency';
+/** A full store frees up only as retention (or a person) deletes: cameras retry a minute later. */
+export const STORAGE_FULL_RETRY_SECONDS = 60;
 
 /**
  * Takes a camera's image in: validates it, stores the object, then commits the row — never the other way round,
@@ -74,6 +76,12 @@ export class InspectionIntakeService {
     try {
       await this.store.put(imageKey, upload.bytes, { contentType: image.contentType });
     } catch (error) {
+      if (error instanceof StorageFullError) {
+        this.logger.error({ err: error, imageKey }, 'object store full: uploads refused until space returns');
+        throw new ApiError(503, 'storage_full', 'no room to store the image; retry later', {
+          retryAfterSeconds: STORAGE_FULL_RETRY_SECONDS,
+        });
+      }
       this.logger.error({ err: error, imageKey }, 'object store write failed');
       throw new ApiError(503, 'storage_unavailable', 'the image could not be stored; retry later');
     }
@@ -194,6 +202,7 @@ export class InspectionIntakeService {
         failureReason: null,
         scoredAt: null,
         reviewCount: 0,
+        imagePurgedAt: null,
       });
       if (enqueue) await this.queue.send('score-inspection', { inspectionId: id }, { db: tx.jobs });
       return row;

@@ -49,6 +49,9 @@ function LineSettings({ line }: { line: LineDto }) {
   const [high, setHigh] = useState(text(line.uncertainHigh));
   const [defectTypes, setDefectTypes] = useState(line.defectTypes.join(', '));
   const [webhookUrl, setWebhookUrl] = useState(line.webhookUrl ?? '');
+  const [okDays, setOkDays] = useState(text(line.retainOkDays));
+  const [flaggedDays, setFlaggedDays] = useState(text(line.retainFlaggedDays));
+  const [reviewedDays, setReviewedDays] = useState(text(line.retainReviewedDays));
   const [secret, setSecret] = useState<string | null>(null);
   const save = useMutation({
     mutationFn: () =>
@@ -68,6 +71,9 @@ function LineSettings({ line }: { line: LineDto }) {
               .map((t) => t.trim())
               .filter(Boolean),
             webhookUrl: webhookUrl.trim() === '' ? null : webhookUrl.trim(),
+            retainOkDays: optionalNumber(okDays),
+            retainFlaggedDays: optionalNumber(flaggedDays),
+            retainReviewedDays: optionalNumber(reviewedDays),
           },
         }),
       ),
@@ -82,6 +88,7 @@ function LineSettings({ line }: { line: LineDto }) {
     save.mutate();
   };
   const band = { type: 'number', min: 0, max: 1, step: 'any' } as const;
+  const days = { type: 'number', min: 1, max: 36500, step: 1 } as const;
   return (
     <form className="admin-form" aria-labelledby="settings-title" onSubmit={submit}>
       <h2 id="settings-title">Settings</h2>
@@ -116,6 +123,32 @@ function LineSettings({ line }: { line: LineDto }) {
         <input id="s-low" {...band} value={low} onChange={(e) => setLow(e.target.value)} />
         <label htmlFor="s-high">Uncertain band, high</label>
         <input id="s-high" {...band} value={high} onChange={(e) => setHigh(e.target.value)} />
+      </fieldset>
+      <fieldset>
+        <legend>
+          Image retention in days (blank: the product-wide default, 30 / 180 / 730 unless the installation
+          sets others)
+        </legend>
+        <label htmlFor="s-retain-ok">Judged ok</label>
+        <input id="s-retain-ok" {...days} value={okDays} onChange={(e) => setOkDays(e.target.value)} />
+        <label htmlFor="s-retain-flagged">Judged defect or uncertain</label>
+        <input
+          id="s-retain-flagged"
+          {...days}
+          value={flaggedDays}
+          onChange={(e) => setFlaggedDays(e.target.value)}
+        />
+        <label htmlFor="s-retain-reviewed">Reviewed</label>
+        <input
+          id="s-retain-reviewed"
+          {...days}
+          value={reviewedDays}
+          onChange={(e) => setReviewedDays(e.target.value)}
+        />
+        <p className="muted">
+          Images in a frozen label set that a model was trained on are kept regardless. The rows (verdict,
+          score, reviews) stay after their image is deleted.
+        </p>
       </fieldset>
       <label htmlFor="s-defects">Defect types (comma-separated, review keys 1–9 in this order)</label>
       <input

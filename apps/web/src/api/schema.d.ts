@@ -871,6 +871,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/retention/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What a retention run would delete now, per line
+         * @description Per line: its keep days (line override, else RETENTION_*_DAYS), the images past them that a run deletes, and those a frozen label set keeps because a model version was trained on it.
+         */
+        get: operations["RetentionController_preview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/retention/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run retention now (the apply-retention job, otherwise daily at 02:40 UTC)
+         * @description Queues the job; what it deleted, how much and how long it took is written to the audit log (`retention.run`). 409 retention_queued when a run already waits to start.
+         */
+        post: operations["RetentionController_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/storage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Storage and rows per line, the data disk, and when the store is full at today's rate */
+        get: operations["RetentionController_storageUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health/live": {
         parameters: {
             query?: never;
@@ -983,6 +1040,21 @@ export interface components {
             defectTypes?: string[];
             /** @example https://mes.example.com/linescope */
             webhookUrl?: string | null;
+            /**
+             * @description Days to keep images judged ok, never reviewed; null: the product-wide default (RETENTION_OK_DAYS, 30)
+             * @example null
+             */
+            retainOkDays?: number | null;
+            /**
+             * @description Days to keep images judged defect or uncertain (or failed), never reviewed; null: the product-wide default (RETENTION_FLAGGED_DAYS, 180)
+             * @example null
+             */
+            retainFlaggedDays?: number | null;
+            /**
+             * @description Days to keep images reviewed by a person; null: the product-wide default (RETENTION_REVIEWED_DAYS, 730)
+             * @example null
+             */
+            retainReviewedDays?: number | null;
         };
         CreatedLineDto: {
             id: string;
@@ -997,6 +1069,12 @@ export interface components {
             modelVersionId: string | null;
             defectTypes: string[];
             webhookUrl: string | null;
+            /** @description null: RETENTION_OK_DAYS */
+            retainOkDays: number | null;
+            /** @description null: RETENTION_FLAGGED_DAYS */
+            retainFlaggedDays: number | null;
+            /** @description null: RETENTION_REVIEWED_DAYS */
+            retainReviewedDays: number | null;
             createdAt: string;
             /** @description Secret that signs webhook payloads (HMAC-SHA256). Shown only when a webhook is set. */
             webhookSecret?: string;
@@ -1014,6 +1092,12 @@ export interface components {
             modelVersionId: string | null;
             defectTypes: string[];
             webhookUrl: string | null;
+            /** @description null: RETENTION_OK_DAYS */
+            retainOkDays: number | null;
+            /** @description null: RETENTION_FLAGGED_DAYS */
+            retainFlaggedDays: number | null;
+            /** @description null: RETENTION_REVIEWED_DAYS */
+            retainReviewedDays: number | null;
             createdAt: string;
         };
         UpdateLineDto: {
@@ -1047,6 +1131,21 @@ export interface components {
             defectTypes?: string[];
             /** @example https://mes.example.com/linescope */
             webhookUrl?: string | null;
+            /**
+             * @description Days to keep images judged ok, never reviewed; null: the product-wide default (RETENTION_OK_DAYS, 30)
+             * @example null
+             */
+            retainOkDays?: number | null;
+            /**
+             * @description Days to keep images judged defect or uncertain (or failed), never reviewed; null: the product-wide default (RETENTION_FLAGGED_DAYS, 180)
+             * @example null
+             */
+            retainFlaggedDays?: number | null;
+            /**
+             * @description Days to keep images reviewed by a person; null: the product-wide default (RETENTION_REVIEWED_DAYS, 730)
+             * @example null
+             */
+            retainReviewedDays?: number | null;
         };
         WebhookTestResultDto: {
             /** @example https://mes.example.com/linescope */
@@ -1250,6 +1349,8 @@ export interface components {
             heatmapUrl: string | null;
             /** @description How many reviews the inspection has */
             reviewCount: number;
+            /** @description When retention deleted the image, its heatmap and thumbnail (their URLs then answer 410 image_purged); the verdict, score and reviews stay */
+            imagePurgedAt: string | null;
         };
         InspectionPageDto: {
             items: components["schemas"]["InspectionDto"][];
@@ -1804,6 +1905,8 @@ export interface components {
             heatmapUrl: string | null;
             /** @description How many reviews the inspection has */
             reviewCount: number;
+            /** @description When retention deleted the image, its heatmap and thumbnail (their URLs then answer 410 image_purged); the verdict, score and reviews stay */
+            imagePurgedAt: string | null;
             claimExpiresAt: string;
             line: components["schemas"]["ReviewItemLineDto"];
             cameraName: string;
@@ -2751,6 +2854,116 @@ export interface components {
             needsTeacher: boolean;
             estimate?: components["schemas"]["DurationEstimateDto"] | null;
         };
+        RetentionPreviewLineDto: {
+            lineId: string;
+            /** @example tiles-line-1 */
+            name: string;
+            /**
+             * @description Days an ok image is kept on this line
+             * @example 30
+             */
+            okDays: number;
+            /**
+             * @description Days a defect or uncertain image is kept
+             * @example 180
+             */
+            flaggedDays: number;
+            /**
+             * @description Days a reviewed image is kept
+             * @example 730
+             */
+            reviewedDays: number;
+            /**
+             * @description Images a run would delete now
+             * @example 1200
+             */
+            images: number;
+            /**
+             * @description Their bytes
+             * @example 61440000
+             */
+            imageBytes: number;
+            /**
+             * @description Images past their days kept because a frozen label set of a trained model holds them
+             * @example 40
+             */
+            heldByLabelSets: number;
+        };
+        RetentionPreviewDto: {
+            lines: components["schemas"]["RetentionPreviewLineDto"][];
+        };
+        RetentionRunQueuedDto: {
+            /** @description The apply-retention job; its outcome goes to the audit log (retention.run) */
+            jobId: string;
+        };
+        LineStorageDto: {
+            lineId: string;
+            /** @example tiles-line-1 */
+            name: string;
+            /**
+             * @description Inspection rows, purged images included
+             * @example 1250000
+             */
+            rows: number;
+            /**
+             * @description Rows whose image is still stored
+             * @example 410000
+             */
+            imagesStored: number;
+            /**
+             * @description Bytes of the stored images
+             * @example 20500000000
+             */
+            imageBytes: number;
+            /**
+             * @description Image bytes received per day (last 3 days)
+             * @example 2100000000
+             */
+            bytesPerDay: number;
+            /**
+             * @description Inspections per day (last 3 days)
+             * @example 42000
+             */
+            rowsPerDay: number;
+        };
+        StorageTotalsDto: {
+            rows: number;
+            imagesStored: number;
+            imageBytes: number;
+            bytesPerDay: number;
+        };
+        DiskUsageDto: {
+            /** @description The folder measured (the data folder or its nearest existing parent) */
+            path: string;
+            totalBytes: number;
+            freeBytes: number;
+            /** @example 0.42 */
+            usedRatio: number;
+            /**
+             * @description DISK_WARN_RATIO
+             * @example 0.8
+             */
+            warnRatio: number;
+            /** @description Set past DISK_WARN_RATIO */
+            warning?: string;
+        };
+        StorageProjectionDto: {
+            /**
+             * @description At today's rate the store is full in this many days; null when it cannot be told
+             * @example 37
+             */
+            daysUntilFull: number | null;
+            /** @description What the projection is based on, or why there is none */
+            basis: string;
+        };
+        StorageDto: {
+            /** @enum {string} */
+            driver: "fs" | "s3";
+            lines: components["schemas"]["LineStorageDto"][];
+            totals: components["schemas"]["StorageTotalsDto"];
+            disk: components["schemas"]["DiskUsageDto"];
+            projection: components["schemas"]["StorageProjectionDto"];
+        };
     };
     responses: never;
     parameters: never;
@@ -3003,6 +3216,9 @@ export interface operations {
                      *           "blowhole"
                      *         ],
                      *         "webhookUrl": "https://mes.example.com/linescope",
+                     *         "retainOkDays": null,
+                     *         "retainFlaggedDays": null,
+                     *         "retainReviewedDays": 3650,
                      *         "createdAt": "2026-11-29T08:15:00.000Z"
                      *       }
                      *     ]
@@ -3065,6 +3281,9 @@ export interface operations {
                      *         "chip"
                      *       ],
                      *       "webhookUrl": "https://mes.example.com/linescope",
+                     *       "retainOkDays": null,
+                     *       "retainFlaggedDays": null,
+                     *       "retainReviewedDays": 3650,
                      *       "createdAt": "2026-11-29T08:15:00.000Z",
                      *       "webhookSecret": "whsec_9xR2cV7bN4mK1qL8wE5tY3uI6oP0aS"
                      *     }
@@ -3143,6 +3362,9 @@ export interface operations {
                      *         "blowhole"
                      *       ],
                      *       "webhookUrl": "https://mes.example.com/linescope",
+                     *       "retainOkDays": null,
+                     *       "retainFlaggedDays": null,
+                     *       "retainReviewedDays": 3650,
                      *       "createdAt": "2026-11-29T08:15:00.000Z"
                      *     }
                      */
@@ -3224,6 +3446,9 @@ export interface operations {
                      *         "blowhole"
                      *       ],
                      *       "webhookUrl": "https://mes.example.com/linescope",
+                     *       "retainOkDays": null,
+                     *       "retainFlaggedDays": null,
+                     *       "retainReviewedDays": 3650,
                      *       "createdAt": "2026-11-29T08:15:00.000Z"
                      *     }
                      */
@@ -4210,7 +4435,8 @@ export interface operations {
                      *           "thumbnailUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/thumbnail",
                      *           "imageUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/image",
                      *           "heatmapUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/heatmap",
-                     *           "reviewCount": 1
+                     *           "reviewCount": 1,
+                     *           "imagePurgedAt": null
                      *         }
                      *       ],
                      *       "nextCursor": null
@@ -4353,7 +4579,8 @@ export interface operations {
                      *       "thumbnailUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/thumbnail",
                      *       "imageUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/image",
                      *       "heatmapUrl": null,
-                     *       "reviewCount": 0
+                     *       "reviewCount": 0,
+                     *       "imagePurgedAt": null
                      *     }
                      */
                     "application/json": components["schemas"]["InspectionDto"];
@@ -4398,7 +4625,8 @@ export interface operations {
                      *       "thumbnailUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/thumbnail",
                      *       "imageUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/image",
                      *       "heatmapUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/heatmap",
-                     *       "reviewCount": 0
+                     *       "reviewCount": 0,
+                     *       "imagePurgedAt": null
                      *     }
                      */
                     "application/json": components["schemas"]["InspectionDto"];
@@ -4438,7 +4666,8 @@ export interface operations {
                      *       "thumbnailUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/thumbnail",
                      *       "imageUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/image",
                      *       "heatmapUrl": null,
-                     *       "reviewCount": 0
+                     *       "reviewCount": 0,
+                     *       "imagePurgedAt": null
                      *     }
                      */
                     "application/json": components["schemas"]["InspectionDto"];
@@ -4516,7 +4745,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Storage or the database does not answer; retry later */
+            /** @description Storage or the database does not answer, or the disk or bucket is full (storage_full, with Retry-After: 60); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4577,7 +4806,8 @@ export interface operations {
                      *       "thumbnailUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/thumbnail",
                      *       "imageUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/image",
                      *       "heatmapUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/heatmap",
-                     *       "reviewCount": 1
+                     *       "reviewCount": 1,
+                     *       "imagePurgedAt": null
                      *     }
                      */
                     "application/json": components["schemas"]["InspectionDto"];
@@ -4685,6 +4915,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
+            /** @description Gone: retention deleted the image (image_purged); the inspection row stays */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
         };
     };
     InspectionsController_image: {
@@ -4737,6 +4976,15 @@ export interface operations {
             };
             /** @description No such inspection, or its file is gone (inspection_not_found, object_not_found) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Gone: retention deleted the image (image_purged); the inspection row stays */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4812,6 +5060,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
+            /** @description Gone: retention deleted the image (image_purged); the inspection row stays */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
             /** @description A dependency (database, storage) does not answer; retry later */
             503: {
                 headers: {
@@ -4873,6 +5130,15 @@ export interface operations {
             };
             /** @description No such inspection, or no heatmap for its verdict (inspection_not_found, heatmap_not_found) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Gone: retention deleted the image (image_purged); the inspection row stays */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5218,6 +5484,9 @@ export interface operations {
                      *         "blowhole"
                      *       ],
                      *       "webhookUrl": "https://mes.example.com/linescope",
+                     *       "retainOkDays": null,
+                     *       "retainFlaggedDays": null,
+                     *       "retainReviewedDays": 3650,
                      *       "createdAt": "2026-11-29T08:15:00.000Z"
                      *     }
                      */
@@ -6367,6 +6636,7 @@ export interface operations {
                      *           "imageUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/image",
                      *           "heatmapUrl": "/api/v1/inspections/0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1004/heatmap",
                      *           "reviewCount": 1,
+                     *           "imagePurgedAt": null,
                      *           "claimExpiresAt": "2026-11-29T08:25:00.000Z",
                      *           "line": {
                      *             "id": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
@@ -7456,6 +7726,208 @@ export interface operations {
             };
         };
     };
+    RetentionController_preview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "lines": [
+                     *         {
+                     *           "lineId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
+                     *           "name": "tiles-line-1",
+                     *           "okDays": 30,
+                     *           "flaggedDays": 180,
+                     *           "reviewedDays": 730,
+                     *           "images": 1200,
+                     *           "imageBytes": 61440000,
+                     *           "heldByLabelSets": 40
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RetentionPreviewDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description A dependency (database, storage) does not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+        };
+    };
+    RetentionController_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "jobId": "5c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RetentionRunQueuedDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description A run already waits to start (retention_queued) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description A dependency (database, storage) does not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+        };
+    };
+    RetentionController_storageUsage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "driver": "fs",
+                     *       "lines": [
+                     *         {
+                     *           "lineId": "0f1d5a52-6a1e-4c55-9b1a-3f5e2a0c1001",
+                     *           "name": "tiles-line-1",
+                     *           "rows": 1250000,
+                     *           "imagesStored": 410000,
+                     *           "imageBytes": 20500000000,
+                     *           "bytesPerDay": 2100000000,
+                     *           "rowsPerDay": 42000
+                     *         }
+                     *       ],
+                     *       "totals": {
+                     *         "rows": 1250000,
+                     *         "imagesStored": 410000,
+                     *         "imageBytes": 20500000000,
+                     *         "bytesPerDay": 2100000000
+                     *       },
+                     *       "disk": {
+                     *         "path": "/var/lib/linescope",
+                     *         "totalBytes": 500000000000,
+                     *         "freeBytes": 78000000000,
+                     *         "usedRatio": 0.844,
+                     *         "warnRatio": 0.8,
+                     *         "warning": "the data folder's disk is 84% full (warning past 80%): 78000000000 bytes free"
+                     *       },
+                     *       "projection": {
+                     *         "daysUntilFull": 37,
+                     *         "basis": "free space of the data folder's disk over the image bytes received per day in the last 3 days"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["StorageDto"];
+                };
+            };
+            /** @description No credential, or one that is unknown, expired or revoked (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Only admin, ml_engineer may call this (forbidden); with the session cookie, a state-changing request also needs X-CSRF-Token (csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description A dependency (database, storage) does not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+        };
+    };
     HealthController_live: {
         parameters: {
             query?: never;
@@ -7525,6 +7997,15 @@ export interface operations {
                                 error?: string;
                             };
                         };
+                        /** @description The data folder's disk; `warning` is set past DISK_WARN_RATIO */
+                        disk?: {
+                            path: string;
+                            totalBytes: number;
+                            freeBytes: number;
+                            usedRatio: number;
+                            warnRatio: number;
+                            warning?: string;
+                        };
                     };
                 };
             };
@@ -7560,6 +8041,15 @@ export interface operations {
                                 ms: number;
                                 error?: string;
                             };
+                        };
+                        /** @description The data folder's disk; `warning` is set past DISK_WARN_RATIO */
+                        disk?: {
+                            path: string;
+                            totalBytes: number;
+                            freeBytes: number;
+                            usedRatio: number;
+                            warnRatio: number;
+                            warning?: string;
                         };
                     };
                 };

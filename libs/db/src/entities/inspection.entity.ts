@@ -82,6 +82,10 @@ export class InspectionEntity {
   @Column('timestamptz', { name: 'scored_at', nullable: true })
   scoredAt!: Date | null;
 
+  /** When the retention job deleted the image (and its heatmap and thumbnail); the row itself stays. */
+  @Column('timestamptz', { name: 'image_purged_at', nullable: true })
+  imagePurgedAt!: Date | null;
+
   /** Kept by a trigger on reviews (never written from code, so a stale entity cannot overwrite it). */
   @Column({ type: 'integer', name: 'review_count', insert: false, update: false, default: 0 })
   reviewCount!: number;

@@ -49,6 +49,16 @@ export class ProductionLineEntity {
   @Column('text', { name: 'webhook_secret', nullable: true })
   webhookSecret!: string | null;
 
+  /** Per-line retention in days (ok; defect or uncertain; reviewed); null means the product-wide default. */
+  @Column('integer', { name: 'retain_ok_days', nullable: true })
+  retainOkDays!: number | null;
+
+  @Column('integer', { name: 'retain_flagged_days', nullable: true })
+  retainFlaggedDays!: number | null;
+
+  @Column('integer', { name: 'retain_reviewed_days', nullable: true })
+  retainReviewedDays!: number | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -20,6 +20,19 @@ const READINESS_SCHEMA = {
         },
       },
     },
+    disk: {
+      type: 'object' as const,
+      description: "The data folder's disk; `warning` is set past DISK_WARN_RATIO",
+      required: ['path', 'totalBytes', 'freeBytes', 'usedRatio', 'warnRatio'],
+      properties: {
+        path: { type: 'string' as const },
+        totalBytes: { type: 'number' as const },
+        freeBytes: { type: 'number' as const },
+        usedRatio: { type: 'number' as const },
+        warnRatio: { type: 'number' as const },
+        warning: { type: 'string' as const },
+      },
+    },
   },
 };
 const READY_EXAMPLE = {

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { type DiskUsage, DiskWatch } from './disk-watch';
 
 export type DependencyCheck = () => Promise<void>;
 export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
@@ -6,6 +7,8 @@ export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
 export interface ReadinessReport {
   status: 'ready' | 'unavailable';
   checks: Record<string, { status: 'up' | 'down'; ms: number; error?: string }>;
+  /** The data folder's disk; its `warning` does not make the process unready (uploads answer storage_full). */
+  disk?: DiskUsage;
 }
 
 /** Runs every dependency check in parallel, each bounded by a timeout. */
@@ -13,7 +16,10 @@ export interface ReadinessReport {
 export class HealthService {
   private readonly timeoutMs = 2_000;
 
-  constructor(@Inject(READINESS_CHECKS) private readonly checks: Record<string, DependencyCheck>) {}
+  constructor(
+    @Inject(READINESS_CHECKS) private readonly checks: Record<string, DependencyCheck>,
+    private readonly disk: DiskWatch,
+  ) {}
 
   async readiness(): Promise<ReadinessReport> {
     const entries = await Promise.all(
@@ -21,7 +27,8 @@ export class HealthService {
     );
     const checks = Object.fromEntries(entries);
     const ready = entries.every(([, result]) => result.status === 'up');
-    return { status: ready ? 'ready' : 'unavailable', checks };
+    const disk = await this.disk.check().catch(() => undefined);
+    return { status: ready ? 'ready' : 'unavailable', checks, ...(disk ? { disk } : {}) };
   }
 
   private async run(check: DependencyCheck): Promise<ReadinessReport['checks'][string]> {

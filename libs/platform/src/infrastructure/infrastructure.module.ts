@@ -4,6 +4,7 @@ import { JobQueue } from '@linescope/queue';
 import { DB_REPOSITORIES, DatabaseTransactions } from '@linescope/db';
 import { DataSource, EntityManager } from 'typeorm';
 import { HealthController } from '../health/health.controller';
+import { DiskWatch } from '../health/disk-watch';
 import { HealthService, READINESS_CHECKS } from '../health/health.service';
 import { Metrics } from '../metrics/metrics';
 import { MetricsController } from '../metrics/metrics.controller';
@@ -37,6 +38,7 @@ export class InfrastructureModule {
             queue: () => infra.queue.ping(),
           },
         },
+        DiskWatch,
         HealthService,
       ],
       exports: [
@@ -50,6 +52,7 @@ export class InfrastructureModule {
         OBJECT_STORE,
         JobQueue,
         SHUTDOWN_SIGNAL,
+        DiskWatch,
       ],
     };
   }
