@@ -6,6 +6,7 @@ import { WebConsole1764730800000 } from './1764730800000-web-console';
 import { TrainingProgressEvents1764903600000 } from './1764903600000-training-progress-events';
 import { ModelArtefacts1764907200000 } from './1764907200000-model-artefacts';
 import { Administration1764910800000 } from './1764910800000-administration';
+import { PartitionedInspections1764936000000 } from './1764936000000-partitioned-inspections';
 
 /** Every migration, in order. Listed explicitly so the same list works from TypeScript sources and built output. */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   TrainingProgressEvents1764903600000,
   ModelArtefacts1764907200000,
   Administration1764910800000,
+  PartitionedInspections1764936000000,
 ];
