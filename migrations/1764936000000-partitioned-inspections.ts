@@ -90,7 +90,6 @@ export class PartitionedInspections1764936000000 implements MigrationInterface {
     await db.query(`DROP TRIGGER inspections_keys_insert ON inspections`);
     await db.query(`DROP TRIGGER inspections_keys_update ON inspections`);
     await db.query(`DROP TRIGGER inspections_keys_delete ON inspections`);
-    await db.query(`DROP TRIGGER inspections_keys_immutable ON inspections`);
     const indexes = await indexDefinitions(db);
     const triggers = await triggerDefinitions(db);
     const ownForeignKeys = await foreignKeysOf(db, 'inspections');
@@ -108,7 +107,6 @@ export class PartitionedInspections1764936000000 implements MigrationInterface {
     await db.query(`DROP FUNCTION drop_inspection_partition(date)`);
     await db.query(`DROP FUNCTION create_inspection_partition(date)`);
     await db.query(`DROP FUNCTION inspection_keys_sync()`);
-    await db.query(`DROP FUNCTION inspection_keys_immutable()`);
 
     await db.query(`ALTER TABLE inspections ADD CONSTRAINT inspections_pkey PRIMARY KEY (id)`);
     await db.query(`ALTER TABLE inspections ADD CONSTRAINT inspections_image_key_key UNIQUE (image_key)`);
@@ -195,37 +193,44 @@ const DROP_PARTITION_FUNCTION = `
     RETURN 'kept';
   END $$`;
 
+/**
+ * A row whose received_at changes to another day moves partition: PostgreSQL runs that as a DELETE and an INSERT
+ * (their AFTER triggers fire, not UPDATE's), so the DELETE leaves the key while the row still exists, and the INSERT
+ * finds the key taken and, the id being on one row only, moves it along.
+ */
 const KEYS_TRIGGERS = `
   CREATE FUNCTION inspection_keys_sync() RETURNS trigger LANGUAGE plpgsql AS $$
   BEGIN
     IF TG_OP = 'INSERT' THEN
       INSERT INTO inspection_keys (id, received_at, camera_id, idempotency_key)
-      VALUES (NEW.id, NEW.received_at, NEW.camera_id, NEW.idempotency_key);
+      VALUES (NEW.id, NEW.received_at, NEW.camera_id, NEW.idempotency_key)
+      ON CONFLICT (id) DO NOTHING;
+      IF NOT FOUND THEN
+        IF (SELECT count(*) FROM inspections WHERE id = NEW.id) > 1 THEN
+          RAISE EXCEPTION 'duplicate inspection id %', NEW.id
+            USING ERRCODE = 'unique_violation', CONSTRAINT = 'inspections_pkey';
+        END IF;
+        UPDATE inspection_keys
+           SET received_at = NEW.received_at, camera_id = NEW.camera_id, idempotency_key = NEW.idempotency_key
+         WHERE id = NEW.id;
+      END IF;
     ELSIF TG_OP = 'UPDATE' THEN
-      UPDATE inspection_keys SET camera_id = NEW.camera_id, idempotency_key = NEW.idempotency_key WHERE id = NEW.id;
-    ELSE
+      UPDATE inspection_keys
+         SET id = NEW.id, received_at = NEW.received_at, camera_id = NEW.camera_id,
+             idempotency_key = NEW.idempotency_key
+       WHERE id = OLD.id;
+    ELSIF NOT EXISTS (SELECT 1 FROM inspections WHERE id = OLD.id) THEN
       DELETE FROM inspection_keys WHERE id = OLD.id;
     END IF;
     RETURN NULL;
   END $$;
 
-  -- An id or a received_at that changed would move the row between partitions and away from what references it.
-  CREATE FUNCTION inspection_keys_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
-  BEGIN
-    IF NEW.id IS DISTINCT FROM OLD.id OR NEW.received_at IS DISTINCT FROM OLD.received_at THEN
-      RAISE EXCEPTION 'an inspection''s id and received_at never change' USING ERRCODE = 'check_violation';
-    END IF;
-    RETURN NEW;
-  END $$;
-
   CREATE TRIGGER inspections_keys_insert AFTER INSERT ON inspections
     FOR EACH ROW EXECUTE FUNCTION inspection_keys_sync();
-  CREATE TRIGGER inspections_keys_update AFTER UPDATE OF camera_id, idempotency_key ON inspections
+  CREATE TRIGGER inspections_keys_update AFTER UPDATE OF id, received_at, camera_id, idempotency_key ON inspections
     FOR EACH ROW EXECUTE FUNCTION inspection_keys_sync();
   CREATE TRIGGER inspections_keys_delete AFTER DELETE ON inspections
-    FOR EACH ROW EXECUTE FUNCTION inspection_keys_sync();
-  CREATE TRIGGER inspections_keys_immutable BEFORE UPDATE OF id, received_at ON inspections
-    FOR EACH ROW EXECUTE FUNCTION inspection_keys_immutable()`;
+    FOR EACH ROW EXECUTE FUNCTION inspection_keys_sync()`;
 
 interface IndexDefinition {
   name: string;
@@ -253,7 +258,10 @@ async function triggerDefinitions(db: QueryRunner): Promise<{ name: string; defi
   );
 }
 
-async function foreignKeysOf(db: QueryRunner, table: string): Promise<{ name: string; definition: string }[]> {
+async function foreignKeysOf(
+  db: QueryRunner,
+  table: string,
+): Promise<{ name: string; definition: string }[]> {
   return db.query(
     `SELECT conname AS name, pg_get_constraintdef(oid) AS definition
        FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'f' AND conparentid = 0 ORDER BY conname`,

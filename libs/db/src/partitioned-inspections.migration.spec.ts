@@ -11,9 +11,7 @@ async function snapshot(ds: DataSource): Promise<Record<string, unknown[]>> {
   const tables = ['inspections', 'reviews', 'label_set_items', 'shadow_results', 'review_claims'];
   const result: Record<string, unknown[]> = {};
   for (const table of tables) {
-    const rows: { row: unknown }[] = await ds.query(
-      `SELECT to_jsonb(t) AS row FROM ${table} t`,
-    );
+    const rows: { row: unknown }[] = await ds.query(`SELECT to_jsonb(t) AS row FROM ${table} t`);
     result[table] = rows.map((r) => r.row).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
   }
   return result;
@@ -212,6 +210,43 @@ describe('migration PartitionedInspections1764936000000', () => {
       ),
     );
     expect(duplicate).toMatchObject({ code: '23505', constraint: 'inspections_idempotency' });
+  });
+
+  it('keeps keys and references when an update moves a row to another day', async () => {
+    const claimer = await seedUser(ds, 'qa');
+    await ds.query(
+      `INSERT INTO review_claims (inspection_id, user_id, expires_at) VALUES ($1, $2, now() + interval '5 minutes')`,
+      [reviewedId, claimer],
+    );
+    await ds.query(`UPDATE inspections SET received_at = received_at - interval '1 day' WHERE id = $1`, [
+      reviewedId,
+    ]);
+    await ds.query(`UPDATE inspections SET received_at = received_at + interval '1 day' WHERE id = $1`, [
+      reviewedId,
+    ]);
+    expect(await ds.query(`SELECT count(*)::int AS n FROM inspections WHERE id = $1`, [reviewedId])).toEqual([
+      { n: 1 },
+    ]);
+    const keys: { same: boolean }[] = await ds.query(
+      `SELECT k.received_at = i.received_at AS same FROM inspection_keys k JOIN inspections i USING (id)
+        WHERE k.id = $1`,
+      [reviewedId],
+    );
+    expect(keys).toEqual([{ same: true }]);
+    expect(
+      await ds.query(`SELECT count(*)::int AS n FROM review_claims WHERE inspection_id = $1`, [reviewedId]),
+    ).toEqual([{ n: 1 }]);
+    await ds.query(`DELETE FROM review_claims WHERE inspection_id = $1`, [reviewedId]);
+    // A second row with a taken id is refused even on another day.
+    const copy = await sqlError(
+      ds.query(
+        `INSERT INTO inspections (id, line_id, camera_id, image_key, image_sha256, image_bytes, width, height, format,
+                                  received_at)
+         VALUES ($1, $2, $3, $4, repeat('d', 64), 10, 1, 1, 'png', now() - interval '20 days')`,
+        [reviewedId, lineId, cameraId, `images/${randomUUID()}.png`],
+      ),
+    );
+    expect(copy).toMatchObject({ code: '23505', constraint: 'inspections_pkey' });
   });
 
   it('drops a day only when none of its rows is reviewed or in a label set', async () => {

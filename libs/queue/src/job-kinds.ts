@@ -57,6 +57,13 @@ export const JOB_KINDS = {
     payload: z.object({ olderThanSeconds: z.number().int().positive().optional() }).strict(),
     retry: { retryLimit: 1, retryDelay: 60, retryBackoff: false, expireInSeconds: 900 },
   },
+  'maintain-partitions': {
+    // Creates the inspections' day partitions ahead and drops those past the row retention; 'short' like the sweep.
+    policy: 'short',
+    role: 'api',
+    payload: z.object({}).strict(),
+    retry: { retryLimit: 2, retryDelay: 300, retryBackoff: false, expireInSeconds: 3600 },
+  },
 } as const satisfies Record<
   string,
   {
