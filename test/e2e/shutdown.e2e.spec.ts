@@ -42,6 +42,7 @@ const slowApp: AppDefinition = {
         return { status: 'done' };
       },
       'notify-webhook': async () => ({ status: 'skipped', reason: 'not part of this test' }),
+      'maintain-partitions': async () => ({ status: 'skipped', reason: 'not part of this test' }),
     });
   },
 };

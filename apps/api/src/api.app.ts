@@ -6,6 +6,8 @@ import { EventHubService } from './services/event-hub.service';
 
 /** Hourly: objects older than the grace period with no row are removed. */
 const ORPHAN_SWEEP_CRON = '17 * * * *';
+/** Hourly, so a missed run (all instances down at midnight) never leaves a day without its partition. */
+const PARTITION_MAINTENANCE_CRON = '41 * * * *';
 
 export const apiApp: AppDefinition = {
   role: 'api',
@@ -16,6 +18,9 @@ export const apiApp: AppDefinition = {
   startWorkers: async (app, infra) => {
     await infra.queue.work('api', app.get(ApiJobHandlers).handlers());
     await infra.queue.schedule('sweep-orphans', ORPHAN_SWEEP_CRON, {});
+    await infra.queue.schedule('maintain-partitions', PARTITION_MAINTENANCE_CRON, {});
+    // Once at start too: an installation that was stopped for days gets its partitions before the first upload.
+    await infra.queue.send('maintain-partitions', {});
   },
   openApi: describeApi,
   completeOpenApi: completeApiDocument,

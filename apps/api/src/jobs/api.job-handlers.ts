@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { type JobHandlerMap } from '@linescope/queue';
 import { OrphanSweepService } from '../services/orphan-sweep.service';
+import { PartitionMaintenanceService } from '../services/partition-maintenance.service';
 import { WebhookService } from '../services/webhook.service';
 
 /** Every job kind the API works, in one place. */
@@ -9,6 +10,7 @@ export class ApiJobHandlers {
   constructor(
     private readonly orphans: OrphanSweepService,
     private readonly webhooks: WebhookService,
+    private readonly partitions: PartitionMaintenanceService,
   ) {}
 
   handlers(): JobHandlerMap<'api'> {
@@ -22,6 +24,13 @@ export class ApiJobHandlers {
         };
       },
       'notify-webhook': ({ inspectionId }) => this.webhooks.notify(inspectionId),
+      'maintain-partitions': async () => {
+        const report = await this.partitions.maintain();
+        return {
+          status: 'done',
+          detail: { ensured: report.ensured.length, dropped: report.dropped, kept: report.kept },
+        };
+      },
     };
   }
 }
