@@ -24,7 +24,7 @@ const DAY_MS = 86_400_000;
 /**
  * Loads `rows` synthetic scored inspections with SQL generate_series, a day partition at a time, into a migrated
  * database: `lines` lines of 2 cameras, 90% ok, 7% defect, 3% uncertain (a deterministic hash of the row number),
- * latency 15 to 45 ms. Flagged rows are reviewed (review_count 1) except in the oldest day and the last two days,
+ * latency 15 to 45 ms. Flagged rows are reviewed (review_count 1) except in the two oldest days and the last two,
  * which make the review backlog. Row triggers are off while loading (session_replication_role, so the connection
  * must be a superuser's); `inspection_keys` is filled alongside, then everything is vacuumed and analysed.
  */
@@ -88,7 +88,7 @@ export async function loadSyntheticInspections(
                                   scored_at, review_count)
          SELECT line_id, camera_id, 'k-' || g, 'images/' || line_id || '/' || g || '.jpg', repeat('a', 64), 50000,
                 224, 224, 'jpeg', t, 'scored', verdict, h / 1000.0, $8, jsonb_build_object('totalMs', 15 + (h % 300) / 10.0),
-                t, CASE WHEN verdict <> 'ok' AND t >= $1::timestamptz + interval '1 day'
+                t, CASE WHEN verdict <> 'ok' AND t >= $1::timestamptz + interval '2 days'
                              AND t < $1::timestamptz + ($2::double precision - 2 * 86400000) * interval '1 millisecond'
                         THEN 1 ELSE 0 END
            FROM rows`,
