@@ -36,6 +36,7 @@ export class PartitionedInspections1764936000000 implements MigrationInterface {
         INCLUDING DEFAULTS INCLUDING GENERATED INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING COMMENTS)
       PARTITION BY RANGE (received_at)`);
     await db.query(`CREATE TABLE inspections_default PARTITION OF inspections DEFAULT`);
+    await db.query(NAME_INDEXES_FUNCTION);
     await db.query(CREATE_PARTITION_FUNCTION);
     await db.query(`
       SELECT create_inspection_partition(day) FROM (
@@ -78,6 +79,9 @@ export class PartitionedInspections1764936000000 implements MigrationInterface {
       await db.query(
         `ALTER TABLE ${fk.table} ADD CONSTRAINT ${fk.name} ${fk.definition.replace(REFERENCES_INSPECTIONS, 'REFERENCES inspection_keys(id)')}`,
       );
+    await db.query(`
+      SELECT name_inspection_partition_indexes(inhrelid::regclass) FROM pg_inherits
+       WHERE inhparent = 'inspections'::regclass`);
     for (const trigger of triggers) await db.query(trigger.definition);
     await db.query(KEYS_TRIGGERS);
     await db.query(DROP_PARTITION_FUNCTION);
@@ -106,6 +110,7 @@ export class PartitionedInspections1764936000000 implements MigrationInterface {
     await db.query(`DROP TABLE inspection_keys`);
     await db.query(`DROP FUNCTION drop_inspection_partition(date)`);
     await db.query(`DROP FUNCTION create_inspection_partition(date)`);
+    await db.query(`DROP FUNCTION name_inspection_partition_indexes(regclass)`);
     await db.query(`DROP FUNCTION inspection_keys_sync()`);
 
     await db.query(`ALTER TABLE inspections ADD CONSTRAINT inspections_pkey PRIMARY KEY (id)`);
@@ -131,6 +136,31 @@ export class PartitionedInspections1764936000000 implements MigrationInterface {
 const REFERENCES_INSPECTIONS = /REFERENCES (public\.)?inspections\(id\)/;
 const REFERENCES_KEYS = /REFERENCES (public\.)?inspection_keys\(id\)/;
 
+/**
+ * A partition's indexes are named after the table's (`inspections_line_dashboard_p20261204`), so a plan names the
+ * index it uses whichever day it reads.
+ */
+const NAME_INDEXES_FUNCTION = `
+  CREATE FUNCTION name_inspection_partition_indexes(partition regclass) RETURNS void LANGUAGE plpgsql AS $$
+  DECLARE
+    suffix text := '_' || substr(partition::text, length('inspections_') + 1);
+    child text;
+    parent text;
+  BEGIN
+    FOR child, parent IN
+      SELECT ci.relname, pi.relname
+        FROM pg_index x
+        JOIN pg_class ci ON ci.oid = x.indexrelid
+        JOIN pg_inherits h ON h.inhrelid = x.indexrelid
+        JOIN pg_class pi ON pi.oid = h.inhparent
+       WHERE x.indrelid = partition
+    LOOP
+      IF child <> left(parent, 63 - length(suffix)) || suffix THEN
+        EXECUTE format('ALTER INDEX %I RENAME TO %I', child, left(parent, 63 - length(suffix)) || suffix);
+      END IF;
+    END LOOP;
+  END $$`;
+
 /** Day partitions are named inspections_pYYYYMMDD and hold [day, day + 1) in UTC. */
 const CREATE_PARTITION_FUNCTION = `
   CREATE FUNCTION create_inspection_partition(day date) RETURNS text LANGUAGE plpgsql AS $$
@@ -146,6 +176,7 @@ const CREATE_PARTITION_FUNCTION = `
     IF NOT EXISTS (SELECT 1 FROM inspections_default WHERE received_at >= lower_bound AND received_at < upper_bound) THEN
       EXECUTE format('CREATE TABLE %I PARTITION OF inspections FOR VALUES FROM (%L) TO (%L)',
                      partition, lower_bound, upper_bound);
+      PERFORM name_inspection_partition_indexes(partition::regclass);
       RETURN partition;
     END IF;
     -- The day's rows arrived before its partition: move them out of DEFAULT while both are plain tables, so no row
@@ -161,6 +192,7 @@ const CREATE_PARTITION_FUNCTION = `
     EXECUTE format('ALTER TABLE inspections ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)',
                    partition, lower_bound, upper_bound);
     ALTER TABLE inspections ATTACH PARTITION inspections_default DEFAULT;
+    PERFORM name_inspection_partition_indexes(partition::regclass);
     RETURN partition;
   END $$`;
 

@@ -196,6 +196,14 @@ describe('migration PartitionedInspections1764936000000', () => {
     ]);
     expect(await ds.query(`SELECT count(*)::int AS n FROM inspections_default`)).toEqual([{ n: 0 }]);
     expect(await ds.query(`SELECT count(*)::int AS n FROM inspections_p20310304`)).toEqual([{ n: 1 }]);
+    // Its indexes are named after the table's, so plans name the index they use.
+    const indexes: { indexname: string }[] = await ds.query(
+      `SELECT indexname FROM pg_indexes WHERE tablename = 'inspections_p20310304' ORDER BY 1`,
+    );
+    expect(indexes.map((row) => row.indexname)).toEqual(
+      expect.arrayContaining(['inspections_line_dashboard_p20310304', 'inspections_pkey_p20310304']),
+    );
+    expect(indexes.every((row) => row.indexname.endsWith('_p20310304'))).toBe(true);
     expect(await ds.query(`SELECT count(*)::int AS n FROM events`)).toEqual(events);
     expect(await ds.query(`SELECT id FROM inspections WHERE idempotency_key = 'future-key'`)).toEqual([
       { id: rows[0].id },
