@@ -138,7 +138,7 @@ describe('inspection queries on day partitions: index-served, pruned by time', (
           scan: {
             ...scan,
             nodeType: 'Index Only Scan',
-            index: expect.stringMatching(/line_dashboard|line_id_received/),
+            index: expect.stringMatching(/^inspections_line_dashboard_(p\d{8}|default)$/),
           },
         });
       }
