@@ -273,7 +273,7 @@ interface IndexDefinition {
 
 /** The indexes of `inspections` itself (a partitioned table's, not its partitions'), as CREATE INDEX statements. */
 async function indexDefinitions(db: QueryRunner): Promise<IndexDefinition[]> {
-  return db.query(
+  return db.manager.query<IndexDefinition[]>(
     `SELECT c.relname AS name, pg_get_indexdef(i.indexrelid) AS definition, i.indisprimary AS primary,
             i.indisunique AS unique
        FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
@@ -284,7 +284,7 @@ async function indexDefinitions(db: QueryRunner): Promise<IndexDefinition[]> {
 
 /** User triggers of `inspections` itself, as CREATE TRIGGER statements. */
 async function triggerDefinitions(db: QueryRunner): Promise<{ name: string; definition: string }[]> {
-  return db.query(
+  return db.manager.query<{ name: string; definition: string }[]>(
     `SELECT tgname AS name, pg_get_triggerdef(oid) AS definition
        FROM pg_trigger WHERE tgrelid = 'inspections'::regclass AND NOT tgisinternal ORDER BY tgname`,
   );
@@ -294,7 +294,7 @@ async function foreignKeysOf(
   db: QueryRunner,
   table: string,
 ): Promise<{ name: string; definition: string }[]> {
-  return db.query(
+  return db.manager.query<{ name: string; definition: string }[]>(
     `SELECT conname AS name, pg_get_constraintdef(oid) AS definition
        FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'f' AND conparentid = 0 ORDER BY conname`,
     [table],
@@ -305,7 +305,7 @@ async function foreignKeysTo(
   db: QueryRunner,
   table: string,
 ): Promise<{ table: string; name: string; definition: string }[]> {
-  return db.query(
+  return db.manager.query<{ table: string; name: string; definition: string }[]>(
     `SELECT conrelid::regclass::text AS table, conname AS name, pg_get_constraintdef(oid) AS definition
        FROM pg_constraint WHERE confrelid = $1::regclass AND contype = 'f' AND conparentid = 0 ORDER BY conname`,
     [table],
@@ -314,7 +314,7 @@ async function foreignKeysTo(
 
 /** Every column that can be written (stored generated columns are computed again). */
 async function insertableColumns(db: QueryRunner, table: string): Promise<string> {
-  const rows: { name: string }[] = await db.query(
+  const rows = await db.manager.query<{ name: string }[]>(
     `SELECT quote_ident(attname) AS name FROM pg_attribute
       WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = ''
       ORDER BY attnum`,
