@@ -216,8 +216,9 @@ const DROP_PARTITION_FUNCTION = `
     IF referenced THEN
       RETURN 'kept';
     END IF;
-    EXECUTE format('DELETE FROM shadow_results s USING %I p WHERE s.inspection_id = p.id', partition);
-    EXECUTE format('DELETE FROM inspection_keys k USING %I p WHERE k.id = p.id', partition);
+    -- By primary key (= ANY of the day's ids): a join would read the whole keys table, which grows with retention.
+    EXECUTE format('DELETE FROM shadow_results WHERE inspection_id = ANY (ARRAY(SELECT id FROM %I))', partition);
+    EXECUTE format('DELETE FROM inspection_keys WHERE id = ANY (ARRAY(SELECT id FROM %I))', partition);
     LOCK TABLE inspections IN ACCESS EXCLUSIVE MODE;
     EXECUTE format('DROP TABLE %I', partition);
     RETURN 'dropped';
