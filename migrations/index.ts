@@ -7,6 +7,7 @@ import { TrainingProgressEvents1764903600000 } from './1764903600000-training-pr
 import { ModelArtefacts1764907200000 } from './1764907200000-model-artefacts';
 import { Administration1764910800000 } from './1764910800000-administration';
 import { Retention1764918000000 } from './1764918000000-retention';
+import { PartitionedInspections1764936000000 } from './1764936000000-partitioned-inspections';
 
 /** Every migration, in order. Listed explicitly so the same list works from TypeScript sources and built output. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   ModelArtefacts1764907200000,
   Administration1764910800000,
   Retention1764918000000,
+  PartitionedInspections1764936000000,
 ];

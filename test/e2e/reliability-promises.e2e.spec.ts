@@ -121,6 +121,28 @@ describe('reliability promises of the API', () => {
     expect(schedules).toEqual([{ cron: '17 * * * *', data: {} }]);
   });
 
+  it("schedules partition maintenance every hour, and has run it at start: today's and 7 days' partitions", async () => {
+    const schedules = await query<{ cron: string; data: unknown }>(
+      `SELECT cron, data FROM pgboss.schedule WHERE name = 'maintain-partitions'`,
+    );
+    expect(schedules).toEqual([{ cron: '41 * * * *', data: {} }]);
+    await waitFor(
+      async () =>
+        (
+          await query<{ state: string }>(
+            `SELECT state FROM pgboss.job WHERE name = 'maintain-partitions' AND state = 'completed'`,
+          )
+        ).length > 0,
+      60_000,
+      'the maintain-partitions job sent at start completed',
+    );
+    const partitions = await query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM generate_series(0, 7) d
+        WHERE to_regclass('inspections_p' || to_char((now() AT TIME ZONE 'UTC')::date + d, 'YYYYMMDD')) IS NOT NULL`,
+    );
+    expect(partitions).toEqual([{ n: 8 }]);
+  });
+
   it('signs a webhook, and delivers it again with backoff after the receiver failed', async () => {
     const { lineId, webhookSecret, cameraKey } = await newLine({
       name: 'webhook',

@@ -43,6 +43,7 @@ const slowApp: AppDefinition = {
       },
       'notify-webhook': async () => ({ status: 'skipped', reason: 'not part of this test' }),
       'apply-retention': async () => ({ status: 'skipped', reason: 'not part of this test' }),
+      'maintain-partitions': async () => ({ status: 'skipped', reason: 'not part of this test' }),
     });
   },
 };

@@ -27,6 +27,7 @@ import { CredentialsRepository } from './repositories/credentials.repository';
 import { DashboardRepository } from './repositories/dashboard.repository';
 import { EventListenerRepository } from './repositories/event-listener.repository';
 import { EventRepository } from './repositories/event.repository';
+import { InspectionPartitionRepository } from './repositories/inspection-partition.repository';
 import { LoginFailureRepository } from './repositories/login-failure.repository';
 import { PeopleRepository } from './repositories/people.repository';
 import { ReviewQueueRepository } from './repositories/review-queue.repository';
@@ -50,6 +51,7 @@ import { InspectionQueryService } from './services/inspection-query.service';
 import { LineService } from './services/line.service';
 import { ModelLifecycleService } from './services/model-lifecycle.service';
 import { OrphanSweepService } from './services/orphan-sweep.service';
+import { PartitionMaintenanceService } from './services/partition-maintenance.service';
 import { PendingRescueService } from './services/pending-rescue.service';
 import { RateLimiter } from './services/rate-limiter';
 import { ReviewQueueService } from './services/review-queue.service';
@@ -118,6 +120,7 @@ export class ApiModule {
         DashboardRepository,
         EventListenerRepository,
         EventRepository,
+        InspectionPartitionRepository,
         LoginFailureRepository,
         PeopleRepository,
         ReviewQueueRepository,
@@ -138,6 +141,7 @@ export class ApiModule {
         LineService,
         ModelLifecycleService,
         OrphanSweepService,
+        PartitionMaintenanceService,
         PendingRescueService,
         RateLimiter,
         RetentionService,

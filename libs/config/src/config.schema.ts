@@ -108,6 +108,10 @@ export const environmentSchema = z
     SESSION_MAX_HOURS: z.coerce.number().positive().max(8760).default(168),
     /** How long a reviewer holds the review-queue items it claimed. */
     REVIEW_CLAIM_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+    /** How many days of inspection partitions the maintain-partitions job keeps created ahead of today (UTC). */
+    INSPECTION_PARTITIONS_AHEAD_DAYS: z.coerce.number().int().min(1).max(366).default(7),
+    /** Inspection rows older than this many days are dropped by day partition (unset: kept forever). */
+    INSPECTION_ROW_RETENTION_DAYS: z.coerce.number().int().min(1).optional(),
   })
   .superRefine((env, ctx) => {
     if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS)
@@ -187,6 +191,8 @@ export interface AppConfig {
   trainer: { heartbeatSeconds: number; silentAfterSeconds: number };
   quantizedMaxAccuracyDropPoints: number;
   console: { sessionIdleHours: number; sessionMaxHours: number; reviewClaimSeconds: number };
+  /** Day partitions of inspections: created this far ahead; dropped past the retention (null: never). */
+  inspectionPartitions: { aheadDays: number; rowRetentionDays: number | null };
 }
 
 export function toAppConfig(env: Environment): AppConfig {
@@ -258,6 +264,10 @@ export function toAppConfig(env: Environment): AppConfig {
       sessionIdleHours: env.SESSION_IDLE_HOURS,
       sessionMaxHours: env.SESSION_MAX_HOURS,
       reviewClaimSeconds: env.REVIEW_CLAIM_SECONDS,
+    },
+    inspectionPartitions: {
+      aheadDays: env.INSPECTION_PARTITIONS_AHEAD_DAYS,
+      rowRetentionDays: env.INSPECTION_ROW_RETENTION_DAYS ?? null,
     },
   };
 }

@@ -48,6 +48,9 @@ export function createDataSource(options: DataSourceOptions): DataSource {
     applicationName: options.applicationName ?? 'linescope',
     extra: {
       max: options.poolSize ?? 10,
+      // No JIT: the planner's cost of a console query over many day partitions of inspections (the review backlog,
+      // the dashboards' overview) passes jit_above_cost, and compiling took 0.4 s of a query whose work is 30 ms.
+      options: '-c jit=off',
       ...timeoutOptions(options.timeouts),
       ...(options.verifyConnection ? { onConnect: options.verifyConnection } : {}),
     },

@@ -11,6 +11,7 @@ const ALL = [
   'ModelArtefacts1764907200000',
   'Administration1764910800000',
   'Retention1764918000000',
+  'PartitionedInspections1764936000000',
 ];
 
 const TABLES = [
@@ -18,6 +19,7 @@ const TABLES = [
   'camera_api_keys',
   'cameras',
   'events',
+  'inspection_keys',
   'inspections',
   'label_set_items',
   'label_sets',
@@ -47,7 +49,10 @@ describe('migrations', () => {
     await ds.initialize();
     try {
       const rows: { table_name: string }[] = await ds.query(
-        `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'schema_migrations' ORDER BY table_name`,
+        // Partitions of a partitioned table are tables too; the schema is the partitioned tables themselves.
+        `SELECT c.relname AS table_name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+            AND c.relname <> 'schema_migrations' ORDER BY c.relname COLLATE "C"`,
       );
       return rows.map((r) => r.table_name);
     } finally {

@@ -64,6 +64,13 @@ export const JOB_KINDS = {
     payload: z.object({ requestedBy: uuid.optional() }).strict(),
     retry: { retryLimit: 2, retryDelay: 300, retryBackoff: false, expireInSeconds: 6 * 3600 },
   },
+  'maintain-partitions': {
+    // Creates the inspections' day partitions ahead and drops those past the row retention; 'short' like the sweep.
+    policy: 'short',
+    role: 'api',
+    payload: z.object({}).strict(),
+    retry: { retryLimit: 2, retryDelay: 300, retryBackoff: false, expireInSeconds: 3600 },
+  },
 } as const satisfies Record<
   string,
   {

@@ -39,7 +39,12 @@ describe('JobQueue (pg-boss on a real PostgreSQL)', () => {
   it('routes every job kind to exactly one app', () => {
     expect(jobKindsFor('inference')).toEqual(['score-inspection', 'score-awaiting-model', 'render-heatmap']);
     expect(jobKindsFor('trainer')).toEqual(['train-model', 'evaluate-model']);
-    expect(jobKindsFor('api')).toEqual(['notify-webhook', 'sweep-orphans', 'apply-retention']);
+    expect(jobKindsFor('api')).toEqual([
+      'notify-webhook',
+      'sweep-orphans',
+      'apply-retention',
+      'maintain-partitions',
+    ]);
   });
 
   it('refuses to start workers when a job kind has no handler', async () => {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { type JobHandlerMap } from '@linescope/queue';
 import { OrphanSweepService } from '../services/orphan-sweep.service';
 import { RetentionService } from '../services/retention.service';
+import { PartitionMaintenanceService } from '../services/partition-maintenance.service';
 import { WebhookService } from '../services/webhook.service';
 
 /** Every job kind the API works, in one place. */
@@ -11,6 +12,7 @@ export class ApiJobHandlers {
     private readonly orphans: OrphanSweepService,
     private readonly webhooks: WebhookService,
     private readonly retention: RetentionService,
+    private readonly partitions: PartitionMaintenanceService,
   ) {}
 
   handlers(): JobHandlerMap<'api'> {
@@ -27,6 +29,13 @@ export class ApiJobHandlers {
       'apply-retention': async ({ requestedBy }) => {
         const { lines: _perLine, ...report } = await this.retention.run({ actorId: requestedBy ?? null });
         return { status: 'done', detail: report };
+      },
+      'maintain-partitions': async () => {
+        const report = await this.partitions.maintain();
+        return {
+          status: 'done',
+          detail: { ensured: report.ensured.length, dropped: report.dropped, kept: report.kept },
+        };
       },
     };
   }
