@@ -141,7 +141,11 @@ export class InspectionIntakeService {
           totalMs: round(Date.now() - upload.receivedAt),
         };
         const scored =
-          (await this.recorder.recordReturning(row.id, { ...predicted, latency }, { notifyWebhook: false })) ??
+          (await this.recorder.recordReturning(
+            row.id,
+            { ...predicted, latency },
+            { notifyWebhook: false },
+          )) ??
           // Someone else finished it first (rare): answer what stands.
           (await this.inspections.findById(row.id));
         if (scored && scored.status !== 'pending')

@@ -82,7 +82,10 @@ export class PredictController {
       const { prediction, context } = scored;
       if (inspectionId !== undefined && callerGone) {
         await this.lateVerdicts.record(inspectionId, scored).catch((error: unknown) => {
-          this.logger.warn({ err: error, inspectionId }, 'could not record a late verdict; its job will score it');
+          this.logger.warn(
+            { err: error, inspectionId },
+            'could not record a late verdict; its job will score it',
+          );
         });
         return prediction;
       }
