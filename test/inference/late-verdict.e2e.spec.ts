@@ -25,7 +25,7 @@ describe('a late verdict is scored once', () => {
   let api: RunningApp;
   let cameraKey: string;
   const [jpeg, other] = tileImages('blowhole', 2);
-  const DEADLINE_MS = 400;
+  const DEADLINE_MS = 800;
   /** The API's bound on an inference call; the fallback job runs this plus a 5 s margin after a late answer. */
   const INFERENCE_TIMEOUT_MS = 100;
 
