@@ -48,18 +48,27 @@ export interface TinyModelOptions {
   fixedProbabilities?: number[];
   /** Seeds the initial weights, so a test that depends on what random weights answer is not a coin toss. */
   seed?: number;
+  /** A slower model for real: more pixels and wider layers (defaults: TINY_INPUT, 8). */
+  size?: ModelSize;
 }
+
+export interface ModelSize {
+  input: number;
+  width: number;
+}
+const TINY_SIZE: ModelSize = { input: TINY_INPUT, width: 8 };
 
 /** A ResNet-10 of width 8 at 32 x 32 pixels: a real zoo model, small enough for tests. */
 export async function tinyModel(options: TinyModelOptions = {}): Promise<tfl.LayersModel> {
   await initBackend({ preferred: 'wasm', logger: () => undefined });
   const classNames = options.classNames ?? ['ok', 'defect'];
+  const size = options.size ?? TINY_SIZE;
   const model = buildModel({
     arch: 'resnet',
     depth: 10,
-    width: 8,
+    width: size.width,
     numClasses: classNames.length,
-    inputSize: TINY_INPUT,
+    inputSize: size.input,
     dropout: 0,
     seed: options.seed,
   });
@@ -84,6 +93,8 @@ export interface PublishOptions {
    * manifest's `onnxKey` ('manifest'). Without it the version has no ONNX artifact.
    */
   onnx?: 'row' | 'manifest';
+  /** The model's size, as given to tinyModel (default: the tiny one). */
+  size?: ModelSize;
   /** The manifest's test-time views (none: the image alone). */
   testTimeViews?: TestTimeView[];
   /** The version row's own threshold and band (null: the manifest's). */
@@ -105,6 +116,8 @@ export async function publishModel(
 ): Promise<ModelVersionEntity> {
   const id = randomUUID();
   const classNames = options.classNames ?? ['ok', 'defect'];
+  const { input, width } = options.size ?? TINY_SIZE;
+  const preprocessing: PreprocessSpec = { ...TINY_PREPROCESSING, inputSize: [input, input] };
   const prefix = modelVersionPrefix(id);
   // Before the manifest: a published manifest is never rewritten to name it.
   const onnx =
@@ -112,9 +125,9 @@ export async function publishModel(
   await saveModelArtifact(store, prefix, model, {
     ...(options.onnx === 'manifest' && onnx !== undefined ? { onnxKey: onnx.key } : {}),
     ...(options.testTimeViews ? { testTimeViews: options.testTimeViews } : {}),
-    architecture: { arch: 'resnet', depth: 10, width: 8 },
-    inputSize: [TINY_INPUT, TINY_INPUT],
-    preprocessing: TINY_PREPROCESSING,
+    architecture: { arch: 'resnet', depth: 10, width },
+    inputSize: [input, input],
+    preprocessing,
     classNames,
     positiveClasses: options.positiveClasses ?? classNames.filter((name) => name !== 'ok'),
     operatingPoint: options.operatingPoint ?? { threshold: 0.5, uncertainBand: { low: 0.4, high: 0.6 } },
@@ -126,11 +139,11 @@ export async function publishModel(
     name: options.name ?? 'tiny-resnet',
     version: ++versionCounter,
     architecture: 'resnet',
-    spec: { arch: 'resnet', depth: 10, width: 8, numClasses: classNames.length, inputSize: TINY_INPUT },
-    inputHeight: TINY_INPUT,
-    inputWidth: TINY_INPUT,
+    spec: { arch: 'resnet', depth: 10, width, numClasses: classNames.length, inputSize: input },
+    inputHeight: input,
+    inputWidth: input,
     classNames,
-    preprocessing: { ...TINY_PREPROCESSING },
+    preprocessing: { ...preprocessing },
     artifactKey: prefix,
     onnxKey: options.onnx === 'row' && onnx !== undefined ? onnx.key : null,
     stage: options.stage ?? 'candidate',

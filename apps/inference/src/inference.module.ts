@@ -6,6 +6,7 @@ import { type InferenceConfig } from './config/inference.config';
 import { PredictController } from './http/predict.controller';
 import { InferenceRuntime } from './inference.runtime';
 import { InferenceJobHandlers } from './jobs/inference.job-handlers';
+import { LateVerdicts } from './scoring/late-verdicts';
 import { ServingSetRepository } from './repositories/serving-set.repository';
 
 @Module({})
@@ -29,6 +30,7 @@ export class InferenceModule {
         ServingSetRepository,
         VerdictRecorder,
         InferenceJobHandlers,
+        LateVerdicts,
       ],
     };
   }

@@ -3,6 +3,7 @@ import {
   DatabaseTransactions,
   type InspectionEntity,
   InspectionRepository,
+  type LatencyBreakdown,
   ProductionLineRepository,
 } from '@linescope/db';
 import { JobQueue } from '@linescope/queue';
@@ -14,12 +15,14 @@ export type RecordOutcome = 'recorded' | 'already-final';
 /**
  * Writes a verdict onto a pending inspection and chains what follows it, in one transaction:
  * a heatmap for DEFECT and UNCERTAIN, and a webhook when the camera was not answered with the verdict itself.
- * Whoever finishes first (the API's synchronous call or a score-inspection job) wins; the other finds the row final.
+ * Whoever finishes first (the API's synchronous call, the inference service finishing after the API stopped
+ * waiting, or a score-inspection job) wins; the others find the row final.
  */
 @Injectable()
 export class VerdictRecorder {
   constructor(
     private readonly transactions: DatabaseTransactions,
+    private readonly inspections: InspectionRepository,
     private readonly queue: JobQueue,
   ) {}
 
@@ -28,18 +31,29 @@ export class VerdictRecorder {
     result: VerdictResult,
     options: { notifyWebhook: boolean },
   ): Promise<RecordOutcome> {
+    return (await this.recordReturning(inspectionId, result, options)) ? 'recorded' : 'already-final';
+  }
+
+  /** Like `record`, answering the scored row from the write itself, or null when it was already final. */
+  async recordReturning(
+    inspectionId: string,
+    result: VerdictResult,
+    options: { notifyWebhook: boolean },
+  ): Promise<InspectionEntity | null> {
     const change = {
       status: 'scored' as const,
       verdict: result.verdict,
       score: result.score,
       probabilities: result.probabilities,
       modelVersionId: result.modelVersionId,
-      latency: result.latency,
       // A row that waited for a model carried the reason; a verdict ends the wait.
       failureReason: null,
       scoredAt: () => 'now()',
     };
-    return this.finishPending(inspectionId, change, { ...options, heatmap: result.verdict !== 'ok' });
+    return this.finishPending(inspectionId, change, result.latency, {
+      ...options,
+      heatmap: result.verdict !== 'ok',
+    });
   }
 
   /** Marks a pending inspection failed (e.g. no model serves its line), notifying like a verdict would. */
@@ -49,21 +63,27 @@ export class VerdictRecorder {
     options: { notifyWebhook: boolean },
   ): Promise<RecordOutcome> {
     const change = { status: 'failed' as const, failureReason: reason };
-    return this.finishPending(inspectionId, change, { ...options, heatmap: false });
+    const failed = await this.finishPending(inspectionId, change, undefined, { ...options, heatmap: false });
+    return failed ? 'recorded' : 'already-final';
   }
 
+  /** The latency given is merged into the row's own (what the API measured before scoring stays). */
   private async finishPending(
     inspectionId: string,
     change: QueryDeepPartialEntity<InspectionEntity>,
+    latency: LatencyBreakdown | undefined,
     follow: { notifyWebhook: boolean; heatmap: boolean },
-  ): Promise<RecordOutcome> {
+  ): Promise<InspectionEntity | null> {
+    // Nothing to chain (an OK answered to the camera): one statement needs no transaction.
+    if (!follow.heatmap && !follow.notifyWebhook)
+      return this.inspections.finishPending(inspectionId, change, latency);
     return this.transactions.run(async (tx) => {
-      const finished = await tx.get(InspectionRepository).finishPending(inspectionId, change);
-      if (!finished) return 'already-final';
+      const finished = await tx.get(InspectionRepository).finishPending(inspectionId, change, latency);
+      if (!finished) return null;
       if (follow.heatmap) await this.queue.send('render-heatmap', { inspectionId }, { db: tx.jobs });
       if (follow.notifyWebhook && (await hasWebhook(tx.get(ProductionLineRepository), finished.lineId)))
         await this.queue.send('notify-webhook', { inspectionId }, { db: tx.jobs });
-      return 'recorded';
+      return finished;
     });
   }
 }

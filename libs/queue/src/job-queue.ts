@@ -38,6 +38,8 @@ export const BACKLOG_TRIM_EVERY_MS = 2_000;
 export interface SendOptions {
   /** With a 'short' queue policy, at most one job per key waits in the queue. */
   singletonKey?: string;
+  /** The job's own id: a second send with the same id (of the same kind) is a no-op answering null. */
+  id?: string;
   startAfter?: Date | number;
   /** Runs the insert on an open transaction, so the job exists only if the transaction commits. */
   db?: { executeSql(text: string, values: unknown[]): Promise<{ rows: unknown[] }> };
@@ -112,6 +114,7 @@ export class JobQueue {
     const sent = this.boss.send(kind, data, {
       ...JOB_KINDS[kind].retry,
       singletonKey: options.singletonKey,
+      ...(options.id ? { id: options.id } : {}),
       startAfter: options.startAfter,
       db: options.db,
     });

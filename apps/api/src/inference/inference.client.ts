@@ -14,7 +14,14 @@ export interface PredictResponse {
 }
 
 export class InferenceUnavailableError extends Error {
-  constructor(message: string) {
+  /**
+   * @param mayStillBeScoring an instance got the image and the wait for it was cut by the deadline: it may still
+   * score it (and then records the verdict itself).
+   */
+  constructor(
+    message: string,
+    readonly mayStillBeScoring = false,
+  ) {
     super(message);
     this.name = 'InferenceUnavailableError';
   }
@@ -55,6 +62,7 @@ export class InferenceClient {
     }).toString();
     const deadline = Date.now() + deadlineMs;
     let lastError = 'no inference instance is configured';
+    let cutShort = false;
     for (const base of this.candidates()) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) break;
@@ -81,10 +89,11 @@ export class InferenceClient {
       } catch (error) {
         if (error instanceof NoModelServingError) throw error;
         lastError = `${base}: ${error instanceof Error ? error.message : String(error)}`;
-        if ((error as Error).name !== 'TimeoutError') this.failedAt.set(base, Date.now());
+        if ((error as Error).name === 'TimeoutError') cutShort = true;
+        else this.failedAt.set(base, Date.now());
       }
     }
-    throw new InferenceUnavailableError(lastError);
+    throw new InferenceUnavailableError(lastError, cutShort);
   }
 
   /**

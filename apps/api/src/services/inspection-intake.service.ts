@@ -16,7 +16,11 @@ import { type CameraPrincipal } from '../auth/principals';
 import { type InspectionDto, mapInspection } from '../dtos/inspection.dto';
 import { ApiError } from '../errors/api-error';
 import { isUniqueViolation } from '../errors/database-errors';
-import { InferenceClient, NoModelServingError } from '../inference/inference.client';
+import {
+  InferenceClient,
+  InferenceUnavailableError,
+  NoModelServingError,
+} from '../inference/inference.client';
 import { CameraLastSeen } from './camera-last-seen';
 import { type ValidatedImage, validateImage } from './image-validation';
 
@@ -40,6 +44,8 @@ export interface IntakeResult {
 const IDEMPOTENCY_INDEX = 'inspections_idempotency';
 /** A full store frees up only as retention (or a person) deletes: cameras retry a minute later. */
 export const STORAGE_FULL_RETRY_SECONDS = 60;
+/** How long after the inference call's own bound a late image's scoring job waits for the instance's verdict. */
+const LATE_VERDICT_MARGIN_MS = 5_000;
 
 /**
  * Takes a camera's image in: validates it, stores the object, then commits the row — never the other way round,
@@ -60,13 +66,18 @@ export class InspectionIntakeService {
     private readonly lastSeen: CameraLastSeen,
   ) {}
 
+  /**
+   * A keyed upload is not looked up first: the INSERT's conflict on the key finds a replay. Only where the upload
+   * cannot get that far (a refused image, the store down) is the key looked up, so a retry is answered as before.
+   */
   async ingest(camera: CameraPrincipal, upload: Upload): Promise<IntakeResult> {
-    if (upload.idempotencyKey) {
-      const replay = await this.findReplay(camera, upload);
-      if (replay) return replay;
-    }
     const validateStarted = performance.now();
-    const image = await validateImage(upload.bytes, upload.contentType, this.config.ingest.maxImagePixels);
+    let image: ValidatedImage;
+    try {
+      image = await validateImage(upload.bytes, upload.contentType, this.config.ingest.maxImagePixels);
+    } catch (error) {
+      return this.replayOr(camera, upload, error);
+    }
     const validateMs = performance.now() - validateStarted;
 
     const line = camera.line;
@@ -83,7 +94,11 @@ export class InspectionIntakeService {
         });
       }
       this.logger.error({ err: error, imageKey }, 'object store write failed');
-      throw new ApiError(503, 'storage_unavailable', 'the image could not be stored; retry later');
+      return this.replayOr(
+        camera,
+        upload,
+        new ApiError(503, 'storage_unavailable', 'the image could not be stored; retry later'),
+      );
     }
     const storeMs = performance.now() - storeStarted;
 
@@ -133,8 +148,14 @@ export class InspectionIntakeService {
           engine: predicted.engine,
           totalMs: round(Date.now() - upload.receivedAt),
         };
-        await this.recorder.record(row.id, { ...predicted, latency }, { notifyWebhook: false });
-        const scored = await this.inspections.findById(row.id);
+        const scored =
+          (await this.recorder.recordReturning(
+            row.id,
+            { ...predicted, latency },
+            { notifyWebhook: false },
+          )) ??
+          // Someone else finished it first (rare): answer what stands.
+          (await this.inspections.findById(row.id));
         if (scored && scored.status !== 'pending')
           return { httpStatus: 201, inspection: mapInspection(scored) };
       } catch (error) {
@@ -143,6 +164,12 @@ export class InspectionIntakeService {
           { inspectionId: row.id, err: error },
           'no verdict within the deadline; completing asynchronously',
         );
+        // The instance may still be scoring it and then records the verdict itself: the job only scores what
+        // nobody scored, after the longest a call to the inference service may take.
+        if (error instanceof InferenceUnavailableError && error.mayStillBeScoring) {
+          await this.enqueueScoring(row.id, this.config.inferenceTimeoutMs + LATE_VERDICT_MARGIN_MS);
+          return { httpStatus: 202, inspection: mapInspection(row) };
+        }
       }
     }
     await this.enqueueScoring(row.id);
@@ -167,7 +194,7 @@ export class InspectionIntakeService {
     return { httpStatus: 202, inspection: mapInspection(current) };
   }
 
-  /** The row and, for async lines, its scoring job commit together. */
+  /** The row and, for async lines, its scoring job commit together (a lone INSERT needs no transaction). */
   private async insertRow(
     id: string,
     camera: CameraPrincipal,
@@ -177,8 +204,8 @@ export class InspectionIntakeService {
     enqueue: boolean,
     latency: InspectionEntity['latency'],
   ): Promise<InspectionEntity> {
-    return this.transactions.run(async (tx) => {
-      const row = await tx.get(InspectionRepository).insert({
+    const write = async (inspections: InspectionRepository) =>
+      inspections.insert({
         id,
         lineId: camera.lineId,
         cameraId: camera.cameraId,
@@ -204,18 +231,33 @@ export class InspectionIntakeService {
         reviewCount: 0,
         imagePurgedAt: null,
       });
-      if (enqueue) await this.queue.send('score-inspection', { inspectionId: id }, { db: tx.jobs });
+    if (!enqueue) return write(this.inspections);
+    return this.transactions.run(async (tx) => {
+      const row = await write(tx.get(InspectionRepository));
+      await this.queue.send('score-inspection', { inspectionId: id }, { db: tx.jobs });
       return row;
     });
   }
 
-  private async enqueueScoring(inspectionId: string): Promise<void> {
+  /** Keyed by the inspection: queued twice, it is one job. */
+  private async enqueueScoring(inspectionId: string, delayMs = 0): Promise<void> {
     try {
-      await this.queue.send('score-inspection', { inspectionId });
+      await this.queue.send(
+        'score-inspection',
+        { inspectionId },
+        { id: inspectionId, ...(delayMs > 0 ? { startAfter: new Date(Date.now() + delayMs) } : {}) },
+      );
     } catch (error) {
       // The row is committed; the sweeper re-enqueues inspections left pending.
       this.logger.error({ err: error, inspectionId }, 'could not enqueue scoring');
     }
+  }
+
+  /** A keyed upload that could not be taken may be a retry of one that was: answer that, else `error`. */
+  private async replayOr(camera: CameraPrincipal, upload: Upload, error: unknown): Promise<IntakeResult> {
+    const replay = await this.findReplay(camera, upload);
+    if (replay) return replay;
+    throw error;
   }
 
   private async findReplay(camera: CameraPrincipal, upload: Upload): Promise<IntakeResult | null> {

@@ -14,6 +14,7 @@ import { APP_CONFIG, LOGGER } from '@linescope/platform';
 import { type Request, type Response } from 'express';
 import { type Logger } from 'pino';
 import { type PingReport, InferenceRuntime } from '../inference.runtime';
+import { LateVerdicts } from '../scoring/late-verdicts';
 import { type Prediction } from '../scoring/prediction.types';
 import { httpError, toHttpError } from './http.errors';
 import { InferenceTokenGuard } from './inference-token.guard';
@@ -38,13 +39,15 @@ export class PredictController {
     @Inject(InferenceRuntime) private readonly runtime: InferenceRuntime,
     @Inject(APP_CONFIG) config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly lateVerdicts: LateVerdicts,
   ) {
     this.maxImageBytes = config.ingest.maxImageBytes;
   }
 
   /**
    * Scores one image with the line's model: its override, else production. Shadow candidates score it after
-   * the answer has been sent, when the caller names the inspection.
+   * the answer has been sent, when the caller names the inspection. If the caller named the inspection and stopped
+   * waiting (its deadline passed) before the image was scored, the verdict is recorded here instead of dropped.
    */
   @Post('predict')
   @HttpCode(200)
@@ -72,8 +75,20 @@ export class PredictController {
     const lineId = optionalUuid('lineId', lineIdParam);
     const inspectionId = optionalUuid('inspectionId', inspectionIdParam);
     const bytes = await readRequestBody(request, this.maxImageBytes);
+    let callerGone = false;
+    response.once('close', () => (callerGone = !response.writableFinished));
     try {
-      const { prediction, context } = await this.runtime.scoring.score(bytes, { lineId, source: 'http' });
+      const scored = await this.runtime.scoring.score(bytes, { lineId, source: 'http' });
+      const { prediction, context } = scored;
+      if (inspectionId !== undefined && callerGone) {
+        await this.lateVerdicts.record(inspectionId, scored).catch((error: unknown) => {
+          this.logger.warn(
+            { err: error, inspectionId },
+            'could not record a late verdict; its job will score it',
+          );
+        });
+        return prediction;
+      }
       if (inspectionId !== undefined && this.runtime.shadow.active()) {
         response.once('finish', () => {
           this.runtime.recordShadow(inspectionId, context).catch((error: unknown) => {

@@ -15,6 +15,7 @@ export class InferenceMetrics {
   readonly shadowResults: Counter<'model_version' | 'agreement'>;
   readonly shadowDropped: Counter<'reason'>;
   readonly workerRestarts: Counter;
+  readonly lateVerdicts: Counter<'outcome'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -84,6 +85,12 @@ export class InferenceMetrics {
     this.workerRestarts = new Counter({
       name: 'linescope_inference_worker_restarts_total',
       help: 'Worker threads that died and were replaced',
+      registers,
+    });
+    this.lateVerdicts = new Counter({
+      name: 'linescope_inference_late_verdicts_total',
+      help: 'Verdicts this instance recorded itself because the caller stopped waiting, by outcome (recorded, already-final)',
+      labelNames: ['outcome'],
       registers,
     });
   }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Brackets, EntityManager } from 'typeorm';
 import { type QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { InspectionEntity } from '../entities/inspection.entity';
+import { InspectionEntity, type LatencyBreakdown } from '../entities/inspection.entity';
 
 /**
  * Why an inspection is not scored yet: no model version serves its line. It stays `pending` with this reason (shown
@@ -47,20 +47,38 @@ export class InspectionRepository {
     return entity;
   }
 
-  /** Applies `change` only while the inspection is pending; returns its line, or null when it was already final. */
+  /**
+   * Applies `change` only while the inspection is pending, merging `latency` into the row's own breakdown; returns
+   * the updated row (from the UPDATE itself, not read again), or null when it was already final.
+   */
   async finishPending(
     id: string,
     change: QueryDeepPartialEntity<InspectionEntity>,
-  ): Promise<{ lineId: string } | null> {
+    latency?: LatencyBreakdown,
+  ): Promise<InspectionEntity | null> {
     const updated = await this.db
       .createQueryBuilder()
       .update(InspectionEntity)
-      .set(change)
+      .set(
+        latency === undefined
+          ? change
+          : { ...change, latency: () => `COALESCE(latency, '{}'::jsonb) || CAST(:latency AS jsonb)` },
+      )
+      .setParameter('latency', JSON.stringify(latency ?? {}))
       .where('id = :id AND status = :pending', { id, pending: 'pending' })
-      .returning('line_id')
+      .returning('*')
       .execute();
-    const row = (updated.raw as { line_id: string }[])[0];
-    return row ? { lineId: row.line_id } : null;
+    const row = (updated.raw as Record<string, unknown>[])[0];
+    return row ? this.hydrate(row) : null;
+  }
+
+  /** An entity from a raw row, as TypeORM would have read it. */
+  private hydrate(raw: Record<string, unknown>): InspectionEntity {
+    const { connection } = this.db;
+    const entity = this.db.getRepository(InspectionEntity).create();
+    for (const column of connection.getMetadata(InspectionEntity).columns)
+      column.setEntityValue(entity, connection.driver.prepareHydratedValue(raw[column.databaseName], column));
+    return entity;
   }
 
   /** Sets heatmap_key only where none is set; false when the row is gone or already has one. */
