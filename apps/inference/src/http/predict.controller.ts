@@ -73,7 +73,13 @@ export class PredictController {
     const inspectionId = optionalUuid('inspectionId', inspectionIdParam);
     const bytes = await readRequestBody(request, this.maxImageBytes);
     try {
-      const { prediction, context } = await this.runtime.scoring.score(bytes, { lineId, source: 'http' });
+      const { prediction, context, heatmap } = await this.runtime.scoring.score(bytes, {
+        lineId,
+        source: 'http',
+      });
+      // Stored before the answer: the API records the verdict after it, and queues no render job when the key is there.
+      if (inspectionId !== undefined && heatmap !== null)
+        await this.runtime.heatmaps.storeForVerdict(inspectionId, bytes, heatmap);
       if (inspectionId !== undefined && this.runtime.shadow.active()) {
         response.once('finish', () => {
           this.runtime.recordShadow(inspectionId, context).catch((error: unknown) => {

@@ -51,16 +51,16 @@ export class InspectionRepository {
   async finishPending(
     id: string,
     change: QueryDeepPartialEntity<InspectionEntity>,
-  ): Promise<{ lineId: string } | null> {
+  ): Promise<{ lineId: string; heatmapKey: string | null } | null> {
     const updated = await this.db
       .createQueryBuilder()
       .update(InspectionEntity)
       .set(change)
       .where('id = :id AND status = :pending', { id, pending: 'pending' })
-      .returning('line_id')
+      .returning(['line_id', 'heatmap_key'])
       .execute();
-    const row = (updated.raw as { line_id: string }[])[0];
-    return row ? { lineId: row.line_id } : null;
+    const row = (updated.raw as { line_id: string; heatmap_key: string | null }[])[0];
+    return row ? { lineId: row.line_id, heatmapKey: row.heatmap_key } : null;
   }
 
   /** Sets heatmap_key only where none is set; false when the row is gone or already has one. */

@@ -139,7 +139,8 @@ export function compileForServing(model: tfl.LayersModel): ServingModel {
   }
 
   const head = camHeadOf(graph);
-  const cam = head === null ? null : { featureId: resolve(head.featureId), kernel: tf.clone(camKernelOf(head)) };
+  const cam =
+    head === null ? null : { featureId: resolve(head.featureId), kernel: tf.clone(camKernelOf(head)) };
   if (cam !== null) owned.push(cam.kernel);
   return servingModel(steps, graph.inputId, graph.outputIds.map(resolve), summary, owned, cam);
 }
