@@ -57,7 +57,7 @@ export class InspectionRepository {
       .update(InspectionEntity)
       .set(change)
       .where('id = :id AND status = :pending', { id, pending: 'pending' })
-      .returning(['line_id', 'heatmap_key'])
+      .returning('line_id, heatmap_key')
       .execute();
     const row = (updated.raw as { line_id: string; heatmap_key: string | null }[])[0];
     return row ? { lineId: row.line_id, heatmapKey: row.heatmap_key } : null;
