@@ -60,9 +60,12 @@ describe('VerdictRecorder (real PostgreSQL and job queue)', () => {
     expect(await followUps(uncertain)).toEqual(['render-heatmap']);
   });
 
-  it('queues no heatmap job when the heatmap was attached with the verdict (a GAP CNN's CAM)', async () => {
+  it('queues no heatmap job when the heatmap was attached with the verdict (a GAP CNN CAM)', async () => {
     const id = await seedPendingInspection(bed.dataSource, webhookLine);
-    await bed.dataSource.query(`UPDATE inspections SET heatmap_key = $2 WHERE id = $1`, [id, `heatmaps/${id}.png`]);
+    await bed.dataSource.query(`UPDATE inspections SET heatmap_key = $2 WHERE id = $1`, [
+      id,
+      `heatmaps/${id}.png`,
+    ]);
     expect(await recorder.record(id, result('defect', 0.9), { notifyWebhook: true })).toBe('recorded');
     expect(await followUps(id)).toEqual(['notify-webhook']);
   });
