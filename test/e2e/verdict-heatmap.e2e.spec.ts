@@ -91,7 +91,7 @@ describe('the heatmap of a flagged verdict', () => {
   };
   const cameraOn = async (verdictMode: 'sync' | 'async') => {
     const line = await admin('/api/v1/lines', {
-      name: `line-${verdictMode}`,
+      name: `line-${verdictMode}-${Math.random().toString(36).slice(2, 8)}`,
       verdictMode,
       verdictDeadlineMs: 3000,
     });
