@@ -4,7 +4,11 @@ import { type BackendName } from '../../libs/vision/src/backend';
 import { RESIZE_POLICIES, type ResizePolicy } from '../../libs/vision/src/preprocess';
 
 /** One way to explain the defect logit: Grad-CAM (on the default or a named layer) or gradient x input. */
-export type Explainer = { method: 'grad-cam'; layer?: string } | { method: 'gradient-x-input' };
+export type Explainer =
+  | { method: 'grad-cam'; layer?: string }
+  | { method: 'gradient-x-input' }
+  /** The serving graph's class activation map (GAP heads), from the forward pass: what the line stores. */
+  | { method: 'cam' };
 
 export interface BenchFlags {
   epochs: number;
@@ -38,7 +42,7 @@ export const USAGE = `node dist/bench/explain/mask-hit-rate.js [flags]
   --resize P        squash | letterbox | center-crop (squash)
   --tolerance N     tolerant hit radius in original pixels (15)
   --explain LIST    comma-separated: grad-cam (last pooled feature map), grad-cam@LAYER,
-                    gradient-x-input (grad-cam)
+                    gradient-x-input, cam (the serving graph's CAM output) (grad-cam,cam)
   --limit N         explain at most N test images per defect type, 0 = all (0)
   --seed N          split and sampling seed (1)
   --backend B       wasm | cpu | tensorflow (wasm)`;
@@ -62,8 +66,8 @@ function oneOf<T extends string>(name: string, value: string, allowed: readonly 
 function parseExplainer(text: string): Explainer {
   const [method, layer, ...rest] = text.trim().split('@');
   if (method === 'grad-cam' && rest.length === 0) return layer === undefined ? { method } : { method, layer };
-  if (method === 'gradient-x-input' && layer === undefined) return { method };
-  throw new Error(`--explain: "${text}" is not grad-cam, grad-cam@LAYER or gradient-x-input`);
+  if ((method === 'gradient-x-input' || method === 'cam') && layer === undefined) return { method };
+  throw new Error(`--explain: "${text}" is not grad-cam, grad-cam@LAYER, gradient-x-input or cam`);
 }
 
 export function explainerName(explainer: Explainer): string {
@@ -85,7 +89,7 @@ export function parseBenchFlags(argv: readonly string[]): BenchFlags | 'help' {
       lr: { type: 'string', default: '0.002' },
       resize: { type: 'string', default: 'squash' },
       tolerance: { type: 'string', default: '15' },
-      explain: { type: 'string', default: 'grad-cam' },
+      explain: { type: 'string', default: 'grad-cam,cam' },
       limit: { type: 'string', default: '0' },
       seed: { type: 'string', default: '1' },
       backend: { type: 'string', default: 'wasm' },

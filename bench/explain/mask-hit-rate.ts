@@ -15,8 +15,12 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 
 import { type Sample } from '../../libs/training/src/data';
 import { initBackend } from '../../libs/vision/src/backend';
+import { compileForServing, type ServingModel } from '../../libs/vision/src/serving';
 import {
+  camHeatmap,
   chanceOfPointing,
+  renderHeatmapOverlay,
+  type Heatmap,
   decodeDefectMask,
   gradCam,
   gradientTimesInput,
@@ -57,10 +61,35 @@ function buildClassifier(flags: BenchFlags): tfl.LayersModel {
     : buildModel({ arch: 'mobilenetv2', alpha: 0.35, inputSize: flags.size, numClasses: 2, dropout: 0.2 });
 }
 
-function explainDefect(model: tfl.LayersModel, image: tf.Tensor4D, explainer: Explainer): Explanation {
-  return explainer.method === 'grad-cam'
-    ? gradCam(model, image, DEFECT, { layerName: explainer.layer })
-    : gradientTimesInput(model, image, DEFECT);
+interface Explained {
+  heatmap: Heatmap;
+  target: string;
+}
+
+function explainDefect(
+  model: tfl.LayersModel,
+  serving: ServingModel,
+  image: tf.Tensor4D,
+  explainer: Explainer,
+): Explained {
+  if (explainer.method === 'cam') {
+    const { logits, cam } = serving.predictWithCam(image);
+    logits.dispose();
+    if (cam === null)
+      throw new Error('this model has no CAM output (its head is not global average pooling)');
+    const [, height, width, classes] = cam.shape;
+    const heatmap = camHeatmap({ values: cam.dataSync() as Float32Array, height, width, classes }, 0, DEFECT);
+    cam.dispose();
+    return { heatmap, target: `cam output of the serving graph (${height}x${width})` };
+  }
+  const explanation: Explanation =
+    explainer.method === 'grad-cam'
+      ? gradCam(model, image, DEFECT, { layerName: explainer.layer })
+      : gradientTimesInput(model, image, DEFECT);
+  return {
+    heatmap: heatmapOf(explanation, 0),
+    target: `${explanation.method} on ${explanation.layerName} (${explanation.height}x${explanation.width})`,
+  };
 }
 
 interface TruthOfImage {
@@ -83,7 +112,7 @@ async function truthOf(sample: Sample, masksRoot: string): Promise<TruthOfImage>
 }
 
 function scorePeak(
-  explanation: Explanation,
+  heatmap: Heatmap,
   truth: TruthOfImage,
   className: string,
   detected: boolean,
@@ -91,7 +120,7 @@ function scorePeak(
   tolerance: number,
 ): ImageOutcome {
   const { distances, width, height } = truth;
-  const peak = heatmapPeak(heatmapOf(explanation, 0), { ...spec, sourceWidth: width, sourceHeight: height });
+  const peak = heatmapPeak(heatmap, { ...spec, sourceWidth: width, sourceHeight: height });
   const centre = { x: Math.floor(width / 2), y: Math.floor(height / 2) };
   return {
     className,
@@ -104,6 +133,52 @@ function scorePeak(
     centreHit: pointsAtDefect(distances, centre),
     centreNear: pointsAtDefect(distances, centre, tolerance),
   };
+}
+
+/** The wall and main-thread CPU time of one overlay (decode the original, colour, composite, PNG encode). */
+async function overlayCost(
+  sample: Sample,
+  heatmap: Heatmap,
+  spec: PreprocessSpec,
+  compressionLevel: number,
+): Promise<OverlayCost> {
+  const original = await readFile(sample.path);
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const png = await renderHeatmapOverlay(original, heatmap, spec, { compressionLevel });
+  const wallMs = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  return { compressionLevel, wallMs, cpuMs: (used.user + used.system) / 1000, bytes: png.length };
+}
+
+interface OverlayCost {
+  compressionLevel: number;
+  wallMs: number;
+  cpuMs: number;
+  bytes: number;
+}
+
+/** zlib levels compared: sharp's default, and the fast ones. */
+const OVERLAY_LEVELS = [6, 2, 1];
+
+function overlayTable(costs: readonly OverlayCost[]): string {
+  const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
+  const p = (values: number[], q: number) =>
+    sorted(values)[Math.min(values.length - 1, Math.floor(q * values.length))];
+  const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+  const lines = [
+    '| PNG zlib level | overlays | wall ms p50 | wall ms p95 | process CPU ms mean (all threads) | PNG KiB mean |',
+    '| -------------: | -------: | ----------: | ----------: | --------------------------------: | -----------: |',
+  ];
+  for (const level of OVERLAY_LEVELS) {
+    const rows = costs.filter((cost) => cost.compressionLevel === level);
+    const wall = rows.map((row) => row.wallMs);
+    const cpu = rows.map((row) => row.cpuMs);
+    lines.push(
+      `| ${level} | ${rows.length} | ${p(wall, 0.5).toFixed(1)} | ${p(wall, 0.95).toFixed(1)} | ${mean(cpu).toFixed(1)} | ${(mean(rows.map((row) => row.bytes)) / 1024).toFixed(0)} |`,
+    );
+  }
+  return lines.join('\n');
 }
 
 function accuracyOf(predicted: readonly number[], samples: readonly Sample[]): string {
@@ -178,19 +253,23 @@ async function main(): Promise<void> {
   const chosen = defectTestIndices(split.test, flags.limit);
   const outcomes = flags.explainers.map(() => [] as ImageOutcome[]);
   const targets = flags.explainers.map(explainerName);
+  const serving = compileForServing(model);
+  const overlays: OverlayCost[] = [];
   for (const index of chosen) {
     const sample = split.test[index];
     const truth = await truthOf(sample, path.join(datasets, 'magnetic-tile-masks'));
     const image = batchTensor(testPixels, [index], spec);
-    flags.explainers.forEach((explainer, which) => {
-      const explanation = explainDefect(model, image, explainer);
-      targets[which] =
-        `${explanation.method} on ${explanation.layerName} (${explanation.height}x${explanation.width})`;
+    for (const [which, explainer] of flags.explainers.entries()) {
+      const { heatmap, target } = explainDefect(model, serving, image, explainer);
+      targets[which] = target;
       const detected = testPredicted[index] === DEFECT;
-      outcomes[which].push(scorePeak(explanation, truth, sample.className, detected, spec, flags.tolerance));
-    });
+      outcomes[which].push(scorePeak(heatmap, truth, sample.className, detected, spec, flags.tolerance));
+      if (explainer.method === 'cam')
+        for (const level of OVERLAY_LEVELS) overlays.push(await overlayCost(sample, heatmap, spec, level));
+    }
     image.dispose();
   }
+  serving.dispose();
   log(
     `explained ${chosen.length} defect test images ${flags.explainers.length} way(s) in ${seconds(explaining)}`,
   );
@@ -199,6 +278,11 @@ async function main(): Promise<void> {
     log(`${targets[which]}; peak on the defect mask, or within ${flags.tolerance} px of it:`);
     log(hitRateTable(outcomes[which], flags.tolerance));
   });
+  if (overlays.length > 0) {
+    log('');
+    log('the overlay PNG a flagged CAM verdict now renders on the hot path (original image, sharp):');
+    log(overlayTable(overlays));
+  }
   log('');
   log(`total ${seconds(started)}; tensors left ${tf.memory().numTensors}`);
   model.dispose();

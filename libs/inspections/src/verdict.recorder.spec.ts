@@ -60,6 +60,16 @@ describe('VerdictRecorder (real PostgreSQL and job queue)', () => {
     expect(await followUps(uncertain)).toEqual(['render-heatmap']);
   });
 
+  it('queues no heatmap job when the heatmap was attached with the verdict (a GAP CNN CAM)', async () => {
+    const id = await seedPendingInspection(bed.dataSource, webhookLine);
+    await bed.dataSource.query(`UPDATE inspections SET heatmap_key = $2 WHERE id = $1`, [
+      id,
+      `heatmaps/${id}.png`,
+    ]);
+    expect(await recorder.record(id, result('defect', 0.9), { notifyWebhook: true })).toBe('recorded');
+    expect(await followUps(id)).toEqual(['notify-webhook']);
+  });
+
   it('ignores a second write for the same inspection: the first verdict stands, nothing more is queued', async () => {
     const id = await seedPendingInspection(bed.dataSource, webhookLine);
     await recorder.record(id, result('ok', 0.2), { notifyWebhook: true });

@@ -14,7 +14,7 @@ export type RecordOutcome = 'recorded' | 'already-final';
 
 /**
  * Writes a verdict onto a pending inspection and chains what follows it, in one transaction:
- * a heatmap for DEFECT and UNCERTAIN, and a webhook when the camera was not answered with the verdict itself.
+ * a heatmap job for DEFECT and UNCERTAIN unless the heatmap is already attached, and a webhook when the camera was not answered with the verdict itself.
  * Whoever finishes first (the API's synchronous call, the inference service finishing after the API stopped
  * waiting, or a score-inspection job) wins; the others find the row final.
  */
@@ -80,7 +80,9 @@ export class VerdictRecorder {
     return this.transactions.run(async (tx) => {
       const finished = await tx.get(InspectionRepository).finishPending(inspectionId, change, latency);
       if (!finished) return null;
-      if (follow.heatmap) await this.queue.send('render-heatmap', { inspectionId }, { db: tx.jobs });
+      // A GAP CNN's verdict arrives with its heatmap already stored (the inference service attached it): no job.
+      if (follow.heatmap && finished.heatmapKey === null)
+        await this.queue.send('render-heatmap', { inspectionId }, { db: tx.jobs });
       if (follow.notifyWebhook && (await hasWebhook(tx.get(ProductionLineRepository), finished.lineId)))
         await this.queue.send('notify-webhook', { inspectionId }, { db: tx.jobs });
       return finished;

@@ -1,3 +1,5 @@
+import { type ClassActivationMaps } from '@linescope/vision/explain';
+
 /** Production images are always dispatched before shadow images; shadow work only fills idle capacity. */
 export type BatchPriority = 'production' | 'shadow';
 
@@ -9,12 +11,20 @@ export interface BatchExecutor {
     versionId: string,
     images: Float32Array,
     count: number,
-  ): Promise<{ probabilities: Float32Array; classes: number; forwardMs: number; workerId: number }>;
+  ): Promise<{
+    probabilities: Float32Array;
+    classes: number;
+    forwardMs: number;
+    workerId: number;
+    cam?: ClassActivationMaps | null;
+  }>;
 }
 
 /** One image's share of a batch. */
 export interface BatchedPrediction {
   probabilities: Float32Array;
+  /** This image's class activation maps [1, h, w, classes], when the serving graph has them. */
+  cam: ClassActivationMaps | null;
   /** From submission until its batch was handed to a worker. */
   queueMs: number;
   /** The forward pass of the whole batch, measured in the worker. */
@@ -206,11 +216,13 @@ export class MicroBatcher {
     items.forEach((item, index) => images.set(item.image, index * queue.imageSize));
     const queueMs = items.map((item) => now - item.enqueuedAt);
     this.executor.predict(versionId, images, items.length).then(
-      ({ probabilities, classes, forwardMs, workerId }) => {
+      ({ probabilities, classes, forwardMs, workerId, cam }) => {
+        const camSize = cam ? cam.height * cam.width * cam.classes : 0;
         this.options.onBatch?.({ versionId, priority, size: items.length, queueMs, forwardMs });
         items.forEach((item, index) =>
           item.resolve({
             probabilities: probabilities.slice(index * classes, (index + 1) * classes),
+            cam: cam ? { ...cam, values: cam.values.slice(index * camSize, (index + 1) * camSize) } : null,
             queueMs: queueMs[index],
             forwardMs,
             batchSize: items.length,

@@ -1,6 +1,7 @@
 import { type InspectionEntity, type InspectionRepository } from '@linescope/db';
 import { ObjectNotFoundError, type ObjectStore } from '@linescope/storage';
-import { renderHeatmapOverlay } from '@linescope/vision/explain';
+import { type Heatmap, renderHeatmapOverlay } from '@linescope/vision/explain';
+import { type ModelManifest } from '@linescope/vision/artifacts';
 import { type Logger } from 'pino';
 import { type MicroBatcher } from '../batching/micro.batcher';
 import { type ModelRegistry } from '../models/model.registry';
@@ -32,6 +33,13 @@ export type MissingHeatmapOutcome =
   | { status: 'exists'; key: string }
   | { status: 'not-found' }
   | { status: 'not-applicable'; reason: string };
+
+/**
+ * zlib level of the overlay stored before a verdict's answer: bench/explain measured 12.5 ms of CPU per magnetic-tile
+ * overlay at level 1 against 16.9 at sharp's 6, for PNGs about 23% larger. Decoding the original and blending cost
+ * the rest.
+ */
+const HOT_PATH_PNG_LEVEL = 1;
 
 /** `heatmaps/<lineId>/<YYYY-MM-DD of receipt, UTC>/<inspectionId>.png` */
 export function heatmapKey(inspection: Pick<InspectionEntity, 'id' | 'lineId' | 'receivedAt'>): string {
@@ -67,6 +75,38 @@ export class HeatmapRenderer {
     }
     if (outcome.reason === 'inspection no longer exists') return { status: 'not-found' };
     return { status: 'not-applicable', reason: outcome.reason };
+  }
+
+  /**
+   * Stores the heatmap a verdict's own forward pass produced (the class activation map of a GAP CNN): overlays it
+   * on the original image and attaches the key, before the verdict is answered or recorded, so no render job is
+   * queued for it. Null when the inspection is gone or already has one, or storing failed: a failure only leaves
+   * the heatmap to the render job (the verdict matters more than its picture).
+   */
+  async storeForVerdict(
+    inspectionId: string,
+    bytes: Buffer,
+    heatmap: { map: Heatmap; preprocessing: ModelManifest['preprocessing'] },
+  ): Promise<string | null> {
+    const { inspections, store, maxImagePixels, logger } = this.deps;
+    try {
+      const inspection = await inspections.findById(inspectionId);
+      if (!inspection || inspection.heatmapKey) return null;
+      const { map, preprocessing } = heatmap;
+      const png = await renderHeatmapOverlay(bytes, map, preprocessing, {
+        maxPixels: preprocessing.maxPixels ?? maxImagePixels,
+        compressionLevel: HOT_PATH_PNG_LEVEL,
+      });
+      const key = heatmapKey(inspection);
+      await store.put(key, png, { contentType: 'image/png' });
+      return (await this.attach(inspectionId, key)) === 'attached' ? key : null;
+    } catch (error) {
+      logger.warn(
+        { err: error, inspectionId },
+        'storing the verdict heatmap failed; the render job will draw it',
+      );
+      return null;
+    }
   }
 
   async render(inspection: InspectionEntity): Promise<HeatmapOutcome> {

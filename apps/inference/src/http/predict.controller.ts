@@ -79,7 +79,10 @@ export class PredictController {
     response.once('close', () => (callerGone = !response.writableFinished));
     try {
       const scored = await this.runtime.scoring.score(bytes, { lineId, source: 'http' });
-      const { prediction, context } = scored;
+      const { prediction, context, heatmap } = scored;
+      // Stored before the answer: the API records the verdict after it, and queues no render job when the key is there.
+      if (inspectionId !== undefined && heatmap !== null)
+        await this.runtime.heatmaps.storeForVerdict(inspectionId, bytes, heatmap);
       if (inspectionId !== undefined && callerGone) {
         await this.lateVerdicts.record(inspectionId, scored).catch((error: unknown) => {
           this.logger.warn(

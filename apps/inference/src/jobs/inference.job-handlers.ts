@@ -94,7 +94,8 @@ export class InferenceJobHandlers {
       throw error;
     }
 
-    const { prediction, context } = scored;
+    const { prediction, context, heatmap } = scored;
+    if (heatmap !== null) await this.runtime.heatmaps.storeForVerdict(inspectionId, bytes, heatmap);
     const outcome = await this.recorder.record(
       inspectionId,
       {

@@ -1,10 +1,12 @@
+import { type ModelManifest } from '@linescope/vision/artifacts';
+import { camHeatmap, type Heatmap } from '@linescope/vision/explain';
 import { type DecisionRule, resolveDecisionRule, type Verdict, verdictFor } from '@linescope/verdict';
 import { type MicroBatcher } from '../batching/micro.batcher';
 import { type InferenceMetrics } from '../metrics/inference.metrics';
 import { type LineSettingsCache } from '../models/line-settings.cache';
 import { type ModelLease, type ModelRegistry } from '../models/model.registry';
 import { type LineSettings } from '../repositories/serving-set.repository';
-import { defectScore } from './defect.score';
+import { defectScore, explainedClassIndex } from './defect.score';
 import { type PreparedImage, prepareImage } from './image.prepare';
 import { type Prediction } from './prediction.types';
 import { ModelUnavailableError, NoModelError, UnknownLineError } from './scoring.errors';
@@ -29,6 +31,11 @@ export interface ScoringContext {
 export interface ScoredImage {
   prediction: Prediction;
   context: ScoringContext;
+  /**
+   * A DEFECT or UNCERTAIN image's heatmap from its forward pass (the class activation map of its most probable
+   * defect class), when the version's serving graph outputs one; else null (the Grad-CAM job renders it).
+   */
+  heatmap: { map: Heatmap; preprocessing: ModelManifest['preprocessing'] } | null;
 }
 
 export type PredictionSource = 'http' | 'job';
@@ -87,9 +94,17 @@ export class ScoringService {
         decision: { threshold: rule.threshold, uncertainLow: rule.band.low, uncertainHigh: rule.band.high },
         batch: { size: batched.batchSize, worker: batched.workerId },
       };
+      const heatmap =
+        verdict === 'ok' || batched.cam === null
+          ? null
+          : {
+              map: camHeatmap(batched.cam, 0, explainedClassIndex(model.manifest, byClass)),
+              preprocessing: model.manifest.preprocessing,
+            };
       return {
         prediction,
         context: { bytes, prepared, line, production: { modelVersionId: model.versionId, verdict, score } },
+        heatmap,
       };
     } finally {
       lease.release();

@@ -2,7 +2,7 @@ import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { initBackend } from '@linescope/vision/backend';
-import { explainPrediction } from '@linescope/vision/explain';
+import { explainPrediction, type ClassActivationMaps } from '@linescope/vision/explain';
 // The zoo import also registers the custom layer classes (ViT, fast batch norm) that model.json may name.
 import { logitsToProbabilities, softmaxRows } from '@linescope/vision/models';
 import { compileForServing, type ServingModel } from '@linescope/vision/serving';
@@ -31,6 +31,12 @@ interface TfjsModel {
 /** The part of `OnnxScorer` (libs/vision/src/onnx) a worker uses; its module is loaded on first use only. */
 interface OnnxSession {
   run(batch: Float32Array, n: number, h: number, w: number): Promise<Float32Array>;
+  runWithCam(
+    batch: Float32Array,
+    n: number,
+    h: number,
+    w: number,
+  ): Promise<{ logits: Float32Array; cam: ClassActivationMaps | null }>;
   readonly numClasses: number | null;
   dispose(): Promise<void>;
 }
@@ -119,31 +125,61 @@ async function unload(versionId: string): Promise<{ unloaded: boolean }> {
 async function predict({ versionId, images, count }: PredictRequest): Promise<PredictResult> {
   const model = modelOf(versionId);
   const started = performance.now();
+  const views = model.artifact.testTimeViews;
+  // The heatmap explains the image alone (as Grad-CAM does): a version scored under several views leaves it to the job.
+  const alone = views.length === 0 || (views.length === 1 && views[0] === 'identity');
+  let cam: ClassActivationMaps | null = null;
   const { probabilities, classes } = await scoreViews(
     images,
     count,
     model.inputSize,
-    model.artifact.testTimeViews,
-    (inputs, n) => forward(model, inputs, n),
+    views,
+    async (inputs, n) => {
+      const scored = await forward(model, inputs, n, alone);
+      cam = scored.cam;
+      return scored;
+    },
   );
-  return { probabilities, classes, forwardMs: performance.now() - started };
+  return { probabilities, classes, forwardMs: performance.now() - started, cam };
 }
 
-async function forward(model: WorkerModel, images: Float32Array, count: number): Promise<ScoredRows> {
+async function forward(
+  model: WorkerModel,
+  images: Float32Array,
+  count: number,
+  withCam: boolean,
+): Promise<ScoredRows & { cam: ClassActivationMaps | null }> {
   const [height, width] = model.inputSize;
   if (model.onnx !== undefined) {
-    const logits = await model.onnx.run(images, count, height, width);
+    const { logits, cam } = withCam
+      ? await model.onnx.runWithCam(images, count, height, width)
+      : { logits: await model.onnx.run(images, count, height, width), cam: null };
     const classes = logits.length / count;
-    return { probabilities: softmaxRows(logits, classes), classes };
+    return { probabilities: softmaxRows(logits, classes), classes, cam };
   }
   const serving = (model.tfjs as TfjsModel).serving;
-  const probabilities = tf.tidy(() =>
-    logitsToProbabilities(serving.predict(tf.tensor4d(images, [count, height, width, 3]))),
-  );
+  const [probabilities, maps] = tf.tidy(() => {
+    const outputs = serving.predictWithCam(tf.tensor4d(images, [count, height, width, 3]));
+    const scores = logitsToProbabilities(outputs.logits);
+    return withCam && outputs.cam !== null ? [scores, outputs.cam] : [scores];
+  });
   try {
-    return { probabilities: (await probabilities.data()) as Float32Array, classes: probabilities.shape[1] };
+    const cam =
+      maps === undefined
+        ? null
+        : {
+            values: (await maps.data()) as Float32Array,
+            height: maps.shape[1],
+            width: maps.shape[2],
+            classes: maps.shape[3],
+          };
+    return {
+      probabilities: (await probabilities.data()) as Float32Array,
+      classes: probabilities.shape[1],
+      cam,
+    };
   } finally {
-    probabilities.dispose();
+    tf.dispose([probabilities, maps].filter((tensor) => tensor !== undefined));
   }
 }
 

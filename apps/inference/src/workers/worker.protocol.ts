@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { type BackendInfo, type BackendName } from '@linescope/vision/backend';
+import { type ClassActivationMaps } from '@linescope/vision/explain';
 import { type TestTimeView } from '@linescope/vision/test-time';
 
 /** What a worker is started with (`workerData`). */
@@ -76,6 +77,12 @@ export interface PredictResult {
   probabilities: Float32Array;
   classes: number;
   forwardMs: number;
+  /**
+   * The class activation maps of the `count` images ([count, h, w, classes]) when the serving graph outputs them
+   * (a GAP CNN scored on the image alone); a few hundred bytes an image, so returned for every image and kept by
+   * the scoring service for flagged verdicts only.
+   */
+  cam: ClassActivationMaps | null;
 }
 
 export interface ExplainResult {

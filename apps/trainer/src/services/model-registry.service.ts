@@ -17,6 +17,7 @@ import {
   type EvaluationRecord,
   evaluationRecord,
   type ImageReader,
+  type SplitMembers,
   type TrainingConfig,
 } from '@linescope/training/engine';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -43,6 +44,8 @@ export interface RegistrableResult {
   evaluation: Evaluation | null;
   charts: Partial<Record<ChartName, Buffer | null>>;
   manifest: ModelManifestInput;
+  /** The images of train, validation and test, when the run recorded them (an imported folder may not). */
+  split?: SplitMembers;
 }
 
 type ChartName = 'loss' | 'accuracy' | 'learningRate' | 'roc';

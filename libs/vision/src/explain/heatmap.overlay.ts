@@ -16,6 +16,8 @@ export interface OverlayOptions {
   opacity?: number;
   /** Decompression-bomb guard for the original image (see `decodeImage`). */
   maxPixels?: number;
+  /** zlib level of the PNG, 0-9. Default 6 (sharp's); lower is faster and larger. */
+  compressionLevel?: number;
 }
 
 export const DEFAULT_OVERLAY_OPACITY = 0.6;
@@ -122,6 +124,6 @@ export async function renderHeatmapOverlay(
   const pixels = Buffer.from(image.data);
   blendHeat(pixels, heat, opacity);
   return sharp(pixels, { raw: { width: image.width, height: image.height, channels: 3 } })
-    .png()
+    .png({ compressionLevel: options.compressionLevel ?? 6 })
     .toBuffer();
 }

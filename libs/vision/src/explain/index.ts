@@ -1,3 +1,4 @@
+export { camHeatmap, type ClassActivationMaps } from './cam.heatmap';
 export { distanceTransform } from './distance.transform';
 export { ExplainError, isExplainError, type ExplainErrorCode } from './explain.error';
 export {

@@ -18,6 +18,7 @@ export {
 export {
   OnnxScorer,
   type OnnxScorerOptions,
+  type OnnxScores,
   type OnnxValueShape,
   type OptimizationLevel,
 } from './onnx.scorer';

@@ -60,7 +60,8 @@ describe('quantizeOnnx', () => {
     trainClassifiers(model, train.tensor, labels(36), 100);
     const calibration = await realImages(size, 8, options);
     const held = await realImages(size, 48, { ...options, offset: 40 });
-    const fp32 = exportToOnnx(model).bytes;
+    // The logits graph: a GAP head's CAM output would add its own 1x1 QLinearConv to the counts below.
+    const fp32 = exportToOnnx(model, { cam: false }).bytes;
     tf.dispose([train.tensor, calibration.tensor, held.tensor]);
     model.dispose();
 
@@ -112,7 +113,8 @@ describe('quantizeOnnx', () => {
     trainClassifiers(model, train.tensor, labels(24), 100);
     const calibration = await realImages(size, 12);
     const held = await realImages(size, 36, { offset: 40 });
-    const fp32 = exportToOnnx(model).bytes;
+    // The logits graph: a GAP head's CAM output would add its own 1x1 QLinearConv to the counts below.
+    const fp32 = exportToOnnx(model, { cam: false }).bytes;
     tf.dispose([train.tensor, calibration.tensor, held.tensor]);
     model.dispose();
 
@@ -133,7 +135,8 @@ describe('quantizeOnnx', () => {
 
   it('absorbs Relu / Clip, stores int8 weights only and keeps the logits float', async () => {
     const model = buildModel({ arch: 'mobilenetv2', alpha: 0.35, inputSize: 32, numClasses: CLASSES });
-    const fp32 = exportToOnnx(model).bytes;
+    // The logits graph: a GAP head's CAM output would add its own 1x1 QLinearConv to the counts below.
+    const fp32 = exportToOnnx(model, { cam: false }).bytes;
     model.dispose();
     const calibration = await realImages(32, 4);
     calibration.tensor.dispose();

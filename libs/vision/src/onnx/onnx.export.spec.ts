@@ -129,10 +129,12 @@ describe('exportToOnnx graph shape', () => {
     expect([inputName, outputName, opset]).toEqual(['input', 'logits', 13]);
     expect(summary.foldedBatchNorms).toBe(batchNorms);
     expect(summary.skippedLayers).toBe(1);
-    expect(summary.opCounts.Transpose).toBe(1);
+    // The NHWC input once, and the CAM's class planes (a GAP head) once.
+    expect(summary.opCounts.Transpose).toBe(2);
     expect(summary.opCounts.BatchNormalization ?? 0).toBe(0);
     expect(dims(graph.input?.[0])).toEqual(['batch', SIZE, SIZE, 3]);
     expect(dims(graph.output?.[0])).toEqual(['batch', CLASSES]);
+    expect(dims(graph.output?.[1])).toEqual(['batch', ...(summary.camSize ?? []), CLASSES]);
     model.dispose();
   });
 

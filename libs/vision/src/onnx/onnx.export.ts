@@ -2,12 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 
 import { foldBatchNorm } from '../serving/batchnorm.fold';
+import { CAM_OUTPUT, camHeadOf, camKernelOf, type CamHead } from '../serving/cam.head';
 import { type GraphNode, type LayerGraph, layerGraph, soleConsumer } from '../serving/layer.graph';
 import { batchNormParamsOf, kernelLayoutOf, weightByRole } from '../serving/layer.inspect';
 import { activationNameOf, emitActivation, emitActivationLayer } from './activation.emitters';
 import { emitBatchNorm, emitKernelLayer, emitSpatialLayer } from './conv.emitters';
-import { ExportContext, type ExportedValue, UnsupportedLayerError } from './export.context';
-import { encodeModel, OnnxGraphBuilder, TensorType } from './onnx-graph.builder';
+import { ExportContext, type ExportedValue, floatValues, UnsupportedLayerError } from './export.context';
+import { encodeModel, intsAttr, OnnxGraphBuilder, TensorType } from './onnx-graph.builder';
 import { emitStructureLayer } from './structure.emitters';
 import { emitTransformerLayer } from './vit.emitters';
 
@@ -21,6 +22,11 @@ export interface OnnxExportOptions {
   outputName?: string;
   /** Symbolic name of the dynamic batch dimension. Default 'batch'. */
   batchDimension?: string;
+  /**
+   * Also output the class activation maps `cam` [batch, h, w, classes] when the head is global average pooling →
+   * dense (`cam.head.ts`). Default true; models without such a head are exported with the logits only.
+   */
+  cam?: boolean;
 }
 
 export interface OnnxExportSummary {
@@ -37,12 +43,16 @@ export interface OnnxExportSummary {
   parameters: number;
   /** 2 for a distilled ViT (class and distillation heads averaged), else 1. */
   averagedOutputs: number;
+  /** [h, w] of the `cam` output, or null when the graph has none. */
+  camSize: [number, number] | null;
 }
 
 export interface OnnxExport {
   bytes: Uint8Array;
   inputName: string;
   outputName: string;
+  /** `cam` when the graph also outputs class activation maps. */
+  camOutputName: string | null;
   opset: number;
   summary: OnnxExportSummary;
 }
@@ -114,6 +124,32 @@ function emitPlainLayer(
   throw new UnsupportedLayerError(layer, 'no ONNX mapping for this layer class');
 }
 
+/**
+ * The CAM as a 1x1 convolution of the (NCHW) feature maps by the classifier's kernel, so ORT runs it in its NCHWc
+ * layout, then one transpose of the few class planes to [batch, h, w, classes].
+ */
+function emitCam(context: ExportContext, head: CamHead, features: ExportedValue): [number, number] {
+  if (features.rank !== 4) throw new Error(`the pooled feature map ${features.name} is not 4-D`);
+  const kernel = tf.tidy(() => tf.transpose(camKernelOf(head)));
+  try {
+    const [classes, channels] = kernel.shape;
+    const weights = context.graph.floatInitializer(`${CAM_OUTPUT}_kernel`, floatValues(kernel), [
+      classes,
+      channels,
+      1,
+      1,
+    ]);
+    const maps = context.graph.node('Conv', [context.nchw(features), weights], `${CAM_OUTPUT}_nchw`, {
+      kernel_shape: intsAttr([1, 1]),
+    });
+    const cam = context.native({ name: maps, layout: 'nchw', rank: 4 });
+    context.graph.renameValue(cam, CAM_OUTPUT);
+  } finally {
+    kernel.dispose();
+  }
+  return head.featureSize;
+}
+
 function staticInputShape(model: tfl.LayersModel): [number, number, number] {
   const [, height, width, channels] = model.inputs[0].shape;
   if (model.inputs[0].shape.length !== 4 || height == null || width == null || channels == null) {
@@ -138,7 +174,8 @@ function parameterCount(builder: OnnxGraphBuilder): number {
  * Exports a trained zoo model (any functional single-input image model built from the layers mapped here) to an
  * ONNX opset-13 graph: input NHWC float32 with a dynamic batch, transposed once to NCHW; batch norms folded into
  * the preceding conv / dense weights; output the logits [batch, classes] (a distilled ViT's two heads averaged,
- * as `predictLogits` does). Needs a tfjs backend to read the weights.
+ * as `predictLogits` does) and, for a global-average-pooled CNN, its class activation maps `cam`. Needs a tfjs
+ * backend to read the weights.
  */
 export function exportToOnnx(model: tfl.LayersModel, options: OnnxExportOptions = {}): OnnxExport {
   const inputName = options.inputName ?? 'input';
@@ -153,6 +190,8 @@ export function exportToOnnx(model: tfl.LayersModel, options: OnnxExportOptions 
   const builder = new OnnxGraphBuilder();
   builder.reserve(inputName);
   builder.reserve(outputName);
+  const camHead = options.cam === false ? null : camHeadOf(graph);
+  if (camHead !== null) builder.reserve(CAM_OUTPUT);
   const context = new ExportContext(builder);
   const values = new Map<number, ExportedValue>([
     [graph.inputId, { name: inputName, layout: 'native', rank: 4 }],
@@ -202,6 +241,7 @@ export function exportToOnnx(model: tfl.LayersModel, options: OnnxExportOptions 
         );
   if (logits === inputName) throw new Error('the model output is its input');
   builder.renameValue(logits, outputName);
+  const camSize = camHead === null ? null : emitCam(context, camHead, valueOf(camHead.featureId));
 
   const numClasses = model.outputs[0].shape[model.outputs[0].shape.length - 1];
   if (numClasses == null) throw new Error('the number of classes must be known');
@@ -210,13 +250,19 @@ export function exportToOnnx(model: tfl.LayersModel, options: OnnxExportOptions 
     graphName: model.name,
     opset: ONNX_OPSET,
     inputs: [{ name: inputName, elemType: TensorType.FLOAT, shape: [batch, ...inputShape] }],
-    outputs: [{ name: outputName, elemType: TensorType.FLOAT, shape: [batch, numClasses] }],
+    outputs: [
+      { name: outputName, elemType: TensorType.FLOAT, shape: [batch, numClasses] },
+      ...(camSize === null
+        ? []
+        : [{ name: CAM_OUTPUT, elemType: TensorType.FLOAT, shape: [batch, ...camSize, numClasses] }]),
+    ],
     docString: `exported from tfjs layers model ${model.name}`,
   });
   return {
     bytes: encodeModel(proto),
     inputName,
     outputName,
+    camOutputName: camSize === null ? null : CAM_OUTPUT,
     opset: ONNX_OPSET,
     summary: {
       inputShape,
@@ -227,6 +273,7 @@ export function exportToOnnx(model: tfl.LayersModel, options: OnnxExportOptions 
       skippedLayers,
       parameters: parameterCount(builder),
       averagedOutputs: outputs.length,
+      camSize,
     },
   };
 }

@@ -1,4 +1,5 @@
 import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { CAM_OUTPUT } from '../serving/cam.head';
 import { disableOrtTelemetry } from './ort-telemetry';
 
 disableOrtTelemetry();
@@ -24,6 +25,12 @@ export interface OnnxValueShape {
   shape: readonly (number | string)[];
 }
 
+/** One forward pass: logits [n, classes] and, for a graph with a `cam` output, the maps [n, h, w, classes]. */
+export interface OnnxScores {
+  logits: Float32Array;
+  cam: { values: Float32Array; height: number; width: number; classes: number } | null;
+}
+
 function tensorShapeOf(metadata: InferenceSession.ValueMetadata | undefined, what: string): OnnxValueShape {
   if (metadata === undefined || !metadata.isTensor) throw new Error(`the model's ${what} is not a tensor`);
   return { name: metadata.name, shape: metadata.shape };
@@ -44,6 +51,8 @@ export class OnnxScorer {
     private readonly session: InferenceSession,
     readonly input: OnnxValueShape,
     readonly output: OnnxValueShape,
+    /** The class activation maps output, when the export has one. */
+    readonly camOutput: OnnxValueShape | null,
   ) {}
 
   static async create(bytes: Uint8Array, options: OnnxScorerOptions = {}): Promise<OnnxScorer> {
@@ -64,16 +73,19 @@ export class OnnxScorer {
         ? {}
         : { optimizedModelFilePath: options.optimizedModelPath }),
     });
-    if (session.inputNames.length !== 1 || session.outputNames.length !== 1) {
+    const camIndex = session.outputNames.indexOf(CAM_OUTPUT);
+    const logitsIndex = session.outputNames.findIndex((name) => name !== CAM_OUTPUT);
+    if (session.inputNames.length !== 1 || session.outputNames.length !== (camIndex === -1 ? 1 : 2)) {
       await session.release();
       throw new Error(
-        `a scorer needs one input and one output, the model has ${session.inputNames.length} and ${session.outputNames.length}`,
+        `a scorer needs one input and one output (and optionally '${CAM_OUTPUT}'), the model has ${session.inputNames.length} and ${session.outputNames.length}`,
       );
     }
     return new OnnxScorer(
       session,
       tensorShapeOf(session.inputMetadata[0], 'input'),
-      tensorShapeOf(session.outputMetadata[0], 'output'),
+      tensorShapeOf(session.outputMetadata[logitsIndex], 'output'),
+      camIndex === -1 ? null : tensorShapeOf(session.outputMetadata[camIndex], CAM_OUTPUT),
     );
   }
 
@@ -88,6 +100,21 @@ export class OnnxScorer {
    * the tfjs model.
    */
   async run(batch: Float32Array, n: number, h: number, w: number): Promise<Float32Array> {
+    return (await this.forward(batch, n, h, w, false)).logits;
+  }
+
+  /** The logits and, when the graph outputs them, the class activation maps, from the same run. */
+  runWithCam(batch: Float32Array, n: number, h: number, w: number): Promise<OnnxScores> {
+    return this.forward(batch, n, h, w, true);
+  }
+
+  private async forward(
+    batch: Float32Array,
+    n: number,
+    h: number,
+    w: number,
+    withCam: boolean,
+  ): Promise<OnnxScores> {
     if (this.disposed) throw new Error('this scorer has been disposed');
     if (batch.length !== n * h * w * 3) {
       throw new RangeError(
@@ -95,10 +122,18 @@ export class OnnxScorer {
       );
     }
     const feeds = { [this.input.name]: new Tensor('float32', batch, [n, h, w, 3]) };
-    const result = await this.session.run(feeds);
+    const camName = withCam ? (this.camOutput?.name ?? null) : null;
+    // Asking for the logits only lets ORT skip the CAM's few nodes.
+    const fetches = camName === null ? [this.output.name] : [this.output.name, camName];
+    const result = await this.session.run(feeds, fetches);
     const logits = result[this.output.name];
     if (!(logits.data instanceof Float32Array)) throw new Error(`output ${this.output.name} is not float32`);
-    return logits.data;
+    if (camName === null) return { logits: logits.data, cam: null };
+    const cam = result[camName];
+    if (!(cam.data instanceof Float32Array) || cam.dims.length !== 4)
+      throw new Error(`output ${camName} is not a float32 [n, h, w, classes] tensor`);
+    const [, height, width, classes] = cam.dims;
+    return { logits: logits.data, cam: { values: cam.data, height, width, classes } };
   }
 
   async dispose(): Promise<void> {

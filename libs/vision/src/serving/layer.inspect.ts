@@ -4,6 +4,15 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { type BatchNormParams, type KernelLayout } from './batchnorm.fold';
 import { type FusedActivation } from './serving.types';
 
+/** Layers that are the identity at inference. */
+export const INFERENCE_IDENTITY_LAYERS: ReadonlySet<string> = new Set([
+  'Dropout',
+  'SpatialDropout1D',
+  'GaussianNoise',
+  'GaussianDropout',
+  'AlphaDropout',
+]);
+
 const BATCH_NORM_CLASSES = new Set(['BatchNormalization', 'FastBatchNorm']);
 const FUSABLE: ReadonlySet<string> = new Set<FusedActivation>(['linear', 'relu', 'relu6', 'elu', 'sigmoid']);
 

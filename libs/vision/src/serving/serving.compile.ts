@@ -2,31 +2,24 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 
 import { foldBatchNorm } from './batchnorm.fold';
+import { camHeadOf, camKernelOf, classActivationMaps } from './cam.head';
 import { convGeometryOf, fusedOp, type Op } from './fused.ops';
 import { type GraphNode, type LayerGraph, layerGraph, soleConsumer } from './layer.graph';
 import {
+  INFERENCE_IDENTITY_LAYERS,
   activationLayerKind,
   batchNormParamsOf,
   kernelLayoutOf,
   ownActivationOf,
   weightByRole,
 } from './layer.inspect';
-import { type ServingModel, type ServingSummary } from './serving.types';
+import { type ServingModel, type ServingOutputs, type ServingSummary } from './serving.types';
 
 interface Step {
   inputIds: number[];
   outputId: number;
   op: Op;
 }
-
-/** Layers that are the identity at inference. */
-const INFERENCE_IDENTITY = new Set([
-  'Dropout',
-  'SpatialDropout1D',
-  'GaussianNoise',
-  'GaussianDropout',
-  'AlphaDropout',
-]);
 
 interface Fusion {
   step: Step;
@@ -99,7 +92,8 @@ function averageOutputs(outputs: tf.Tensor[]): tf.Tensor {
  * Compiles a trained layers model into an inference function: every batch norm that follows a conv,
  * depthwise conv or dense layer is folded into its weights, and the following ReLU / ReLU6 is fused, so each
  * such group runs as one tf.fused kernel. Other layers (pooling, adds, layer norm, attention...) run as they
- * are. A model with [class, distillation] outputs (DeiT) serves the mean of both.
+ * are. A model with [class, distillation] outputs (DeiT) serves the mean of both. A global-average-pooled CNN
+ * also serves its class activation maps (`cam.head.ts`) from the same pass, on request.
  */
 export function compileForServing(model: tfl.LayersModel): ServingModel {
   const graph = layerGraph(model);
@@ -125,7 +119,7 @@ export function compileForServing(model: tfl.LayersModel): ServingModel {
     if (absorbed.has(node.layer)) continue;
     const inputIds = node.inputIds.map(resolve);
     const className = node.layer.getClassName();
-    if (INFERENCE_IDENTITY.has(className)) {
+    if (INFERENCE_IDENTITY_LAYERS.has(className)) {
       alias.set(node.outputId, inputIds[0]);
       summary.skippedLayers++;
       continue;
@@ -144,7 +138,11 @@ export function compileForServing(model: tfl.LayersModel): ServingModel {
     summary.fusedActivations += fusion.fusedActivation ? 1 : 0;
   }
 
-  return servingModel(steps, graph.inputId, graph.outputIds.map(resolve), summary, owned);
+  const head = camHeadOf(graph);
+  const cam =
+    head === null ? null : { featureId: resolve(head.featureId), kernel: tf.clone(camKernelOf(head)) };
+  if (cam !== null) owned.push(cam.kernel);
+  return servingModel(steps, graph.inputId, graph.outputIds.map(resolve), summary, owned, cam);
 }
 
 function servingModel(
@@ -153,17 +151,18 @@ function servingModel(
   outputIds: number[],
   summary: ServingSummary,
   owned: tf.Tensor[],
+  cam: { featureId: number; kernel: tf.Tensor2D } | null,
 ): ServingModel {
-  const keep = new Set([inputId, ...outputIds]);
+  const keep = new Set([inputId, ...outputIds, ...(cam === null ? [] : [cam.featureId])]);
   const uses = new Map<number, number>();
   for (const id of steps.flatMap((step) => step.inputIds)) {
     uses.set(id, (uses.get(id) ?? 0) + 1);
   }
   let disposed = false;
 
-  const predict = (images: tf.Tensor4D): tf.Tensor2D => {
+  const run = (images: tf.Tensor4D, withCam: boolean): ServingOutputs => {
     if (disposed) throw new Error('this serving model has been disposed');
-    return tf.tidy(() => {
+    const [logits, maps] = tf.tidy((): tf.Tensor[] => {
       const values = new Map<number, tf.Tensor>([[inputId, images]]);
       const remaining = new Map(uses);
       for (const step of steps) {
@@ -183,12 +182,17 @@ function servingModel(
           }
         }
       }
-      return averageOutputs(outputIds.map((id) => values.get(id) as tf.Tensor)) as tf.Tensor2D;
+      const logits = averageOutputs(outputIds.map((id) => values.get(id) as tf.Tensor));
+      if (!withCam || cam === null) return [logits];
+      return [logits, classActivationMaps(values.get(cam.featureId) as tf.Tensor4D, cam.kernel)];
     });
+    return { logits: logits as tf.Tensor2D, cam: (maps as tf.Tensor4D | undefined) ?? null };
   };
 
   return {
-    predict,
+    predict: (images) => run(images, false).logits,
+    predictWithCam: (images) => run(images, true),
+    hasCam: cam !== null,
     summary,
     dispose: () => {
       if (disposed) return;
