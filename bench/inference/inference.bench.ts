@@ -28,7 +28,7 @@ import {
 } from '../support/load-rows';
 import { findCapacity, overloadRun, overloadTable } from '../support/overload';
 import { mean, percentile, timesOf } from '../support/stats';
-import { markdownTable } from '../support/table';
+import { formatCell, markdownTable } from '../support/table';
 
 /**
  * End-to-end inference benchmark over HTTP on loopback: the built service as its own process, real magnetic-tile
@@ -179,7 +179,7 @@ async function main(): Promise<void> {
   const deployment = await deployBenchModel({ alpha, size, calibrationImages: loadImages(12, 20) });
   console.log(`${(deployment.flopsPerImage / 1e9).toFixed(3)} GFLOP per image (describeModel)`);
   const rows: Row[] = [];
-  const print = (row: Row) => console.log(tableRow(row, deployment.flopsPerImage).join('  '));
+  const print = (row: Row) => console.log(tableRow(row, deployment.flopsPerImage).map(formatCell).join('  '));
   const services: Service[] = [];
   let overload: string;
   try {
@@ -317,8 +317,9 @@ async function overloadRow(
     processes,
   );
   return (
-    `Capacity of ${label(pair)} ${options.capacity === undefined ? 'measured' : 'given'}: ${capacity}/s (the ` +
-    `highest rate whose p99 stayed within ${options.deadlineMs} ms with 99% answered); overload at twice it:\n\n` +
+    `Capacity of ${label(pair)} ${options.capacity === undefined ? 'measured' : 'given (--capacity)'}: ` +
+    `${capacity}/s (capacity: the highest rate whose p99 stays within ${options.deadlineMs} ms with 99% ok); ` +
+    `overload at twice it:\n\n` +
     overloadTable(label(pair), capacity, report)
   );
 }
@@ -385,8 +386,8 @@ function summariseRatios(rows: Row[], closedLoads: string[], fixedLoad: string):
       const ratio = onnx.summary.okPerSecond / tfjs.summary.okPerSecond;
       console.log(
         `- ${engine} vs tfjs-wasm, ${load}: ok/s ${timesOf(onnx.summary.okPerSecond, tfjs.summary.okPerSecond, 'tfjs-wasm')}` +
-          ` (goal >= 4x end to end: ${ratio >= 4 ? 'met' : 'not met'}); CPU per request ` +
-          `${timesOf(cpu(onnx), cpu(tfjs), 'tfjs-wasm')}; forward pass per image ` +
+          ` (goal >= 4x end to end: ${ratio >= 4 ? 'met' : 'not met'}); CPU ms per request ` +
+          `${timesOf(cpu(onnx), cpu(tfjs), 'tfjs-wasm')}; forward-pass ms per image ` +
           `${timesOf(forwardPerImage(onnx), forwardPerImage(tfjs), 'tfjs-wasm')} ${from(tfjs, onnx)}`,
       );
     }
@@ -397,12 +398,12 @@ function summariseRatios(rows: Row[], closedLoads: string[], fixedLoad: string):
       if (one && four)
         console.log(
           `- ${engine}, ${load}: batch<=4 ok/s ${timesOf(four.summary.okPerSecond, one.summary.okPerSecond, 'one-by-one')}, ` +
-            `CPU per request ${timesOf(cpu(four), cpu(one), 'one-by-one')} ${from(one, four)}`,
+            `CPU ms per request ${timesOf(cpu(four), cpu(one), 'one-by-one')} ${from(one, four)}`,
         );
       if (one && threads)
         console.log(
           `- ${engine}, ${load}: 1 worker x 2 threads ok/s ${timesOf(threads.summary.okPerSecond, one.summary.okPerSecond, '2 workers x 1 thread')}, ` +
-            `CPU per request ${timesOf(cpu(threads), cpu(one), '2 workers x 1 thread')} ${from(one, threads)}`,
+            `CPU ms per request ${timesOf(cpu(threads), cpu(one), '2 workers x 1 thread')} ${from(one, threads)}`,
         );
     }
   }

@@ -77,17 +77,8 @@ async function main(): Promise<void> {
     children.push(apiProcess);
     const base = `http://127.0.0.1:${apiPort}`;
     const camera = await cameraOn(base, db.adminToken, { name: 'bench-async', verdictMode: 'async' });
-    const upload =
-      (url: string, key: string | undefined, wantsVerdict: boolean) =>
-      async (n: number): Promise<Answer> => {
-        const response = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'image/jpeg', ...(key ? { 'x-api-key': key } : {}) },
-          body: images[n % images.length],
-        });
-        const body = (await response.json().catch(() => ({}))) as { verdict?: string | null };
-        return { status: response.status, missing: wantsVerdict && !body.verdict };
-      };
+    const upload = (url: string, key: string | undefined, wantsVerdict: boolean) =>
+      uploader(images, url, key, wantsVerdict);
     const paths = {
       'bare handler (write + fsync)': upload(`http://127.0.0.1:${barePort}/`, undefined, false),
       'Linescope ingest, inference off': upload(`${base}/api/v1/inspections`, camera, false),
@@ -119,7 +110,7 @@ async function main(): Promise<void> {
       ratios.push(
         `concurrency ${concurrency}: Linescope ok/s ${timesOf(ingestRow.okPerSecond, bareRow.okPerSecond, 'the bare handler')}` +
           ` (${ingestRow.okPerSecond.toFixed(1)} / ${bareRow.okPerSecond.toFixed(1)}, goal >= 0.5x: ` +
-          `${ingestRow.okPerSecond >= 0.5 * bareRow.okPerSecond ? 'met' : 'not met'}); CPU per request: api ` +
+          `${ingestRow.okPerSecond >= 0.5 * bareRow.okPerSecond ? 'met' : 'not met'}); CPU ms per request: api ` +
           `${ingestRow.cpuMsPerRequest.api.toFixed(2)} ms, ${timesOf(ingestRow.cpuMsPerRequest.api, bareRow.cpuMsPerRequest.bare, "the bare handler's")}`,
       );
     }
@@ -145,6 +136,19 @@ async function main(): Promise<void> {
     await data.remove();
     await bareDir.remove();
   }
+}
+
+/** POSTs image n of `images`; `wantsVerdict`: an answer without a verdict (`pending`) is a miss. */
+function uploader(images: Buffer[], url: string, key: string | undefined, wantsVerdict: boolean) {
+  return async (n: number): Promise<Answer> => {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'image/jpeg', ...(key ? { 'x-api-key': key } : {}) },
+      body: images[n % images.length],
+    });
+    const body = (await response.json().catch(() => ({}))) as { verdict?: string | null };
+    return { status: response.status, missing: wantsVerdict && !body.verdict };
+  };
 }
 
 async function cameraOn(
@@ -195,15 +199,7 @@ async function withInference(
     verdictMode: 'sync',
     verdictDeadlineMs: deadlineMs,
   });
-  const send = async (n: number): Promise<Answer> => {
-    const response = await fetch(`${base}/api/v1/inspections`, {
-      method: 'POST',
-      headers: { 'content-type': 'image/jpeg', 'x-api-key': camera },
-      body: images[n % images.length],
-    });
-    const body = (await response.json().catch(() => ({}))) as { verdict?: string | null };
-    return { status: response.status, missing: !body.verdict };
-  };
+  const send = uploader(images, `${base}/api/v1/inspections`, camera, true);
   const processes: Processes = { api: apiPid, inference: inference.pid! };
   const fixed = (ratePerSecond: number, count: number): Promise<LoadSummary> =>
     measuredOpenLoop(send, { ratePerSecond, requests: count, maxInFlight: 256 }, processes).then(summarise);
@@ -237,8 +233,8 @@ async function withInference(
     processes,
   );
   console.log(
-    `\nCapacity ${values.capacity !== undefined ? 'given' : 'measured'}: ${capacity}/s (the highest rate whose p99 ` +
-      `stayed within the ${deadlineMs} ms deadline with 99% verdicts); overload at twice it:\n`,
+    `\nCapacity ${values.capacity !== undefined ? 'given (--capacity)' : 'measured'}: ${capacity}/s (capacity: the ` +
+      `highest rate whose p99 stays within the ${deadlineMs} ms deadline with 99% verdicts); overload at twice it:\n`,
   );
   console.log(overloadTable(`ingest + verdict at 2x capacity`, capacity, report));
 }
