@@ -3,7 +3,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type MobileNetV2Alpha } from '../../libs/vision/src/models';
-import { predict, type PredictAnswer } from './http-load.generator';
+import { predict, type PredictAnswer } from './predict.client';
 import {
   BENCH_ENGINES,
   type BenchDeployment,
