@@ -15,6 +15,7 @@ import { markdownTable } from '../support/table';
  * bench/soak: the built product (the launcher and its api, inference and trainer children) under a sustained
  * open-loop stream of camera uploads, as a line of cameras sends them whatever the answers.
  *   npm run build:dev && node dist/bench/soak/soak.js [--minutes 10] [--rate 20] [--deadline-ms 500] [--no-model]
+ *     [--max-in-flight 1024]
  * Every minute: upload latency p50/p95/p99 measured from each upload's scheduled time (a late send counts), how
  * many got a verdict (201), how many only `pending` (202, counted as a miss) or an error, the resident memory
  * (VmRSS) of the launcher and each child, and the job backlogs from the queue tables. At the end, after the
@@ -52,8 +53,8 @@ async function main(): Promise<void> {
   const rate = Number(values.rate);
   const deadlineMs = Number(values['deadline-ms']);
   const maxInFlight = Number(values['max-in-flight']);
-  if (!(minutes > 0) || !(rate > 0) || !(deadlineMs > 0))
-    throw new Error('--minutes, --rate and --deadline-ms must be positive numbers');
+  if (!(minutes > 0) || !(rate > 0) || !(deadlineMs > 0) || !(maxInFlight >= 1))
+    throw new Error('--minutes, --rate, --deadline-ms and --max-in-flight must be positive numbers');
 
   const images = await tileImages(100);
   const db = await benchDatabase();
@@ -127,7 +128,7 @@ async function main(): Promise<void> {
     const load = openLoop((n) => upload(base, camera.apiKey, images[n % images.length], `SN-${n}`), {
       ratePerSecond: rate,
       requests: total,
-      maxInFlight: maxInFlight,
+      maxInFlight,
       onRequest: (n, answered) => {
         const minute = Math.floor(n / (rate * 60));
         if (minute > minuteStart) {
