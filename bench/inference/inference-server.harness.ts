@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -143,22 +143,9 @@ export async function deployBenchModel(options: {
 
 export interface RunningServer {
   url: string;
-  /**
-   * CPU time the server process has used so far (every thread: HTTP, decoding, workers), in ms. Unlike
-   * wall-clock throughput it does not depend on what else the machine runs.
-   */
-  cpuMs(): number;
+  /** The service's process, for its CPU time and resident memory (bench/support/process-stats.ts). */
+  pid: number;
   stop(): Promise<void>;
-}
-
-/** Linux's USER_HZ: /proc times are in 1/100 s. */
-const CLOCK_TICKS_PER_SECOND = 100;
-
-function processCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the parenthesised command name; utime and stime are fields 14 and 15 of the whole line.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
 }
 
 /** The built inference service as its own process (`node dist/apps/inference/src/main.js`), once ready. */
@@ -206,7 +193,7 @@ export async function startInferenceServer(
   }
   return {
     url,
-    cpuMs: () => processCpuMs(child.pid!),
+    pid: child.pid!,
     stop: async () => {
       child.kill('SIGTERM');
       const code = await exited;

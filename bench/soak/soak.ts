@@ -6,12 +6,16 @@ import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import { api, benchDatabase, freePort, REPO_ROOT, tempDir, tileImages } from '../support/bench-env';
 import { registerProductionModel } from '../support/production-model';
+import { openLoop } from '../support/load';
+import { residentMb } from '../support/process-stats';
+import { percentile } from '../support/stats';
 import { markdownTable } from '../support/table';
 
 /**
  * bench/soak: the built product (the launcher and its api, inference and trainer children) under a sustained
  * open-loop stream of camera uploads, as a line of cameras sends them whatever the answers.
  *   npm run build:dev && node dist/bench/soak/soak.js [--minutes 10] [--rate 20] [--deadline-ms 500] [--no-model]
+ *     [--max-in-flight 1024]
  * Every minute: upload latency p50/p95/p99 measured from each upload's scheduled time (a late send counts), how
  * many got a verdict (201), how many only `pending` (202, counted as a miss) or an error, the resident memory
  * (VmRSS) of the launcher and each child, and the job backlogs from the queue tables. At the end, after the
@@ -20,7 +24,6 @@ import { markdownTable } from '../support/table';
  */
 
 interface Sent {
-  scheduledAt: number;
   latencyMs: number;
   status: number;
   inspectionId?: string;
@@ -43,13 +46,15 @@ async function main(): Promise<void> {
       'deadline-ms': { type: 'string', default: '500' },
       'no-model': { type: 'boolean', default: false },
       'drain-seconds': { type: 'string', default: '120' },
+      'max-in-flight': { type: 'string', default: '1024' },
     },
   });
   const minutes = Number(values.minutes);
   const rate = Number(values.rate);
   const deadlineMs = Number(values['deadline-ms']);
-  if (!(minutes > 0) || !(rate > 0) || !(deadlineMs > 0))
-    throw new Error('--minutes, --rate and --deadline-ms must be positive numbers');
+  const maxInFlight = Number(values['max-in-flight']);
+  if (!(minutes > 0) || !(rate > 0) || !(deadlineMs > 0) || !(maxInFlight >= 1))
+    throw new Error('--minutes, --rate, --deadline-ms and --max-in-flight must be positive numbers');
 
   const images = await tileImages(100);
   const db = await benchDatabase();
@@ -95,7 +100,6 @@ async function main(): Promise<void> {
     const rows: MinuteRow[] = [];
     const all: Sent[] = [];
     const reports: Promise<void>[] = [];
-    const started = performance.now();
     const startedWall = Date.now();
     const total = Math.floor(rate * minutes * 60);
     let minuteStart = 0;
@@ -121,36 +125,33 @@ async function main(): Promise<void> {
       );
     };
 
-    for (let n = 0; n < total; n++) {
-      const scheduled = started + (n * 1000) / rate;
-      const minute = Math.floor((scheduled - started) / 60_000);
-      if (minute > minuteStart) {
-        closeMinute(minuteStart + 1);
-        minuteStart = minute;
-      }
-      const wait = scheduled - performance.now();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      const record: Sent = {
-        scheduledAt: scheduled,
-        latencyMs: Number.NaN,
-        status: 0,
-        done: Promise.resolve(),
-      };
-      record.done = upload(base, camera.apiKey, images[n % images.length], `SN-${n}`)
-        .then(({ status, id }) => {
-          record.status = status;
-          record.inspectionId = id;
-        })
-        .catch(() => undefined)
-        .finally(() => {
-          record.latencyMs = performance.now() - scheduled;
+    const load = openLoop((n) => upload(base, camera.apiKey, images[n % images.length], `SN-${n}`), {
+      ratePerSecond: rate,
+      requests: total,
+      maxInFlight,
+      onRequest: (n, answered) => {
+        const minute = Math.floor(n / (rate * 60));
+        if (minute > minuteStart) {
+          closeMinute(minuteStart + 1);
+          minuteStart = minute;
+        }
+        const record: Sent = { latencyMs: Number.NaN, status: 0, done: Promise.resolve() };
+        record.done = answered.then((sample) => {
+          record.status = sample.value?.status ?? 0;
+          record.inspectionId = sample.value?.id;
+          record.latencyMs = sample.latencyMs;
         });
-      current.push(record);
-      all.push(record);
-    }
+        current.push(record);
+        all.push(record);
+      },
+    });
+    const { heldBack } = await load;
     closeMinute(minuteStart + 1);
     await Promise.all(reports);
-    console.log(`stream over after ${((Date.now() - startedWall) / 1000).toFixed(0)} s`);
+    console.log(
+      `stream over after ${((Date.now() - startedWall) / 1000).toFixed(0)} s; ` +
+        `${heldBack} uploads sent late because ${maxInFlight} were in flight`,
+    );
 
     console.log('\n' + summaryTable(rows));
     const drainDeadline = Date.now() + Number(values['drain-seconds']) * 1000;
@@ -208,7 +209,7 @@ async function upload(
 
 /** VmRSS of the launcher and each of its children, named by the app they run (api, inference, trainer). */
 async function residentMemory(launcherPid: number): Promise<Record<string, number>> {
-  const result: Record<string, number> = { launcher: await vmRssMb(launcherPid) };
+  const result: Record<string, number> = { launcher: residentMb(launcherPid) };
   const children = (
     await readFile(`/proc/${launcherPid}/task/${launcherPid}/children`, 'utf8').catch(() => '')
   )
@@ -219,15 +220,9 @@ async function residentMemory(launcherPid: number): Promise<Record<string, numbe
   for (const pid of children) {
     const command = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
     const app = /apps\/(\w+)\/src\/main\.js/.exec(command)?.[1] ?? `pid-${pid}`;
-    result[app] = await vmRssMb(pid);
+    result[app] = residentMb(pid);
   }
   return result;
-}
-
-async function vmRssMb(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-  const kb = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? Number.NaN);
-  return kb / 1024;
 }
 
 /** Jobs waiting or running, by kind (created + retry + active). */
@@ -245,14 +240,13 @@ async function pendingRows(client: Client): Promise<number> {
   return result.rows[0].n;
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (!sorted.length) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
-
 function latencyOf(sent: Sent[]): { p50: number; p95: number; p99: number } {
-  const sorted = sent.map((s) => s.latencyMs).sort((a, b) => a - b);
-  return { p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99) };
+  const latencies = sent.map((s) => s.latencyMs);
+  return {
+    p50: percentile(latencies, 0.5),
+    p95: percentile(latencies, 0.95),
+    p99: percentile(latencies, 0.99),
+  };
 }
 
 function counts(sent: Sent[]): { verdict: number; pending: number; errors: number } {
