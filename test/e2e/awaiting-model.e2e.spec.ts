@@ -1,83 +1,21 @@
-import { DatabaseTransactions } from '@linescope/db';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createUserWithToken } from '@linescope/accounts';
 import { FsObjectStore } from '@linescope/storage';
 import { type DataSource } from 'typeorm';
 import { binary, promote, publishModel, tileImages, tinyModel } from '../inference/inference.fixtures';
-import { createMigratedDatabase, type TestDatabase } from '../support/database';
-import { freePort } from '../support/ports';
-import { builtEntry, type Running, runNode, waitFor } from '../support/processes';
+import { useApiWithInference } from '../support/api-with-inference';
+import { waitFor } from '../support/processes';
 
 /**
  * A fresh installation, as a newcomer meets it: cameras upload before any model exists. The images are kept,
  * answered 202 `pending` with the reason, and scored once a model is promoted; nothing turns `failed`.
  */
 describe('uploads before any model exists', () => {
-  let db: TestDatabase;
-  let dataSource: DataSource;
-  let dataDir: string;
-  let adminToken: string;
+  const product = useApiWithInference('linescope-awaiting-');
   let api: string;
-  const processes: Running[] = [];
-
-  beforeAll(async () => {
-    ({ db, dataSource } = await createMigratedDatabase());
-    dataDir = await mkdtemp(path.join(tmpdir(), 'linescope-awaiting-'));
-    ({ token: adminToken } = await createUserWithToken(
-      new DatabaseTransactions(dataSource),
-      { email: 'admin@fresh', displayName: 'admin', role: 'admin' },
-      null,
-    ));
-    const [apiPort, inferencePort] = [await freePort(), await freePort()];
-    // No INFERENCE_URLS: the API finds the inference service at INFERENCE_PORT.
-    const env = {
-      DATABASE_URL: db.url,
-      DATA_DIR: dataDir,
-      API_PORT: String(apiPort),
-      INFERENCE_PORT: String(inferencePort),
-      INFERENCE_WORKERS: '1',
-      INFERENCE_MODEL_POLL_MS: '600000',
-      TF_BACKEND: 'wasm',
-      LOG_LEVEL: 'warn',
-    };
-    const inference = runNode(builtEntry('inference'), env);
-    const apiProcess = runNode(builtEntry('api'), env);
-    processes.push(inference, apiProcess);
-    for (const [port, process] of [
-      [inferencePort, inference],
-      [apiPort, apiProcess],
-    ] as const) {
-      await waitFor(
-        async () => (await fetch(`http://127.0.0.1:${port}/health/ready`)).ok,
-        60_000,
-        `port ${port} ready`,
-        process,
-      );
-    }
-    api = `http://127.0.0.1:${apiPort}`;
-  }, 120_000);
-
-  afterAll(async () => {
-    for (const process of processes) {
-      process.child.kill('SIGTERM');
-      await process.exited;
-    }
-    await dataSource.destroy();
-    await db.drop();
-    await rm(dataDir, { recursive: true, force: true });
-  });
-
-  const admin = async (route: string, json: unknown) => {
-    const response = await fetch(`${api}${route}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify(json),
-    });
-    expect(response.status).toBe(201);
-    return (await response.json()) as Record<string, any>;
-  };
+  let dataDir: string;
+  let dataSource: DataSource;
+  beforeAll(() => void ({ api, dataDir, dataSource } = product));
+  const admin = product.admin;
   const cameraOn = async (verdictMode: 'sync' | 'async') => {
     const line = await admin('/api/v1/lines', {
       name: `line-${verdictMode}`,

@@ -7,6 +7,7 @@ import { ObjectNotFoundError, type ObjectStore } from '@linescope/storage';
 import { isImageDecodeError } from '@linescope/vision/preprocess';
 import { InferenceRuntime } from '../inference.runtime';
 import { NoModelError } from '../scoring/scoring.errors';
+import { verdictResultOf } from '../scoring/verdict-result.of';
 
 /** Inspections re-opened per transaction by `score-awaiting-model`. */
 const REOPEN_BATCH = 500;
@@ -98,14 +99,10 @@ export class InferenceJobHandlers {
     if (heatmap !== null) await this.runtime.heatmaps.storeForVerdict(inspectionId, bytes, heatmap);
     const outcome = await this.recorder.record(
       inspectionId,
+      verdictResultOf(prediction, inspection.latency),
       {
-        verdict: prediction.verdict,
-        score: prediction.score,
-        probabilities: prediction.probabilities,
-        modelVersionId: prediction.modelVersionId,
-        latency: { ...inspection.latency, ...prediction.timing, engine: prediction.engine },
+        notifyWebhook: true,
       },
-      { notifyWebhook: true },
     );
     if (outcome === 'recorded') await this.runtime.recordShadow(inspectionId, context);
     return {

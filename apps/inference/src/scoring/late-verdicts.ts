@@ -4,6 +4,7 @@ import { LOGGER } from '@linescope/platform';
 import { type Logger } from 'pino';
 import { InferenceRuntime } from '../inference.runtime';
 import { type ScoredImage } from './scoring.service';
+import { verdictResultOf } from './verdict-result.of';
 
 /**
  * Records the verdict of an image whose caller (the API, past its line's deadline) stopped waiting for the answer,
@@ -19,17 +20,9 @@ export class LateVerdicts {
   ) {}
 
   async record(inspectionId: string, { prediction, context }: ScoredImage): Promise<void> {
-    const outcome = await this.recorder.record(
-      inspectionId,
-      {
-        verdict: prediction.verdict,
-        score: prediction.score,
-        probabilities: prediction.probabilities,
-        modelVersionId: prediction.modelVersionId,
-        latency: { ...prediction.timing, engine: prediction.engine },
-      },
-      { notifyWebhook: true },
-    );
+    const outcome = await this.recorder.record(inspectionId, verdictResultOf(prediction), {
+      notifyWebhook: true,
+    });
     this.runtime.metrics.lateVerdicts.inc({ outcome });
     this.logger.info({ inspectionId, outcome }, 'verdict recorded after the caller stopped waiting');
     if (outcome === 'recorded' && this.runtime.shadow.active())
