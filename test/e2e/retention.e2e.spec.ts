@@ -1,6 +1,8 @@
 import { type ObjectStore } from '@linescope/storage';
 import { randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { transformFile } from '@swc/core';
 import { Client } from 'pg';
 import sharp from 'sharp';
 import { type ApiHarness, startApiHarness } from '../support/api-harness';
@@ -10,7 +12,20 @@ import { REPO_ROOT, runNode, waitFor } from '../support/processes';
 import { startS3Server, type TestS3Server } from '../support/s3-server';
 
 const DAY_MS = 86_400_000;
-const RUNNER = path.join(REPO_ROOT, 'dist', 'test', 'support', 'retention-runner.js');
+/**
+ * The runner is test code, which `npm run build` leaves out of dist/: transpiled beside the built apps it imports
+ * (two folders below dist/, so its relative imports of apps/ and the @linescope links resolve as in the sources).
+ */
+async function buildRunner(): Promise<string> {
+  const { code } = await transformFile(path.join(REPO_ROOT, 'test', 'support', 'retention-runner.ts'), {
+    jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
+    module: { type: 'commonjs' },
+  });
+  const runner = path.join(REPO_ROOT, 'dist', 'test', 'support', 'retention-runner.js');
+  await mkdir(path.dirname(runner), { recursive: true });
+  await writeFile(runner, code);
+  return runner;
+}
 
 /**
  * Retention against real PostgreSQL and the real S3 server: what a run deletes and keeps, what the API answers
@@ -282,7 +297,8 @@ describe('retention (real PostgreSQL and S3 server)', () => {
         .map((l) => l.slice('deleted '.length));
 
     // 10 rows a batch, two objects a row, 8 deletes at a time with 400 ms after each: a batch lasts about 1 s.
-    const first = runNode(RUNNER, { ...env, DELETE_PAUSE_MS: '400' });
+    const runner = await buildRunner();
+    const first = runNode(runner, { ...env, DELETE_PAUSE_MS: '400' });
     await waitFor(
       async () => deletedBy(first.output().stdout).length >= 25,
       60_000,
@@ -314,7 +330,7 @@ describe('retention (real PostgreSQL and S3 server)', () => {
       "the killed run's transaction rolled back",
     );
 
-    const second = runNode(RUNNER, env);
+    const second = runNode(runner, env);
     const finished = await second.exited;
     expect(finished.code).toBe(0);
     const secondDeleted = deletedBy(finished.stdout);

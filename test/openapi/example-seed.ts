@@ -181,28 +181,34 @@ export class ExampleSeed {
   /** Rows that no example changes (append-only reviews and what hangs on them), written once. */
   private async insertOnce(image: Buffer): Promise<void> {
     const { sql, adminUserId } = this;
-    await upsert(sql, 'inspections', {
-      id: EXAMPLE_IDS.inspection,
-      line_id: EXAMPLE_IDS.line,
-      camera_id: EXAMPLE_IDS.camera,
-      product_serial: 'SN-000123',
-      image_key: IMAGE_KEY,
-      image_sha256: createHash('sha256').update(image).digest('hex'),
-      image_bytes: image.length,
-      width: 64,
-      height: 64,
-      format: 'png',
-      captured_at: this.receivedAt,
-      received_at: this.receivedAt,
-      status: 'scored',
-      verdict: 'uncertain',
-      score: 0.48,
-      probabilities: { ok: 0.52, defect: 0.48 },
-      model_version_id: EXAMPLE_IDS.model,
-      latency: { storeMs: 2.1, forwardMs: 9.8, totalMs: 19.4 },
-      heatmap_key: HEATMAP_KEY,
-      scored_at: this.receivedAt,
-    });
+    await upsert(
+      sql,
+      'inspections',
+      {
+        id: EXAMPLE_IDS.inspection,
+        line_id: EXAMPLE_IDS.line,
+        camera_id: EXAMPLE_IDS.camera,
+        product_serial: 'SN-000123',
+        image_key: IMAGE_KEY,
+        image_sha256: createHash('sha256').update(image).digest('hex'),
+        image_bytes: image.length,
+        width: 64,
+        height: 64,
+        format: 'png',
+        captured_at: this.receivedAt,
+        received_at: this.receivedAt,
+        status: 'scored',
+        verdict: 'uncertain',
+        score: 0.48,
+        probabilities: { ok: 0.52, defect: 0.48 },
+        model_version_id: EXAMPLE_IDS.model,
+        latency: { storeMs: 2.1, forwardMs: 9.8, totalMs: 19.4 },
+        heatmap_key: HEATMAP_KEY,
+        scored_at: this.receivedAt,
+      },
+      // Partitioned by day of received_at, so its primary key holds both.
+      ['id', 'received_at'],
+    );
     await upsert(sql, 'reviews', {
       id: EXAMPLE_IDS.review,
       inspection_id: EXAMPLE_IDS.inspection,
