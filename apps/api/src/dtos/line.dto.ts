@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { type ProductionLineEntity, VERDICT_MODES, type VerdictMode } from '@linescope/db';
 import {
@@ -19,6 +20,18 @@ import {
 import { IsText } from './text.validators';
 
 export const DEFECT_TYPE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+/** A line's nullable override of a retention default: whole days, 1 to 100 years; null falls back to the default. */
+function OptionalRetentionDays(description: string): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ description, nullable: true, type: Number, example: null }),
+    IsOptional(),
+    ValidateIf((_, value) => value !== null),
+    IsInt(),
+    Min(1),
+    Max(36_500),
+  );
+}
 
 export class CreateLineDto {
   @ApiProperty({ example: 'tiles-line-1' })
@@ -107,46 +120,19 @@ export class CreateLineDto {
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
   webhookUrl?: string | null;
 
-  @ApiPropertyOptional({
-    description:
-      'Days to keep images judged ok, never reviewed; null: the product-wide default (RETENTION_OK_DAYS, 30)',
-    nullable: true,
-    type: Number,
-    example: null,
-  })
-  @IsOptional()
-  @ValidateIf((_, value) => value !== null)
-  @IsInt()
-  @Min(1)
-  @Max(36_500)
+  @OptionalRetentionDays(
+    'Days to keep images judged ok, never reviewed; null: the product-wide default (RETENTION_OK_DAYS, 30)',
+  )
   retainOkDays?: number | null;
 
-  @ApiPropertyOptional({
-    description:
-      'Days to keep images judged defect or uncertain (or failed), never reviewed; null: the product-wide default (RETENTION_FLAGGED_DAYS, 180)',
-    nullable: true,
-    type: Number,
-    example: null,
-  })
-  @IsOptional()
-  @ValidateIf((_, value) => value !== null)
-  @IsInt()
-  @Min(1)
-  @Max(36_500)
+  @OptionalRetentionDays(
+    'Days to keep images judged defect or uncertain (or failed), never reviewed; null: the product-wide default (RETENTION_FLAGGED_DAYS, 180)',
+  )
   retainFlaggedDays?: number | null;
 
-  @ApiPropertyOptional({
-    description:
-      'Days to keep images reviewed by a person; null: the product-wide default (RETENTION_REVIEWED_DAYS, 730)',
-    nullable: true,
-    type: Number,
-    example: null,
-  })
-  @IsOptional()
-  @ValidateIf((_, value) => value !== null)
-  @IsInt()
-  @Min(1)
-  @Max(36_500)
+  @OptionalRetentionDays(
+    'Days to keep images reviewed by a person; null: the product-wide default (RETENTION_REVIEWED_DAYS, 730)',
+  )
   retainReviewedDays?: number | null;
 }
 
